@@ -1,0 +1,46 @@
+# gitci — the two commands of the README's quick start are `make demo` and `make test`.
+PREFIX ?= /usr/local
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := libgit2-dev libsqlite3-dev pkg-config git
+
+.PHONY: deps build release test demo bench install uninstall clean
+
+# Installs the system libraries only when one is missing, so repeated runs cost nothing.
+deps:
+	@if ! dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
+		echo "installing $(APT_PACKAGES) through apt"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --static-swift-stdlib --product gitci
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+demo: build
+	@if ! command -v python3 >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3 >/dev/null; \
+	fi
+	GITCI=$$($(SWIFT) build --show-bin-path)/gitci sh scripts/demo.sh
+
+bench: release
+	GITCI=$$($(SWIFT) build -c release --show-bin-path)/gitci sh scripts/bench.sh
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/gitci
+	install -m 755 $$($(SWIFT) build -c release --show-bin-path)/gitci $(DESTDIR)$(PREFIX)/bin/gitci
+	cp -R hooks templates $(DESTDIR)$(PREFIX)/share/gitci/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/gitci
+	rm -rf $(DESTDIR)$(PREFIX)/share/gitci
+
+clean:
+	rm -rf .build

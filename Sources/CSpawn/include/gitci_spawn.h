@@ -1,0 +1,24 @@
+#ifndef GITCI_SPAWN_H
+#define GITCI_SPAWN_H
+
+#include <sys/types.h>
+
+/// Starts `argv[0]` (an absolute path) in `cwd` as the leader of a new process group, with
+/// standard input from /dev/null, standard output and error on `output_fd`, every signal at
+/// its default disposition and none blocked.
+///
+/// Returns 0 and stores the pid, or an errno value. The C side exists because glibc declares
+/// posix_spawn_file_actions_addchdir_np only under _GNU_SOURCE, which Swift's Glibc lacks.
+int gitci_spawn(pid_t *pid, const char *const argv[], const char *const envp[],
+                const char *cwd, int output_fd);
+
+/// Blocks until `pid` has exited, without reaping it: the zombie keeps its process group id
+/// reserved, so the rest of the group can still be signalled without hitting a reused id.
+/// On return 0, `*code` is the exit status, or the signal number when `*signaled` is 1.
+/// Otherwise returns an errno value.
+int gitci_wait_exit_keep_zombie(pid_t pid, int *code, int *signaled);
+
+/// Reaps `pid` and returns its wait status, or -1 with errno set.
+int gitci_reap(pid_t pid);
+
+#endif

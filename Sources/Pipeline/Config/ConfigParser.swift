@@ -1,0 +1,103 @@
+internal import Yams
+
+extension PipelineConfig {
+    /// Pipeline files past this size are refused outright: no real pipeline comes near it, and a
+    /// huge one would only slow down every push.
+    public static let maximumFileSize = 1 << 20
+
+    public static let topLevelKeys = ["stages", "branches", "tags", "env", "jobs", "interruptible"]
+    public static let jobKeys = [
+        "stage", "steps", "needs", "env", "matrix", "timeout", "labels", "when", "allow_failure",
+        "interruptible", "inputs", "changes", "repos", "artifacts", "junit", "secrets", "from",
+    ]
+
+    /// Parses and checks a pipeline file. Every problem is reported at once, with its line and
+    /// column; nothing here can crash or hang on hostile bytes.
+    public static func parse(_ bytes: [UInt8], file: String = ".gitci.yml") throws(ConfigError) -> PipelineConfig {
+        var sink = DiagnosticSink(file: file)
+        guard bytes.count <= maximumFileSize else {
+            sink.error("the file is \(bytes.count) bytes; a pipeline file may be at most \(maximumFileSize) bytes", at: .start)
+            try sink.check()
+            fatalError("unreachable")
+        }
+        if let problem = TextCheck.firstProblem(in: bytes) {
+            sink.error(problem.message, at: problem.location)
+            try sink.check()
+        }
+        if let problem = YAMLPrecheck.check(bytes) {
+            sink.error(problem.message, at: problem.location)
+            try sink.check()
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: String(decoding: bytes, as: UTF8.self))
+        } catch let error as YamlError {
+            let (message, location) = YAMLErrorText.describe(error)
+            sink.error(message, at: location)
+            try sink.check()
+            fatalError("unreachable")
+        } catch {
+            sink.error("cannot read the file as YAML: \(error)", at: .start)
+            try sink.check()
+            fatalError("unreachable")
+        }
+        guard let root, !NodeReader.isNull(root) else {
+            sink.error("the pipeline file is empty: it needs a 'jobs' mapping", at: .start)
+            try sink.check()
+            fatalError("unreachable")
+        }
+        var reader = NodeReader(sink: sink)
+        let config = ConfigReader.read(root, &reader)
+        try reader.sink.check()
+        return config!
+    }
+}
+
+/// Turns Yams' errors into one line and a location, dropping its multi-line snippets.
+enum YAMLErrorText {
+    static func describe(_ error: YamlError) -> (String, SourceLocation) {
+        func at(_ mark: Mark) -> SourceLocation { SourceLocation(line: mark.line, column: mark.column) }
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            let prefix = context.map { "\($0.text) " } ?? ""
+            return ("YAML syntax error: \(prefix)\(problem)", at(mark))
+        case let .reader(problem, _, _, _):
+            return ("cannot read the file: \(problem)", .start)
+        case let .duplicatedKeysInMapping(duplicates, context):
+            let names = duplicates.map { "'\(NodeReader.truncated($0))'" }.joined(separator: ", ")
+            return ("duplicate key \(names) in the same mapping", at(context.mark))
+        default:
+            return ("cannot read the file as YAML: \(error)", .start)
+        }
+    }
+}
+
+/// Refuses bytes that are not text: invalid UTF-8, NUL and other control characters.
+enum TextCheck {
+    static func firstProblem(in bytes: [UInt8]) -> (message: String, location: SourceLocation)? {
+        var line = 1, column = 1
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                let value = scalar.value
+                if value == 0x0A {
+                    line += 1
+                    column = 1
+                    continue
+                }
+                if value < 0x20 && value != 0x09 && value != 0x0D || value == 0x7F {
+                    return ("the file is not text: control character 0x\(String(value, radix: 16)) (is it a binary file?)",
+                            SourceLocation(line: line, column: column))
+                }
+                column += 1
+            case .emptyInput:
+                return nil
+            case .error:
+                return ("the file is not valid UTF-8 text", SourceLocation(line: line, column: column))
+            }
+        }
+    }
+}

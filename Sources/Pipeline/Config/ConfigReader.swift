@@ -1,0 +1,257 @@
+internal import Yams
+
+/// Maps the YAML tree onto `PipelineConfig`, one key at a time, collecting every problem.
+enum ConfigReader {
+    static func read(_ root: Node, _ reader: inout NodeReader) -> PipelineConfig? {
+        guard let entries = reader.mapping(root, "the pipeline file") else { return nil }
+        reader.rejectUnknownKeys(entries, allowed: PipelineConfig.topLevelKeys, in: "the pipeline file")
+        var config = PipelineConfig(
+            stages: PipelineConfig.defaultStages.map { Located($0, at: .start) },
+            branches: BranchFilter(), tags: [], interruptible: false, env: [], jobs: []
+        )
+        var jobsNode: Node?
+        for (key, value) in entries {
+            switch key.value {
+            case "stages":
+                if let stages = reader.stringList(value, "'stages'") {
+                    var seen = Set<String>()
+                    for stage in stages where !seen.insert(stage.value).inserted {
+                        reader.sink.error("stage '\(stage.value)' is listed twice", at: stage.location)
+                    }
+                    if stages.isEmpty { reader.error("'stages' must name at least one stage", at: value) }
+                    config.stages = stages
+                }
+            case "branches":
+                config.branches = branchFilter(value, &reader)
+            case "tags":
+                config.tags = reader.stringList(value, "'tags'")?.map(\.value) ?? []
+            case "interruptible":
+                config.interruptible = reader.bool(value, "'interruptible'") ?? false
+            case "env":
+                config.env = reader.environment(value, "'env'")
+            case "jobs":
+                jobsNode = value
+            default:
+                break
+            }
+        }
+        guard let jobsNode else {
+            reader.sink.error("the pipeline has no 'jobs' mapping", at: NodeReader.location(root))
+            return config
+        }
+        guard let jobEntries = reader.mapping(jobsNode, "'jobs'") else { return config }
+        let stageNames = config.stages.map(\.value)
+        for (name, value) in jobEntries {
+            // Jobs whose name starts with a dot are templates for YAML anchors, never run.
+            if name.value.hasPrefix(".") { continue }
+            if let job = job(named: name, value, stages: stageNames, &reader) {
+                config.jobs.append(job)
+            }
+        }
+        if config.jobs.isEmpty && jobEntries.allSatisfy({ $0.key.value.hasPrefix(".") }) {
+            reader.error("'jobs' must define at least one job", at: jobsNode)
+        }
+        return config
+    }
+
+    static func branchFilter(_ node: Node, _ reader: inout NodeReader) -> BranchFilter {
+        if case .mapping = node {
+            guard let entries = reader.mapping(node, "'branches'") else { return BranchFilter() }
+            reader.rejectUnknownKeys(entries, allowed: ["include", "exclude"], in: "'branches'")
+            var filter = BranchFilter()
+            for (key, value) in entries {
+                let patterns = reader.stringList(value, "'branches.\(key.value)'")?.map(\.value) ?? []
+                if key.value == "include" { filter.include = patterns }
+                if key.value == "exclude" { filter.exclude = patterns }
+            }
+            return filter
+        }
+        return BranchFilter(include: reader.stringList(node, "'branches'")?.map(\.value))
+    }
+
+    static func job(named name: Located<String>, _ node: Node, stages: [String], _ reader: inout NodeReader) -> JobConfig? {
+        let what = "job '\(NodeReader.truncated(name.value))'"
+        if let problem = JobName.problem(name.value) {
+            reader.sink.error("\(what): \(problem)", at: name.location)
+        }
+        guard let entries = reader.mapping(node, what) else { return nil }
+        reader.rejectUnknownKeys(entries, allowed: PipelineConfig.jobKeys, in: what)
+        var job = JobConfig(
+            name: name, stage: Located(PipelineConfig.defaultStage, at: name.location), steps: [], needs: nil,
+            env: [], matrix: nil, timeout: nil, labels: [], onlyBranches: nil, allowFailure: false,
+            interruptible: nil, inputs: nil, changes: nil, repos: [], artifacts: [], junit: [], secrets: [], from: nil
+        )
+        var sawSteps = false
+        var sawStage = false
+        for (key, value) in entries {
+            let field = "'\(key.value)' of \(what)"
+            switch key.value {
+            case "stage":
+                if let stage = reader.string(value, field) {
+                    job.stage = Located(stage, at: NodeReader.location(value))
+                    sawStage = true
+                }
+            case "steps":
+                sawSteps = true
+                job.steps = steps(value, field, &reader)
+            case "needs":
+                job.needs = reader.stringList(value, field)
+            case "env":
+                job.env = reader.environment(value, field)
+            case "matrix":
+                job.matrix = MatrixReader.read(value, field, &reader)
+            case "timeout":
+                job.timeout = reader.duration(value, field)
+            case "labels":
+                job.labels = reader.stringList(value, field)?.map(\.value) ?? []
+            case "when":
+                job.onlyBranches = condition(value, field, &reader)
+            case "allow_failure":
+                job.allowFailure = reader.bool(value, field) ?? false
+            case "interruptible":
+                job.interruptible = reader.bool(value, field)
+            case "inputs":
+                job.inputs = reader.stringList(value, field)?.map(\.value)
+            case "changes":
+                job.changes = reader.stringList(value, field)?.map(\.value)
+            case "repos":
+                job.repos = repositories(value, field, &reader)
+            case "artifacts":
+                job.artifacts = reader.stringList(value, field)?.map(\.value) ?? []
+            case "junit":
+                job.junit = reader.stringList(value, field)?.map(\.value) ?? []
+            case "secrets":
+                let secrets = reader.stringList(value, field) ?? []
+                for secret in secrets where !Identifier.isEnvironmentName(secret.value) {
+                    reader.sink.error("secret '\(NodeReader.truncated(secret.value))' in \(what) is not a valid environment variable name", at: secret.location)
+                }
+                job.secrets = secrets.map(\.value)
+            case "from":
+                if let source = reader.string(value, field) {
+                    if source == "tox" {
+                        job.from = Located(source, at: NodeReader.location(value))
+                    } else {
+                        reader.error("\(field) must be 'tox' (the only generator gitci knows), not '\(NodeReader.truncated(source))'", at: value)
+                    }
+                }
+            default:
+                break
+            }
+        }
+        if sawStage, !stages.contains(job.stage.value) {
+            var message = "\(what) is in stage '\(NodeReader.truncated(job.stage.value))', which is not in 'stages' (\(stages.joined(separator: ", ")))"
+            if let suggestion = Suggestion.closest(to: job.stage.value, among: stages) {
+                message += "; did you mean '\(suggestion)'?"
+            }
+            reader.sink.error(message, at: job.stage.location)
+        } else if !sawStage, !stages.contains(job.stage.value) {
+            reader.sink.error("\(what) has no 'stage', and the default stage 'test' is not in 'stages'", at: name.location)
+        }
+        if job.steps.isEmpty && job.from == nil {
+            reader.sink.error(sawSteps ? "\(what) has an empty 'steps' list" : "\(what) has no 'steps'", at: name.location)
+        }
+        return job
+    }
+
+    static func steps(_ node: Node, _ what: String, _ reader: inout NodeReader) -> [StepConfig] {
+        let items: [Node]
+        switch node {
+        case .sequence(let sequence): items = Array(sequence)
+        case .scalar where !NodeReader.isNull(node): items = [node]
+        default:
+            reader.error("\(what) must be a list of commands, not \(NodeReader.describe(node))", at: node)
+            return []
+        }
+        var steps: [StepConfig] = []
+        for (index, item) in items.enumerated() {
+            let stepWhat = "step \(index + 1) of \(what)"
+            if case .mapping = item {
+                guard let entries = reader.mapping(item, stepWhat) else { continue }
+                reader.rejectUnknownKeys(entries, allowed: ["name", "run", "timeout"], in: stepWhat)
+                var step = StepConfig(name: "", run: "", timeout: nil)
+                var sawRun = false
+                for (key, value) in entries {
+                    switch key.value {
+                    case "name": step.name = reader.string(value, "'name' of \(stepWhat)") ?? ""
+                    case "run":
+                        sawRun = true
+                        step.run = reader.string(value, "'run' of \(stepWhat)") ?? ""
+                    case "timeout": step.timeout = reader.duration(value, "'timeout' of \(stepWhat)")
+                    default: break
+                    }
+                }
+                if !sawRun { reader.error("\(stepWhat) has no 'run' command", at: item) }
+                if step.name.isEmpty { step.name = StepConfig.defaultName(for: step.run) }
+                steps.append(step)
+            } else if let command = reader.string(item, stepWhat) {
+                steps.append(StepConfig(name: StepConfig.defaultName(for: command), run: command, timeout: nil))
+            }
+        }
+        return steps
+    }
+
+    static func condition(_ node: Node, _ what: String, _ reader: inout NodeReader) -> [String]? {
+        guard let entries = reader.mapping(node, what) else { return nil }
+        reader.rejectUnknownKeys(entries, allowed: ["branch"], in: what)
+        var branches: [String]?
+        for (key, value) in entries where key.value == "branch" {
+            branches = reader.stringList(value, "'branch' of \(what)")?.map(\.value)
+        }
+        return branches
+    }
+
+    static func repositories(_ node: Node, _ what: String, _ reader: inout NodeReader) -> [RepositorySpec] {
+        guard case .sequence(let sequence) = node else {
+            if !NodeReader.isNull(node) {
+                reader.error("\(what) must be a list of {url, ref, path}, not \(NodeReader.describe(node))", at: node)
+            }
+            return []
+        }
+        var specs: [RepositorySpec] = []
+        for item in sequence {
+            guard let entries = reader.mapping(item, "an entry of \(what)") else { continue }
+            reader.rejectUnknownKeys(entries, allowed: ["url", "ref", "path"], in: "an entry of \(what)")
+            var spec = RepositorySpec(url: "", ref: "HEAD", path: "")
+            for (key, value) in entries {
+                let text = reader.string(value, "'\(key.value)' of an entry of \(what)") ?? ""
+                switch key.value {
+                case "url": spec.url = text
+                case "ref": spec.ref = text
+                case "path": spec.path = text
+                default: break
+                }
+            }
+            if spec.url.isEmpty { reader.error("an entry of \(what) has no 'url'", at: item) }
+            if spec.path.isEmpty {
+                spec.path = String(spec.url.split(separator: "/").last ?? "repo")
+                if spec.path.hasSuffix(".git") { spec.path.removeLast(4) }
+            }
+            if spec.path.hasPrefix("/") || spec.path.split(separator: "/").contains("..") {
+                reader.error("'path' of an entry of \(what) must stay inside the workspace", at: item)
+            }
+            specs.append(spec)
+        }
+        return specs
+    }
+}
+
+extension StepConfig {
+    /// A step without a name is shown by its command's first line, shortened.
+    static func defaultName(for command: String) -> String {
+        let firstLine = command.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? command
+        let trimmed = firstLine.trimmingWhitespace()
+        return trimmed.count > 60 ? String(trimmed.prefix(60)) + "…" : trimmed
+    }
+}
+
+enum JobName {
+    /// Job names end up in file names, log lines and environment variables: keep them printable.
+    static func problem(_ name: String) -> String? {
+        if name.trimmingWhitespace().isEmpty { return "a job name must not be empty" }
+        if name.count > 200 { return "a job name may be at most 200 characters" }
+        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            return "a job name must not contain control characters"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,156 @@
+/// A value read from the pipeline file together with where it was written, so that checks made
+/// after parsing (unknown stage, missing `needs`, cycles) can still point at the right line.
+public struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
+    public let value: Value
+    public let location: SourceLocation
+
+    public init(_ value: Value, at location: SourceLocation) {
+        self.value = value
+        self.location = location
+    }
+}
+
+/// An environment variable as written in `env:` (order kept: later entries win).
+public struct EnvironmentVariable: Sendable, Hashable {
+    public let name: String
+    public let value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// `.gitci.yml` as written, checked for shape and types but not yet expanded.
+public struct PipelineConfig: Sendable {
+    public static let defaultStages = ["build", "test", "deploy"]
+    public static let defaultStage = "test"
+
+    public var stages: [Located<String>]
+    public var branches: BranchFilter
+    public var tags: [String]
+    public var interruptible: Bool
+    public var env: [EnvironmentVariable]
+    public var jobs: [JobConfig]
+}
+
+/// Which branches get plan branches: every branch unless `include` is given, minus `exclude`.
+public struct BranchFilter: Sendable, Hashable {
+    public var include: [String]?
+    public var exclude: [String]
+
+    public init(include: [String]? = nil, exclude: [String] = []) {
+        self.include = include
+        self.exclude = exclude
+    }
+
+    public func admits(_ branch: String) -> Bool {
+        if let include, !include.contains(where: { Glob.matches($0, branch) }) { return false }
+        return !exclude.contains(where: { Glob.matches($0, branch) })
+    }
+}
+
+public struct StepConfig: Sendable, Hashable {
+    public var name: String
+    public var run: String
+    public var timeout: Seconds?
+}
+
+public struct MatrixConfig: Sendable {
+    /// Axis name and its values, in file order.
+    public var axes: [(name: Located<String>, values: [String])]
+    public var include: [[(key: String, value: String)]]
+    public var exclude: [[(key: String, value: String)]]
+    public var location: SourceLocation
+}
+
+/// One repository a job needs besides its own (`repos:`); fetched by a later issue.
+public struct RepositorySpec: Sendable, Hashable {
+    public var url: String
+    public var ref: String
+    public var path: String
+}
+
+public struct JobConfig: Sendable {
+    public var name: Located<String>
+    public var stage: Located<String>
+    public var steps: [StepConfig]
+    /// nil: the job waits for every earlier stage; a list (even empty): only for those jobs.
+    public var needs: [Located<String>]?
+    public var env: [EnvironmentVariable]
+    public var matrix: MatrixConfig?
+    public var timeout: Seconds?
+    public var labels: [String]
+    /// Branch patterns the job runs on; nil means every branch.
+    public var onlyBranches: [String]?
+    public var allowFailure: Bool
+    public var interruptible: Bool?
+    public var inputs: [String]?
+    public var changes: [String]?
+    public var repos: [RepositorySpec]
+    public var artifacts: [String]
+    public var junit: [String]
+    public var secrets: [String]
+    public var from: Located<String>?
+}
+
+/// A whole number of seconds; what `timeout:` values become.
+public struct Seconds: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let value: Int
+
+    public init(_ value: Int) {
+        self.value = value
+    }
+
+    public static func < (lhs: Seconds, rhs: Seconds) -> Bool { lhs.value < rhs.value }
+
+    public var description: String {
+        var rest = value
+        var parts: [String] = []
+        for (unit, size) in [("h", 3600), ("m", 60)] where rest >= size {
+            parts.append("\(rest / size)\(unit)")
+            rest %= size
+        }
+        if rest > 0 || parts.isEmpty { parts.append("\(rest)s") }
+        return parts.joined()
+    }
+
+    /// Parses `90`, `90s`, `10m`, `1h30m`, `1h 30m`, `2d`. Nil for anything else or for zero.
+    public static func parse(_ text: String) -> Seconds? {
+        let trimmed = text.trimmingWhitespace()
+        if let plain = Int(trimmed) { return plain > 0 && plain <= 31_536_000 ? Seconds(plain) : nil }
+        var total = 0
+        var number = ""
+        var sawUnit = false
+        for character in trimmed where character != " " {
+            if character.isASCII, character.isNumber {
+                number.append(character)
+                guard number.count <= 7 else { return nil }
+                continue
+            }
+            let size: Int
+            switch character {
+            case "s": size = 1
+            case "m": size = 60
+            case "h": size = 3600
+            case "d": size = 86_400
+            default: return nil
+            }
+            guard let count = Int(number) else { return nil }
+            total += count * size
+            number = ""
+            sawUnit = true
+        }
+        guard number.isEmpty, sawUnit, total > 0, total <= 31_536_000 else { return nil }
+        return Seconds(total)
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
+        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
+        return String(scalars)
+    }
+}

@@ -1,0 +1,89 @@
+/// One job of the expanded pipeline: a matrix combination of a configured job, with its
+/// dependencies resolved to other planned jobs.
+public struct PlannedJob: Sendable, Identifiable {
+    public static let defaultTimeout = Seconds(3600)
+
+    /// Unique in the plan: `test`, or `test (python=3.12)` for a matrix combination.
+    public let name: String
+    public let baseName: String
+    public let stage: String
+    public let stageIndex: Int
+    public let steps: [StepConfig]
+    /// Explicit `needs:` as planned job names; nil when the job simply follows the stage order.
+    public let needs: [String]?
+    /// Every job that must finish before this one starts: its `needs`, or every job of the earlier
+    /// stages when it has none.
+    public internal(set) var dependencies: [String]
+    /// Pipeline `env` then job `env`, in order (later entries win).
+    public let environment: [EnvironmentVariable]
+    /// Matrix values in axis order; they reach steps as `KEY` and `GITCI_MATRIX_KEY`.
+    public let matrix: [EnvironmentVariable]
+    public let timeout: Seconds
+    public let allowFailure: Bool
+    public let interruptible: Bool
+    public let labels: [String]
+    public let onlyBranches: [String]?
+    /// The job as configured, for what later stages of the product read (inputs, repos, ...).
+    public let config: JobConfig
+
+    public var id: String { name }
+
+    /// Whether `when: {branch: ...}` lets the job run for `branch` (nil: not on a branch).
+    public func runs(onBranch branch: String?) -> Bool {
+        guard let onlyBranches else { return true }
+        guard let branch else { return false }
+        return onlyBranches.contains { Glob.matches($0, branch) }
+    }
+
+    /// `GITCI_MATRIX_<KEY>`: the key upper-cased (keys are already valid variable names).
+    public static func matrixVariableName(_ key: String) -> String {
+        "GITCI_MATRIX_" + key.uppercased()
+    }
+}
+
+extension PlannedJob {
+    init(config: JobConfig, pipeline: PipelineConfig, stageIndex: Int, combination: [EnvironmentVariable]) {
+        self.baseName = config.name.value
+        self.name = combination.isEmpty
+            ? config.name.value
+            : "\(config.name.value) (\(combination.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")))"
+        self.stage = config.stage.value
+        self.stageIndex = stageIndex
+        // `from: tox` runs tox itself until envlist expansion reads tox.ini at the commit.
+        self.steps = config.steps.isEmpty && config.from?.value == "tox"
+            ? [StepConfig(name: "tox", run: "tox", timeout: nil)]
+            : config.steps
+        self.needs = nil
+        self.dependencies = []
+        self.environment = pipeline.env + config.env
+        self.matrix = combination
+        self.timeout = config.timeout ?? Self.defaultTimeout
+        self.allowFailure = config.allowFailure
+        self.interruptible = config.interruptible ?? pipeline.interruptible
+        self.labels = config.labels
+        self.onlyBranches = config.onlyBranches
+        self.config = config
+    }
+
+    func withNeeds(_ needs: [String]?) -> PlannedJob {
+        PlannedJob(copying: self, needs: needs)
+    }
+
+    private init(copying job: PlannedJob, needs: [String]?) {
+        self.name = job.name
+        self.baseName = job.baseName
+        self.stage = job.stage
+        self.stageIndex = job.stageIndex
+        self.steps = job.steps
+        self.needs = needs
+        self.dependencies = job.dependencies
+        self.environment = job.environment
+        self.matrix = job.matrix
+        self.timeout = job.timeout
+        self.allowFailure = job.allowFailure
+        self.interruptible = job.interruptible
+        self.labels = job.labels
+        self.onlyBranches = job.onlyBranches
+        self.config = job.config
+    }
+}

@@ -1,0 +1,42 @@
+public import Foundation
+public import GitKit
+
+/// Everything a job needs to run besides the job itself. Built by whoever starts the job (`gitci
+/// run`, the worker, an agent); the executor does not know which.
+public struct JobContext: Sendable {
+    public var pipelineID: String
+    /// The commit being built; for a working-tree run, the commit the tree is based on (if any).
+    public var commit: ObjectID?
+    public var branch: String?
+    public var source: WorkspaceSource
+    /// The job's own workspace folder; created fresh, removed afterwards unless kept.
+    public var workspace: String
+    public var logPath: String
+    /// The environment steps inherit before gitci's own variables are added.
+    public var baseEnvironment: [String: String]
+    public var node: String
+    public var keepWorkspace: Bool
+    /// Seconds between SIGTERM and SIGKILL when a step is stopped.
+    public var terminationGrace: Double
+
+    public init(pipelineID: String, commit: ObjectID?, branch: String?, source: WorkspaceSource, workspace: String,
+                logPath: String, baseEnvironment: [String: String], node: String? = nil, keepWorkspace: Bool = false,
+                terminationGrace: Double = 3) {
+        self.pipelineID = pipelineID
+        self.commit = commit
+        self.branch = branch
+        self.source = source
+        self.workspace = workspace
+        self.logPath = logPath
+        self.baseEnvironment = baseEnvironment
+        self.node = node ?? Host.name
+        self.keepWorkspace = keepWorkspace
+        self.terminationGrace = terminationGrace
+    }
+
+    /// The environment steps get: what the runner was started with, minus git's own variables
+    /// (a hook's `GIT_DIR=.` must not leak into a build), plus nothing else yet.
+    public static func inheritedEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        environment.filter { !$0.key.hasPrefix("GIT_") }
+    }
+}

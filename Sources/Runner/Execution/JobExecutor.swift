@@ -1,0 +1,143 @@
+import Foundation
+public import Pipeline
+import Synchronization
+
+/// Runs one planned job: prepares its workspace, runs its steps in order with `/bin/sh -e -c`,
+/// each in its own process group, and writes everything to the job's log.
+///
+/// A failing step is a result, never a thrown error. Cancelling the calling task stops the
+/// running step's whole process group.
+public struct JobExecutor: Sendable {
+    public typealias StepObserver = @Sendable (_ index: Int, _ name: String) -> Void
+
+    public init() {}
+
+    public func run(_ job: PlannedJob, context: JobContext, onStep: StepObserver = { _, _ in }) async -> JobResult {
+        let started = Date()
+        var result = JobResult(name: job.name, stage: job.stage, status: .running, started: started,
+                               logPath: context.logPath, allowFailure: job.allowFailure, node: context.node,
+                               matrix: job.matrix)
+        func finish(_ status: JobStatus, reason: String? = nil) -> JobResult {
+            result.status = status
+            result.reason = reason ?? result.reason
+            result.durationMs = Int(Date().timeIntervalSince(started) * 1000)
+            return result
+        }
+
+        let log: LogFile
+        do {
+            log = try LogFile(path: context.logPath)
+        } catch {
+            result.logPath = nil
+            return finish(.failed, reason: "cannot write the log \(context.logPath): \((error as NSError).localizedDescription)")
+        }
+        log.write("gitci: job \(job.name) on \(context.node), \(Self.timestamp(started))\n")
+        if Task.isCancelled { return finish(.cancelled, reason: "cancelled before it started") }
+
+        do {
+            try? FileManager.default.removeItem(atPath: context.workspace)
+            try context.source.prepare(context.workspace)
+        } catch {
+            log.write("gitci: \(error)\n")
+            return finish(.failed, reason: error.description)
+        }
+        defer {
+            if !context.keepWorkspace { try? FileManager.default.removeItem(atPath: context.workspace) }
+        }
+
+        let environment = Self.environment(for: job, context: context)
+        let deadline = started.addingTimeInterval(TimeInterval(job.timeout.value))
+        // Step leaders stay zombies until the job ends, so their groups (background processes a
+        // step left for later steps) can be killed safely at the end.
+        var groups: [ProcessGroup] = []
+        defer { groups.forEach { $0.reap() } }
+
+        for (index, step) in job.steps.enumerated() {
+            if Task.isCancelled { return finish(.cancelled, reason: "cancelled") }
+            onStep(index, step.name)
+            let stepStart = Date()
+            log.write("\n==> step \(index + 1)/\(job.steps.count): \(step.name)\n")
+            if step.name != step.run { log.write(step.run.split(separator: "\n", omittingEmptySubsequences: false).map { "$ \($0)" }.joined(separator: "\n") + "\n") }
+            let group: ProcessGroup
+            do {
+                group = try ProcessGroup.spawn(["/bin/sh", "-e", "-c", step.run], environment: environment,
+                                               directory: context.workspace, outputDescriptor: log.descriptor)
+            } catch {
+                log.write("gitci: \(error)\n")
+                return finish(.failed, reason: error.description)
+            }
+            groups.append(group)
+
+            let jobRemaining = deadline.timeIntervalSinceNow
+            let stepLimit = step.timeout.map { TimeInterval($0.value) } ?? .infinity
+            let limit = max(0, min(jobRemaining, stepLimit))
+            let stepTimedOut = stepLimit <= jobRemaining
+            let timedOut = Mutex(false)
+            let timer = DispatchWorkItem {
+                timedOut.withLock { $0 = true }
+                group.terminate(grace: context.terminationGrace)
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: timer)
+            let termination = await withTaskCancellationHandler {
+                await group.waitForExit()
+            } onCancel: {
+                group.terminate(grace: context.terminationGrace)
+            }
+            timer.cancel()
+
+            let elapsed = Date().timeIntervalSince(stepStart)
+            result.exitCode = termination.exitCode
+            if timedOut.withLock({ $0 }) {
+                let what = stepTimedOut ? "step '\(step.name)' timed out after \(Seconds(Int(stepLimit)))"
+                                        : "job timed out after \(job.timeout)"
+                log.write("\ngitci: \(what); its processes were stopped\n")
+                return finish(.failed, reason: what)
+            }
+            if Task.isCancelled {
+                log.write("\ngitci: cancelled; the step's processes were stopped\n")
+                return finish(.cancelled, reason: "cancelled during step '\(step.name)'")
+            }
+            if termination != .exited(0) {
+                let how: String
+                switch termination {
+                case .exited(let code): how = "exit status \(code)"
+                case .signaled(let signal): how = "killed by signal \(signal)"
+                }
+                log.write("\ngitci: step '\(step.name)' failed (\(how)) after \(Self.format(elapsed))\n")
+                return finish(.failed, reason: "step '\(step.name)' failed (\(how))")
+            }
+            log.write("==> ok in \(Self.format(elapsed))\n")
+        }
+        log.write("\ngitci: job passed in \(Self.format(Date().timeIntervalSince(started)))\n")
+        return finish(.passed)
+    }
+
+    /// Values reach steps only as environment variables, never spliced into shell text.
+    static func environment(for job: PlannedJob, context: JobContext) -> [String] {
+        var variables = context.baseEnvironment
+        for variable in job.environment { variables[variable.name] = variable.value }
+        for value in job.matrix {
+            variables[value.name] = value.value
+            variables[PlannedJob.matrixVariableName(value.name)] = value.value
+        }
+        variables["CI"] = "true"
+        variables["GITCI"] = "true"
+        variables["GITCI_COMMIT"] = context.commit?.hex ?? ""
+        variables["GITCI_BRANCH"] = context.branch ?? ""
+        variables["GITCI_JOB"] = job.name
+        variables["GITCI_STAGE"] = job.stage
+        variables["GITCI_PIPELINE"] = context.pipelineID
+        variables["GITCI_WORKSPACE"] = context.workspace
+        variables["GITCI_NODE"] = context.node
+        return variables.map { "\($0.key)=\($0.value)" }
+    }
+
+    static func format(_ seconds: TimeInterval) -> String {
+        seconds < 10 ? String(format: "%.2fs", seconds) : seconds < 120 ? String(format: "%.1fs", seconds)
+            : "\(Int(seconds) / 60)m\(Int(seconds) % 60)s"
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        ISO8601DateFormatter().string(from: date)
+    }
+}

@@ -1,0 +1,65 @@
+public import Foundation
+
+/// gitci's per-repository state: `<git common dir>/gitci/`, holding run logs and job
+/// workspaces (and, with the results issue, the SQLite index). Inside `.git`, so it is never
+/// committed, is shared by all worktrees, and exists in bare repositories too.
+public struct StateFolder: Sendable {
+    public let path: String
+
+    public init(gitCommonDirectory: String) {
+        self.path = (gitCommonDirectory as NSString).appendingPathComponent("gitci")
+    }
+
+    public var logs: String { (path as NSString).appendingPathComponent("logs") }
+    public var workspaces: String { (path as NSString).appendingPathComponent("workspaces") }
+
+    public struct Unusable: Error, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        public var description: String { "gitci: cannot use the state folder \(path): \(reason)" }
+    }
+
+    /// Creates the folders for one run and returns them.
+    public func prepareRun(_ runID: String) throws(Unusable) -> (logs: String, workspaces: String) {
+        let runLogs = (logs as NSString).appendingPathComponent(runID)
+        let runWorkspaces = (workspaces as NSString).appendingPathComponent(runID)
+        for folder in [runLogs, runWorkspaces] {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw Unusable(path: path, reason: (error as NSError).localizedDescription)
+            }
+        }
+        return (runLogs, runWorkspaces)
+    }
+
+    /// A sortable, unique run id: `20261125-083000-3fa2`.
+    public static func newRunID(at date: Date = Date()) -> String {
+        var time = time_t(date.timeIntervalSince1970)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        let stamp = String(format: "%04d%02d%02d-%02d%02d%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                           parts.tm_hour, parts.tm_min, parts.tm_sec)
+        return stamp + "-" + String(format: "%04x", UInt16.random(in: .min ... .max))
+    }
+}
+
+enum FileName {
+    /// A job name made safe for a file name, prefixed with its position so that two names that
+    /// sanitise alike still get different files.
+    static func forJob(_ name: String, position: Int) -> String {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_=")
+        var slug = String(name.map { allowed.contains($0) ? $0 : "_" }.prefix(80))
+        while slug.hasPrefix(".") { slug.removeFirst() }
+        return String(format: "%03d-", position) + slug
+    }
+}
+
+enum Host {
+    /// The node name results record: the host name, without a DNS lookup.
+    static let name: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
+}

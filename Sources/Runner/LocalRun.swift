@@ -1,0 +1,157 @@
+import Foundation
+public import GitKit
+public import Pipeline
+
+/// `gitci run`: one pipeline, on this machine, from a working tree or a commit.
+public struct LocalRun: Sendable {
+    public struct Options: Sendable {
+        public var commit: String?
+        public var branch: String?
+        public var jobs: [String]
+        public var parallelism: Int
+        public var keepWorkspaces: Bool
+
+        public init(commit: String? = nil, branch: String? = nil, jobs: [String] = [], parallelism: Int? = nil,
+                    keepWorkspaces: Bool = false) {
+            self.commit = commit
+            self.branch = branch
+            self.jobs = jobs
+            self.parallelism = parallelism ?? ProcessInfo.processInfo.activeProcessorCount
+            self.keepWorkspaces = keepWorkspaces
+        }
+    }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case repository(String)
+        case pipeline(PipelineSource.LoadError)
+        case unknownJobs(UnknownJobsError)
+        case state(StateFolder.Unusable)
+
+        public var description: String {
+            switch self {
+            case .repository(let message): return message
+            case .pipeline(let error): return error.description
+            case .unknownJobs(let error): return error.description
+            case .state(let error): return error.description
+            }
+        }
+    }
+
+    public struct Report: Sendable {
+        public let runID: String
+        public let commit: ObjectID?
+        public let branch: String?
+        public let status: PipelineStatus
+        public let jobs: [JobResult]
+        public let logDirectory: String
+    }
+
+    public let plan: Plan
+    public let runID: String
+    public let commit: ObjectID?
+    public let branch: String?
+    public let configBlob: ObjectID
+    public let logDirectory: String
+    let workspaceDirectory: String
+    let source: WorkspaceSource
+    let options: Options
+
+    /// Opens the repository around `directory`, reads and plans the pipeline, and prepares the
+    /// run's folders. Nothing runs yet.
+    public init(directory: String, options: Options) throws(Failure) {
+        let repository: Repository
+        do {
+            repository = try Repository.open(directory, search: true)
+        } catch {
+            throw .repository("gitci: \(error.message)")
+        }
+        let commit: ObjectID?
+        let file: (bytes: [UInt8], blob: ObjectID)
+        let workingTree = repository.workingDirectory
+        do {
+            if let revision = options.commit ?? (workingTree == nil ? "HEAD" : nil) {
+                do {
+                    commit = try repository.resolveCommit(revision)
+                } catch {
+                    throw Failure.repository("gitci: \(error.message)")
+                }
+                file = try Self.read { () throws(PipelineSource.LoadError) in try PipelineSource.read(at: commit!, in: repository) }
+                self.source = .commit(gitDirectory: repository.gitDirectory, commit: commit!)
+            } else {
+                commit = repository.headCommit
+                file = try Self.read { () throws(PipelineSource.LoadError) in try PipelineSource.read(inWorkingTree: workingTree!) }
+                let files: [String]
+                do {
+                    files = try repository.workingTreeFiles()
+                } catch {
+                    throw Failure.repository("gitci: cannot list the working tree: \(error.message)")
+                }
+                self.source = .workingTree(root: workingTree!, files: files)
+            }
+        }
+        var plan: Plan
+        do {
+            plan = try PipelineSource.plan(file.bytes)
+        } catch {
+            throw .pipeline(error)
+        }
+        do {
+            plan = try plan.selecting(options.jobs)
+        } catch {
+            throw .unknownJobs(error)
+        }
+        self.plan = plan
+        self.commit = commit
+        self.configBlob = file.blob
+        self.branch = options.branch ?? Self.branch(of: options.commit, commit: commit, in: repository)
+        self.options = options
+        self.runID = StateFolder.newRunID()
+        do {
+            let folders = try StateFolder(gitCommonDirectory: repository.commonDirectory).prepareRun(runID)
+            self.logDirectory = folders.logs
+            self.workspaceDirectory = folders.workspaces
+        } catch {
+            throw .state(error)
+        }
+    }
+
+    private static func read(_ body: () throws(PipelineSource.LoadError) -> ([UInt8], ObjectID)) throws(Failure) -> (bytes: [UInt8], blob: ObjectID) {
+        do {
+            return try body()
+        } catch {
+            throw .pipeline(error)
+        }
+    }
+
+    /// The branch a run is for: the revision itself when it names a branch, otherwise the current
+    /// branch when the commit is its tip (or the working tree is run).
+    static func branch(of revision: String?, commit: ObjectID?, in repository: Repository) -> String? {
+        if let revision, repository.branchTip(revision) != nil { return revision }
+        guard let current = repository.currentBranch else { return nil }
+        if revision == nil { return current }
+        return repository.branchTip(current) == commit ? current : nil
+    }
+
+    /// Runs the plan. Cancelling the calling task (Ctrl-C) stops every running step's process
+    /// group and reports the run as cancelled.
+    public func run(observer: some RunObserver) async -> Report {
+        let environment = JobContext.inheritedEnvironment()
+        let positions = Dictionary(uniqueKeysWithValues: plan.jobs.enumerated().map { ($1.name, $0 + 1) })
+        let scheduler = Scheduler(plan: plan, parallelism: options.parallelism, branch: branch)
+        let results = await scheduler.run(observer: observer) { [self] job in
+            let fileName = FileName.forJob(job.name, position: positions[job.name] ?? 0)
+            let context = JobContext(
+                pipelineID: runID, commit: commit, branch: branch, source: source,
+                workspace: (workspaceDirectory as NSString).appendingPathComponent(fileName),
+                logPath: (logDirectory as NSString).appendingPathComponent(fileName + ".log"),
+                baseEnvironment: environment, keepWorkspace: options.keepWorkspaces
+            )
+            return await JobExecutor().run(job, context: context) { index, name in
+                observer.stepStarted(job, index: index, name: name)
+            }
+        }
+        if !options.keepWorkspaces { try? FileManager.default.removeItem(atPath: workspaceDirectory) }
+        return Report(runID: runID, commit: commit, branch: branch, status: PipelineStatus(finished: results),
+                      jobs: results, logDirectory: logDirectory)
+    }
+}

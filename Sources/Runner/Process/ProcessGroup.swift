@@ -1,0 +1,113 @@
+internal import CSpawn
+import Foundation
+import Synchronization
+
+/// How a process ended.
+public enum ProcessTermination: Sendable, Hashable {
+    case exited(Int32)
+    case signaled(Int32)
+
+    /// The shell convention: the exit status, or 128 + the signal number.
+    public var exitCode: Int32 {
+        switch self {
+        case .exited(let code): return code
+        case .signaled(let signal): return 128 + signal
+        }
+    }
+}
+
+/// A child started as the leader of its own process group, so that it and everything it starts
+/// can be stopped together.
+///
+/// The leader is deliberately left a zombie after it exits until `reap()`: while the zombie
+/// exists its pid, which is also the group id, cannot be reused, so signalling the group can
+/// never hit an unrelated process. Whoever starts a group must `reap()` it.
+public final class ProcessGroup: Sendable {
+    public let pid: Int32
+    private let state = Mutex(State())
+
+    private struct State {
+        var reaped = false
+        var killScheduled = false
+    }
+
+    public struct SpawnError: Error, CustomStringConvertible {
+        public let command: String
+        public let errno: Int32
+        public var description: String { "cannot start \(command): \(String(cString: strerror(errno)))" }
+    }
+
+    private init(pid: Int32) {
+        self.pid = pid
+    }
+
+    /// Starts `arguments` (the first an absolute path) in `directory`; stdin is /dev/null, stdout
+    /// and stderr go to `outputDescriptor`. `environment` is the complete environment.
+    public static func spawn(_ arguments: [String], environment: [String], directory: String,
+                             outputDescriptor: Int32) throws(SpawnError) -> ProcessGroup {
+        var pid: pid_t = 0
+        let rc = withCStringArray(arguments) { argv in
+            withCStringArray(environment) { envp in
+                gitci_spawn(&pid, argv, envp, directory, outputDescriptor)
+            }
+        }
+        guard rc == 0 else { throw SpawnError(command: arguments.first ?? "", errno: rc) }
+        return ProcessGroup(pid: pid)
+    }
+
+    /// Waits for the leader to exit without blocking the caller's thread (a dedicated thread
+    /// sits in `waitid`). Does not reap.
+    public func waitForExit() async -> ProcessTermination {
+        await withCheckedContinuation { (continuation: CheckedContinuation<ProcessTermination, Never>) in
+            let pid = self.pid
+            let thread = Thread {
+                var code: Int32 = 0
+                var signaled: Int32 = 0
+                let rc = gitci_wait_exit_keep_zombie(pid, &code, &signaled)
+                continuation.resume(returning: rc != 0 ? .signaled(SIGKILL) : signaled == 1 ? .signaled(code) : .exited(code))
+            }
+            thread.stackSize = 64 << 10
+            thread.start()
+        }
+    }
+
+    /// Sends `signal` to every process of the group; a no-op once the leader was reaped.
+    public func signal(_ signal: Int32) {
+        state.withLock { state in
+            guard !state.reaped else { return }
+            _ = kill(-pid, signal)
+        }
+    }
+
+    /// SIGTERM to the group now, SIGKILL after `grace` seconds to whatever is left.
+    public func terminate(grace: Double = 3) {
+        signal(SIGTERM)
+        let schedule = state.withLock { state in
+            defer { state.killScheduled = true }
+            return !state.killScheduled && !state.reaped
+        }
+        guard schedule else { return }
+        DispatchQueue.global().asyncAfter(deadline: .now() + grace) { [self] in
+            signal(SIGKILL)
+        }
+    }
+
+    /// Kills whatever the group still runs (background processes a step left behind) and reaps
+    /// the leader. Call once the leader has exited.
+    public func reap() {
+        state.withLock { state in
+            guard !state.reaped else { return }
+            _ = kill(-pid, SIGKILL)
+            _ = gitci_reap(pid)
+            state.reaped = true
+        }
+    }
+}
+
+/// Calls `body` with a NULL-terminated `char *[]` built from `strings`.
+func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let pointers = strings.map { strdup($0) }
+    defer { pointers.forEach { free($0) } }
+    let array = pointers.map { UnsafePointer($0) } + [nil]
+    return array.withUnsafeBufferPointer { body($0.baseAddress!) }
+}

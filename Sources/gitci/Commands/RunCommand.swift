@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import Runner
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the pipeline on this machine (the working tree as it is, or a commit).",
+        discussion: "Exit status: 0 when the pipeline passed, 1 when it failed, 2 for usage or configuration errors."
+    )
+
+    @Argument(help: "Jobs to run (with what they need); all jobs when none are named.")
+    var jobs: [String] = []
+
+    @Option(help: "Run this commit (read through git, not the working tree).")
+    var commit: String?
+
+    @Option(help: "Branch name the pipeline sees (for `when: {branch: ...}`); default: the current branch.")
+    var branch: String?
+
+    @Option(name: .customLong("jobs"), help: "How many jobs may run at once (default: number of cores).")
+    var parallelism: Int?
+
+    @Flag(help: "Keep job workspaces after the run (under the state folder).")
+    var keepWorkspaces = false
+
+    @OptionGroup var repository: RepositoryOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if let parallelism, parallelism < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() async throws {
+        let options = LocalRun.Options(commit: commit, branch: branch, jobs: jobs, parallelism: parallelism,
+                                       keepWorkspaces: keepWorkspaces)
+        let localRun: LocalRun
+        do {
+            localRun = try LocalRun(directory: repository.path, options: options)
+        } catch {
+            throw report(error)
+        }
+        let progressStream = output.json ? FileHandle.standardError : FileHandle.standardOutput
+        let terminal = Terminal(descriptor: output.json ? STDERR_FILENO : STDOUT_FILENO)
+        let live = terminal.isInteractive && localRun.plan.jobs.count < terminal.size.rows - 2
+            ? LiveProgress(plan: localRun.plan, terminal: terminal, stream: progressStream) : nil
+        let observer: any RunObserver = live ?? (output.json && !terminal.isInteractive
+            ? SilentObserver() as any RunObserver : PlainProgress(terminal: terminal, stream: progressStream))
+        if !output.json {
+            let at = localRun.commit.map { " at \($0.short)" } ?? ""
+            let what = commit == nil ? "working tree" : "commit"
+            FileHandle.standardOutput.write(Data("gitci: running \(localRun.plan.jobs.count) jobs from the \(what)\(at); logs in \(localRun.logDirectory)\n".utf8))
+        }
+
+        let task = Task { await localRun.run(observer: observer) }
+        let interrupts = InterruptHandler(cancelling: task) {
+            Output.error("\ngitci: interrupted; stopping running steps…")
+        }
+        let result = await task.value
+        interrupts.stop()
+        live?.finish()
+
+        if output.json {
+            RunDocument(report: result).print()
+        } else {
+            FileHandle.standardOutput.write(Data(RunSummary.render(result, terminal: Terminal(descriptor: STDOUT_FILENO)).utf8))
+        }
+        throw ExitCode(result.status == .passed ? ExitStatus.passed : ExitStatus.failed)
+    }
+
+    private func report(_ error: LocalRun.Failure) -> ExitCode {
+        if case .pipeline(.invalid(let configError)) = error {
+            configError.diagnostics.forEach { Output.error($0.description) }
+            if output.json { RunDocument(configError: configError, commit: nil).print() }
+        } else {
+            Output.error(error.description.hasPrefix("gitci:") ? error.description : "gitci: \(error.description)")
+        }
+        return ExitCode(ExitStatus.usage)
+    }
+}

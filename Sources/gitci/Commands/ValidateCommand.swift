@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import GitKit
+import Pipeline
+import Runner
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check .gitci.yml (in the working tree, or at a commit) and print every error with line:column.",
+        discussion: "Exit status: 0 when the file is valid, 2 when it is not."
+    )
+
+    @Argument(help: "Check the file as committed at this revision instead of the working tree.")
+    var revision: String?
+
+    @OptionGroup var repository: RepositoryOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let bytes: [UInt8]
+        let commit: ObjectID?
+        do {
+            let repo = try Repository.open(repository.path, search: true)
+            if let revision = revision ?? (repo.workingDirectory == nil ? "HEAD" : nil) {
+                commit = try repo.resolveCommit(revision)
+                bytes = try PipelineSource.read(at: commit!, in: repo).bytes
+            } else {
+                commit = nil
+                bytes = try PipelineSource.read(inWorkingTree: repo.workingDirectory!).bytes
+            }
+        } catch let error as GitError {
+            Output.error("gitci: \(error.message)")
+            throw ExitCode(ExitStatus.usage)
+        } catch {
+            Output.error("gitci: \(error)")
+            throw ExitCode(ExitStatus.usage)
+        }
+
+        let plan: Plan
+        do {
+            plan = try PipelineSource.plan(bytes)
+        } catch {
+            if case .invalid(let configError) = error {
+                configError.diagnostics.forEach { Output.error($0.description) }
+                if output.json { RunDocument(configError: configError, commit: commit?.hex).print() }
+            } else {
+                Output.error("gitci: \(error)")
+            }
+            throw ExitCode(ExitStatus.usage)
+        }
+        for note in PendingFeatures.notes(for: plan) { Output.error("\(PipelineSource.fileName): note: \(note)") }
+        if output.json {
+            let document = ValidDocument(commit: commit?.hex, status: "valid", stages: plan.stages, jobs: plan.jobs.map(\.name))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            FileHandle.standardOutput.write(((try? encoder.encode(document)) ?? Data()) + Data("\n".utf8))
+        } else {
+            let place = commit.map { "at \($0.short)" } ?? "in the working tree"
+            print("\(PipelineSource.fileName) \(place) is valid: \(plan.jobs.count) jobs in \(plan.stages.count) stages")
+        }
+    }
+
+    struct ValidDocument: Encodable {
+        var commit: String?
+        var status: String
+        var stages: [String]
+        var jobs: [String]
+    }
+}
+
+/// Keys that are read and checked but whose behaviour arrives with a later version: say so
+/// rather than ignore them silently.
+enum PendingFeatures {
+    static func notes(for plan: Plan) -> [String] {
+        var notes: [String] = []
+        var seen = Set<String>()
+        for job in plan.jobs where seen.insert(job.baseName).inserted {
+            let config = job.config
+            var keys: [String] = []
+            if config.inputs != nil { keys.append("inputs") }
+            if config.changes != nil { keys.append("changes") }
+            if !config.repos.isEmpty { keys.append("repos") }
+            if !config.artifacts.isEmpty { keys.append("artifacts") }
+            if !config.junit.isEmpty { keys.append("junit") }
+            if !config.secrets.isEmpty { keys.append("secrets") }
+            if config.from != nil { keys.append("from (runs `tox` as one job for now)") }
+            if !keys.isEmpty {
+                notes.append("job '\(job.baseName)': \(keys.joined(separator: ", ")) accepted; not acted on by this version of gitci")
+            }
+        }
+        return notes
+    }
+}

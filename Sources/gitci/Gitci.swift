@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct Gitci: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gitci",
+        abstract: "A git-native build orchestrator: pipelines and results live in git.",
+        version: "0.1.0",
+        subcommands: [RunCommand.self, ValidateCommand.self, InitCommand.self]
+    )
+
+    /// Like ArgumentParser's own entry point, but with gitci's exit statuses: usage errors are 2
+    /// (not EX_USAGE), and nothing ends in a backtrace.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            if let exitCode = error as? ExitCode {
+                Foundation.exit(exitCode.rawValue)
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            Foundation.exit(ExitStatus.usage)
+        }
+    }
+}
+
+/// The exit statuses of the command-line contract.
+enum ExitStatus {
+    static let passed: Int32 = 0
+    static let failed: Int32 = 1
+    static let usage: Int32 = 2
+}

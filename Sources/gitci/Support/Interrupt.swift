@@ -1,0 +1,24 @@
+import Foundation
+
+/// Turns Ctrl-C (SIGINT) and SIGTERM into cancellation of one task, so that running steps are
+/// stopped group by group and the run still reports, instead of the process dying mid-write.
+final class InterruptHandler {
+    private let sources: [any DispatchSourceSignal]
+
+    init(cancelling task: Task<some Sendable, Never>, onInterrupt: @escaping @Sendable () -> Void) {
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                onInterrupt()
+                task.cancel()
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    func stop() {
+        sources.forEach { $0.cancel() }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// The outcome of a command run by a test.
+public struct CommandResult: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+}
+
+/// Runs real commands (`git`, the built `gitci`) the way a user would.
+public enum Shell {
+    /// Runs `arguments` (looked up on PATH) in `directory`, waiting for it to finish.
+    @discardableResult
+    public static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:],
+                           input: String? = nil) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GIT_") }
+        merged["NO_COLOR"] = "1"
+        merged["GIT_AUTHOR_NAME"] = "Test"
+        merged["GIT_AUTHOR_EMAIL"] = "test@example.com"
+        merged["GIT_COMMITTER_NAME"] = "Test"
+        merged["GIT_COMMITTER_EMAIL"] = "test@example.com"
+        merged["GIT_CONFIG_NOSYSTEM"] = "1"
+        for (key, value) in environment { merged[key] = value }
+        process.environment = merged
+        // Files, not pipes: a child that writes a lot cannot block on a full pipe.
+        let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("gitci-out-\(UUID().uuidString)")
+        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("gitci-err-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+        }
+        let out = try FileHandle(forWritingTo: outURL)
+        let err = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = out
+        process.standardError = err
+        let inURL = FileManager.default.temporaryDirectory.appendingPathComponent("gitci-in-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: inURL) }
+        if let input {
+            try Data(input.utf8).write(to: inURL)
+            process.standardInput = try FileHandle(forReadingFrom: inURL)
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        try process.run()
+        process.waitUntilExit()
+        try out.close()
+        try err.close()
+        return CommandResult(
+            status: process.terminationStatus,
+            stdout: String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self),
+            stderr: String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
+        )
+    }
+}
