@@ -31,7 +31,10 @@ demo: build
 	GITCI=$$($(SWIFT) build --show-bin-path)/gitci sh scripts/demo.sh
 
 bench: release
-	GITCI=$$($(SWIFT) build -c release --show-bin-path)/gitci sh scripts/bench.sh
+	$(SWIFT) build -c release --product gitci-bench-notes
+	GITCI=$$($(SWIFT) build -c release --show-bin-path)/gitci \
+	GITCI_BENCH_NOTES=$$($(SWIFT) build -c release --show-bin-path)/gitci-bench-notes \
+	python3 scripts/bench.py
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/gitci

@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -20,11 +21,13 @@ let package = Package(
         .target(name: "GitKit", dependencies: ["CLibgit2"]),
         .target(name: "Pipeline", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "CSpawn"),
-        .target(name: "Runner", dependencies: ["GitKit", "Pipeline", "CSpawn"]),
+        .target(name: "Store", dependencies: ["GitKit", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Runner", dependencies: ["GitKit", "Pipeline", "Store", "CSpawn"]),
+        .target(name: "Worker", dependencies: ["GitKit", "Pipeline", "Store", "Runner", "CSpawn"]),
         .executableTarget(
             name: "gitci",
             dependencies: [
-                "GitKit", "Pipeline", "Runner",
+                "GitKit", "Pipeline", "Runner", "Store", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -32,6 +35,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "GitKit", "TestSupport"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "GitKit", "Pipeline", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["gitci", "TestSupport"]),
     ]

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 int gitci_spawn(pid_t *pid, const char *const argv[], const char *const envp[],
                 const char *cwd, int output_fd) {
@@ -54,4 +55,40 @@ int gitci_reap(pid_t pid) {
         if (waitpid(pid, &status, 0) >= 0) return status;
         if (errno != EINTR) return -1;
     }
+}
+
+int gitci_spawn_detached(pid_t *pid, const char *const argv[], const char *const envp[],
+                         const char *log_path) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    int rc = posix_spawn_file_actions_init(&actions);
+    if (rc != 0) return rc;
+    rc = posix_spawnattr_init(&attr);
+    if (rc != 0) { posix_spawn_file_actions_destroy(&actions); return rc; }
+
+    int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    if (rc == 0) rc = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    if (log_fd >= 0) {
+        if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, log_fd, 1);
+        if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, log_fd, 2);
+    } else {
+        if (rc == 0) rc = posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+        if (rc == 0) rc = posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    }
+    /* Descriptors the caller inherited without O_CLOEXEC (the hook's pipes) must not reach the child. */
+    for (int fd = 3; fd < 64; fd++) {
+        if (fd != log_fd && fcntl(fd, F_GETFD) >= 0 && rc == 0) rc = posix_spawn_file_actions_addclose(&actions, fd);
+    }
+    if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &all);
+    if (rc == 0) rc = posix_spawnattr_setsigmask(&attr, &none);
+    if (rc == 0) rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    if (rc == 0) rc = posix_spawn(pid, argv[0], &actions, &attr, (char *const *)argv, (char *const *)envp);
+
+    if (log_fd >= 0) close(log_fd);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&actions);
+    return rc;
 }

@@ -41,3 +41,18 @@ extension Repository {
         return files.sorted()
     }
 }
+
+extension Repository {
+    /// Whether the working tree and index match HEAD, counting untracked files that are not
+    /// ignored as changes (a working-tree run would include them).
+    public func hasUncommittedChanges() throws(GitError) -> Bool {
+        var options = git_status_options()
+        try git(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)))
+        options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
+        options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
+        var list: OpaquePointer?
+        try git(git_status_list_new(&list, handle, &options), "cannot read the working tree status")
+        defer { git_status_list_free(list) }
+        return git_status_list_entrycount(list) > 0
+    }
+}

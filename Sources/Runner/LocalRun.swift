@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import GitKit
 public import Pipeline
 
@@ -10,9 +10,16 @@ public struct LocalRun: Sendable {
         public var jobs: [String]
         public var parallelism: Int
         public var keepWorkspaces: Bool
+        /// Extra environment for every step (`git push -o ci.variable=K=V`); the pipeline's own
+        /// `env` wins over it.
+        public var variables: [String: String]
+        /// The run id to use; a retried build keeps the id of its lost attempt.
+        public var runID: String?
 
         public init(commit: String? = nil, branch: String? = nil, jobs: [String] = [], parallelism: Int? = nil,
-                    keepWorkspaces: Bool = false) {
+                    keepWorkspaces: Bool = false, variables: [String: String] = [:], runID: String? = nil) {
+            self.variables = variables
+            self.runID = runID
             self.commit = commit
             self.branch = branch
             self.jobs = jobs
@@ -44,6 +51,10 @@ public struct LocalRun: Sendable {
         public let status: PipelineStatus
         public let jobs: [JobResult]
         public let logDirectory: String
+        public let started: Date
+        public let durationMs: Int
+        public let configBlob: ObjectID
+        public let node: String
     }
 
     public let plan: Plan
@@ -105,7 +116,7 @@ public struct LocalRun: Sendable {
         self.configBlob = file.blob
         self.branch = options.branch ?? Self.branch(of: options.commit, commit: commit, in: repository)
         self.options = options
-        self.runID = StateFolder.newRunID()
+        self.runID = options.runID ?? StateFolder.newRunID()
         do {
             let folders = try StateFolder(gitCommonDirectory: repository.commonDirectory).prepareRun(runID)
             self.logDirectory = folders.logs
@@ -135,7 +146,8 @@ public struct LocalRun: Sendable {
     /// Runs the plan. Cancelling the calling task (Ctrl-C) stops every running step's process
     /// group and reports the run as cancelled.
     public func run(observer: some RunObserver) async -> Report {
-        let environment = JobContext.inheritedEnvironment()
+        let started = Date()
+        let environment = JobContext.inheritedEnvironment().merging(options.variables) { $1 }
         let positions = Dictionary(uniqueKeysWithValues: plan.jobs.enumerated().map { ($1.name, $0 + 1) })
         let scheduler = Scheduler(plan: plan, parallelism: options.parallelism, branch: branch)
         let results = await scheduler.run(observer: observer) { [self] job in
@@ -146,12 +158,13 @@ public struct LocalRun: Sendable {
                 logPath: (logDirectory as NSString).appendingPathComponent(fileName + ".log"),
                 baseEnvironment: environment, keepWorkspace: options.keepWorkspaces
             )
-            return await JobExecutor().run(job, context: context) { index, name in
+            return await JobExecutor().run(job, context: context, onStep: { index, name in
                 observer.stepStarted(job, index: index, name: name)
-            }
+            }, onProcess: { observer.stepProcessStarted(job, processGroup: $0) })
         }
         if !options.keepWorkspaces { try? FileManager.default.removeItem(atPath: workspaceDirectory) }
         return Report(runID: runID, commit: commit, branch: branch, status: PipelineStatus(finished: results),
-                      jobs: results, logDirectory: logDirectory)
+                      jobs: results, logDirectory: logDirectory, started: started,
+                      durationMs: Int(Date().timeIntervalSince(started) * 1000), configBlob: configBlob, node: Host.name)
     }
 }

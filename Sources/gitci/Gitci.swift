@@ -7,7 +7,10 @@ struct Gitci: AsyncParsableCommand {
         commandName: "gitci",
         abstract: "A git-native build orchestrator: pipelines and results live in git.",
         version: "0.1.0",
-        subcommands: [RunCommand.self, ValidateCommand.self, InitCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, InitCommand.self, StatusCommand.self, LogCommand.self,
+                      PlansCommand.self,
+                      ReindexCommand.self, SyncCommand.self, InstallCommand.self, UninstallCommand.self, HookCommand.self,
+                      WorkerCommand.self, RerunCommand.self, CancelCommand.self, TriggerCommand.self]
     )
 
     /// Like ArgumentParser's own entry point, but with gitci's exit statuses: usage errors are 2

@@ -18,6 +18,13 @@ int gitci_spawn(pid_t *pid, const char *const argv[], const char *const envp[],
 /// Otherwise returns an errno value.
 int gitci_wait_exit_keep_zombie(pid_t pid, int *code, int *signaled);
 
+/// Starts `argv[0]` fully detached: in a session of its own (no controlling terminal, not in
+/// the caller's process group), standard input from /dev/null and standard output and error
+/// appended to `log_path` (or /dev/null when it cannot be opened). Nothing of the caller's
+/// stays open in it, so a git push that ran the caller never waits for it.
+int gitci_spawn_detached(pid_t *pid, const char *const argv[], const char *const envp[],
+                         const char *log_path);
+
 /// Reaps `pid` and returns its wait status, or -1 with errno set.
 int gitci_reap(pid_t pid);
 

@@ -40,3 +40,8 @@ public struct JobContext: Sendable {
         environment.filter { !$0.key.hasPrefix("GIT_") }
     }
 }
+
+extension JobContext {
+    /// The name results record for this machine.
+    public static var hostName: String { Host.name }
+}

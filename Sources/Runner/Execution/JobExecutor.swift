@@ -9,10 +9,12 @@ import Synchronization
 /// running step's whole process group.
 public struct JobExecutor: Sendable {
     public typealias StepObserver = @Sendable (_ index: Int, _ name: String) -> Void
+    public typealias ProcessObserver = @Sendable (_ processGroup: Int32) -> Void
 
     public init() {}
 
-    public func run(_ job: PlannedJob, context: JobContext, onStep: StepObserver = { _, _ in }) async -> JobResult {
+    public func run(_ job: PlannedJob, context: JobContext, onStep: StepObserver = { _, _ in },
+                    onProcess: ProcessObserver = { _ in }) async -> JobResult {
         let started = Date()
         var result = JobResult(name: job.name, stage: job.stage, status: .running, started: started,
                                logPath: context.logPath, allowFailure: job.allowFailure, node: context.node,
@@ -67,6 +69,7 @@ public struct JobExecutor: Sendable {
                 return finish(.failed, reason: error.description)
             }
             groups.append(group)
+            onProcess(group.pid)
 
             let jobRemaining = deadline.timeIntervalSinceNow
             let stepLimit = step.timeout.map { TimeInterval($0.value) } ?? .infinity

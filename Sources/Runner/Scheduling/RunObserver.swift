@@ -7,6 +7,12 @@ public protocol RunObserver: Sendable {
     func jobStarted(_ job: PlannedJob, at date: Date)
     func stepStarted(_ job: PlannedJob, index: Int, name: String)
     func jobFinished(_ result: JobResult)
+    /// A step's process group started (a worker remembers it, to stop it should the worker die).
+    func stepProcessStarted(_ job: PlannedJob, processGroup: Int32)
+}
+
+extension RunObserver {
+    public func stepProcessStarted(_ job: PlannedJob, processGroup: Int32) {}
 }
 
 /// An observer that ignores everything.

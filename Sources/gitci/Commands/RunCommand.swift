@@ -21,6 +21,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("jobs"), help: "How many jobs may run at once (default: number of cores).")
     var parallelism: Int?
 
+    @Flag(help: "Write the results as a git note on the commit (refs/notes/gitci); needs --commit or a clean working tree.")
+    var record = false
+
     @Flag(help: "Keep job workspaces after the run (under the state folder).")
     var keepWorkspaces = false
 
@@ -32,6 +35,8 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A recorded result must describe a commit exactly: a clean tree is run as HEAD.
+        let commit = try record ? (commit ?? RunRecording.cleanHead(at: repository.path)) : commit
         let options = LocalRun.Options(commit: commit, branch: branch, jobs: jobs, parallelism: parallelism,
                                        keepWorkspaces: keepWorkspaces)
         let localRun: LocalRun
@@ -60,6 +65,10 @@ struct RunCommand: AsyncParsableCommand {
         interrupts.stop()
         live?.finish()
 
+        if record {
+            let at = RunRecording.write(result, directory: repository.path)
+            if !output.json, let at { print("gitci: results recorded in refs/notes/gitci (\(at)); `gitci status \(result.commit?.short ?? "")` shows them") }
+        }
         if output.json {
             RunDocument(report: result).print()
         } else {
@@ -70,6 +79,7 @@ struct RunCommand: AsyncParsableCommand {
 
     private func report(_ error: LocalRun.Failure) -> ExitCode {
         if case .pipeline(.invalid(let configError)) = error {
+            if record, let commit { RunRecording.writeConfigError(configError, revision: commit, branch: branch, directory: repository.path) }
             configError.diagnostics.forEach { Output.error($0.description) }
             if output.json { RunDocument(configError: configError, commit: nil).print() }
         } else {

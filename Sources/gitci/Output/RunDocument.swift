@@ -1,6 +1,7 @@
 import Foundation
 import Pipeline
 import Runner
+import Store
 
 /// The `run --json` / `status --json` document of the command-line contract. Keys are never
 /// renamed; absent values are written as null rather than left out.
@@ -54,6 +55,24 @@ struct RunDocument: Encodable {
         var line: Int
         var column: Int
         var message: String
+
+        init(file: String, line: Int, column: Int, message: String) {
+            self.file = file
+            self.line = line
+            self.column = column
+            self.message = message
+        }
+
+        /// Reads back `.gitci.yml:LINE:COL: message` as recorded in a note.
+        init(diagnostic text: String) {
+            let parts = text.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
+            if parts.count == 4, let line = Int(parts[1]), let column = Int(parts[2]) {
+                self.init(file: String(parts[0]), line: line, column: column,
+                          message: parts[3].trimmingCharacters(in: .whitespaces))
+            } else {
+                self.init(file: ".gitci.yml", line: 0, column: 0, message: text)
+            }
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -87,6 +106,42 @@ struct RunDocument: Encodable {
         }
     }
 
+    init(results: CommitResults) {
+        commit = results.commit
+        status = results.status
+        pipeline = results.pipeline?.pipeline
+        branch = results.pipeline?.branch
+        jobs = results.jobs.map { job in
+            JobDocument(name: job.job ?? "", stage: job.stage ?? "", status: job.status, exitCode: job.exitCode,
+                        durationMs: job.durationMs, node: job.node, log: job.log, reusedFrom: job.reusedFrom,
+                        reason: job.reason, allowFailure: job.allowFailure ?? false, started: job.started,
+                        matrix: job.matrix ?? [:])
+        }
+        if results.status == "config-error" {
+            errors = (results.pipeline?.errors ?? []).map(ErrorDocument.init(diagnostic:))
+        }
+    }
+
+    /// A queued or running build: its status, and its jobs' live statuses over recorded ones.
+    mutating func overlay(_ live: LiveBuild) {
+        status = live.build.state.rawValue
+        pipeline = live.build.runID ?? pipeline
+        branch = live.build.branch ?? branch
+        for entry in live.jobs {
+            let started = entry.started.map { Timestamp.format(Date(timeIntervalSince1970: $0)) }
+            let elapsed = entry.started.map { Int((Date().timeIntervalSince1970 - $0) * 1000) } ?? 0
+            if let index = jobs.firstIndex(where: { $0.name == entry.job }) {
+                jobs[index].status = entry.status
+                jobs[index].started = started
+                if entry.status == "running" { jobs[index].durationMs = elapsed }
+            } else {
+                jobs.append(JobDocument(name: entry.job, stage: "", status: entry.status, exitCode: nil, durationMs: elapsed,
+                                        node: nil, log: nil, reusedFrom: nil, reason: nil, allowFailure: false,
+                                        started: started, matrix: [:]))
+            }
+        }
+    }
+
     init(configError: ConfigError, commit: String?) {
         self.commit = commit
         status = PipelineStatus.configError.rawValue
@@ -97,9 +152,6 @@ struct RunDocument: Encodable {
     }
 
     func print() {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(self)) ?? Data("{}".utf8)
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        JSONOutput.print(self)
     }
 }

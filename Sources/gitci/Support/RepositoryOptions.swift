@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GitKit
 
 /// Where to find the repository, shared by every command that reads one.
 struct RepositoryOptions: ParsableArguments {
@@ -7,9 +8,23 @@ struct RepositoryOptions: ParsableArguments {
     var directory: String?
 
     var path: String {
-        let base = FileManager.default.currentDirectoryPath
-        guard let directory else { return base }
-        return directory.hasPrefix("/") ? directory : (base as NSString).appendingPathComponent(directory)
+        directory.map(Self.absolute) ?? FileManager.default.currentDirectoryPath
+    }
+
+    static func absolute(_ path: String) -> String {
+        let full = path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+        return (full as NSString).standardizingPath
+    }
+
+    /// The git directory shared by all worktrees of the repository around `path`: where the
+    /// state folder lives. A usage error (exit 2) when there is no repository.
+    static func commonDirectory(of path: String) throws -> String {
+        do {
+            return try Repository.open(path, search: true).commonDirectory
+        } catch {
+            Output.error("gitci: \(error.message)")
+            throw ExitCode(ExitStatus.usage)
+        }
     }
 }
 

@@ -11,8 +11,7 @@ enum Resources {
         if let override = ProcessInfo.processInfo.environment["GITCI_SHARE"], !override.isEmpty {
             return override
         }
-        let executable = (try? manager.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var folder = (executable as NSString).deletingLastPathComponent
+        var folder = (executablePath as NSString).deletingLastPathComponent
         let installed = ((folder as NSString).deletingLastPathComponent as NSString).appendingPathComponent("share/gitci")
         if holdsResources(installed) { return installed }
         for _ in 0..<6 {
@@ -20,6 +19,12 @@ enum Resources {
             folder = (folder as NSString).deletingLastPathComponent
         }
         return nil
+    }
+
+    /// This binary's absolute path (what installed hooks call).
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? RepositoryOptions.absolute(CommandLine.arguments[0])
     }
 
     static func template(named name: String) -> String? {

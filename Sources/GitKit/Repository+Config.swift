@@ -1,0 +1,40 @@
+internal import CLibgit2
+
+extension Repository {
+    /// Sets a value in the repository's own configuration file (`$GIT_DIR/config`).
+    public func setConfig(_ key: String, _ value: String) throws(GitError) {
+        var config: OpaquePointer?
+        try git(git_repository_config(&config, handle), "cannot open the configuration of \(gitDirectory)")
+        defer { git_config_free(config) }
+        var local: OpaquePointer?
+        try git(git_config_open_level(&local, config, GIT_CONFIG_LEVEL_LOCAL), "cannot open \(gitDirectory)/config")
+        defer { git_config_free(local) }
+        try git(git_config_set_string(local, key, value), "cannot set \(key)")
+    }
+
+    /// Removes a key from the repository's own configuration; no error when it is not set.
+    public func unsetConfig(_ key: String) throws(GitError) {
+        var config: OpaquePointer?
+        try git(git_repository_config(&config, handle), "cannot open the configuration of \(gitDirectory)")
+        defer { git_config_free(config) }
+        var local: OpaquePointer?
+        try git(git_config_open_level(&local, config, GIT_CONFIG_LEVEL_LOCAL), "cannot open \(gitDirectory)/config")
+        defer { git_config_free(local) }
+        let rc = git_config_delete_entry(local, key)
+        if rc == GIT_ENOTFOUND.rawValue { return }
+        try git(rc, "cannot unset \(key)")
+    }
+
+    /// A configuration value as git resolves it (local, global, system), or nil.
+    public func configValue(_ key: String) -> String? {
+        var config: OpaquePointer?
+        guard git_repository_config(&config, handle) == 0 else { return nil }
+        defer { git_config_free(config) }
+        var snapshot: OpaquePointer?
+        guard git_config_snapshot(&snapshot, config) == 0 else { return nil }
+        defer { git_config_free(snapshot) }
+        var value: UnsafePointer<CChar>?
+        guard git_config_get_string(&value, snapshot, key) == 0, let value else { return nil }
+        return String(cString: value)
+    }
+}

@@ -1,0 +1,59 @@
+public import Foundation
+public import GitKit
+public import Store
+
+/// Turns finished runs into note records. Whoever ran the jobs (`gitci run --record`, the
+/// worker, an agent's coordinator) records them the same way.
+public enum ResultRecords {
+    /// One record per finished job and one for the pipeline.
+    public static func records(for report: LocalRun.Report, tree: ObjectID?) -> [NoteRecord] {
+        var records: [NoteRecord] = []
+        for job in report.jobs where job.status.isFinished {
+            var record = NoteRecord(kind: .job, pipeline: report.runID, job: job.name, status: job.status.rawValue,
+                                    started: job.started ?? report.started, durationMs: job.durationMs)
+            record.stage = job.stage
+            record.exitCode = job.exitCode
+            record.node = job.node.isEmpty ? nil : job.node
+            record.branch = report.branch
+            record.tree = tree?.hex
+            record.config = report.configBlob.hex
+            record.matrix = job.matrix.isEmpty ? nil : Dictionary(job.matrix.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+            record.allowFailure = job.allowFailure ? true : nil
+            record.reason = job.reason
+            record.log = job.logPath
+            records.append(record)
+        }
+        var pipeline = NoteRecord(kind: .pipeline, pipeline: report.runID, status: report.status.rawValue,
+                                  started: report.started, durationMs: report.durationMs)
+        pipeline.node = report.node
+        pipeline.branch = report.branch
+        pipeline.tree = tree?.hex
+        pipeline.config = report.configBlob.hex
+        records.append(pipeline)
+        return records
+    }
+
+    /// The record of a pipeline that could not be planned: its messages, one per line.
+    public static func configError(runID: String, messages: [String], branch: String?, tree: ObjectID?,
+                                   config: ObjectID?, node: String, started: Date = Date()) -> NoteRecord {
+        var record = NoteRecord(kind: .pipeline, pipeline: runID, status: PipelineStatus.configError.rawValue,
+                                started: started, durationMs: 0)
+        record.errors = messages
+        record.reason = messages.first
+        record.branch = branch
+        record.tree = tree?.hex
+        record.config = config?.hex
+        record.node = node
+        return record
+    }
+
+    /// Writes a finished run's results as one notes commit on the built commit.
+    public static func write(_ report: LocalRun.Report, in repository: Repository) throws(StoreError) {
+        guard let commit = report.commit else {
+            throw StoreError("a run of uncommitted changes has no commit to record its results on")
+        }
+        let tree = try? repository.commit(commit).tree
+        let records = records(for: report, tree: tree).map { (commit: commit, record: $0) }
+        try NotesWriter.append(records, in: repository, message: "gitci: \(report.status.rawValue) \(commit.short) (\(report.runID))")
+    }
+}

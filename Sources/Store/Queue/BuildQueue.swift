@@ -1,0 +1,315 @@
+public import Foundation
+import GRDB
+
+/// The durable queue of a repository's state folder (`queue.sqlite`, WAL): pushes as the hook
+/// received them, plan branches, and builds from queued to finished.
+///
+/// Kept apart from the results index on purpose: the index may be thrown away and rebuilt from
+/// the notes at any time, the queue may not.
+public final class BuildQueue: Sendable {
+    public static let fileName = "queue.sqlite"
+
+    public let path: String
+    let pool: DatabasePool
+
+    private init(path: String, pool: DatabasePool) {
+        self.path = path
+        self.pool = pool
+    }
+
+    /// Opens the queue of `stateFolder`, which must exist (`gitci install` makes it): a hook
+    /// never creates folders in a repository behind the administrator's back.
+    /// `busyTimeout` bounds how long a writer waits for another one (seconds): short in a hook,
+    /// which would rather spool than hold up a push.
+    public static func open(stateFolder: String, busyTimeout: Double = 15) throws(StoreError) -> BuildQueue {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: stateFolder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw StoreError("the state folder \(stateFolder) is missing (run `gitci install` on the repository)")
+        }
+        let path = (stateFolder as NSString).appendingPathComponent(fileName)
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(busyTimeout)
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try migrator.migrate(pool)
+            return BuildQueue(path: path, pool: pool)
+        } catch {
+            throw StoreError("cannot open the queue \(path): \(error)")
+        }
+    }
+
+    private static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY, received REAL NOT NULL,
+                    old TEXT NOT NULL, new TEXT NOT NULL, ref TEXT NOT NULL,
+                    options TEXT NOT NULL DEFAULT '[]', done INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX events_pending ON events (done, id);
+                CREATE TABLE plans (
+                    branch TEXT PRIMARY KEY, state TEXT NOT NULL, created REAL NOT NULL,
+                    retired REAL, last_commit TEXT
+                );
+                CREATE TABLE builds (
+                    id INTEGER PRIMARY KEY, branch TEXT, ref TEXT, commit_id TEXT NOT NULL,
+                    state TEXT NOT NULL, jobs TEXT NOT NULL DEFAULT '[]', variables TEXT NOT NULL DEFAULT '{}',
+                    reason TEXT, created REAL NOT NULL, started REAL, finished REAL,
+                    attempt INTEGER NOT NULL DEFAULT 0, lost_attempts INTEGER NOT NULL DEFAULT 0,
+                    cancel_requested INTEGER NOT NULL DEFAULT 0, interruptible INTEGER NOT NULL DEFAULT 0,
+                    run_id TEXT, result TEXT
+                );
+                CREATE INDEX builds_by_state ON builds (state, id);
+                CREATE INDEX builds_by_commit ON builds (commit_id);
+                CREATE INDEX builds_by_branch ON builds (branch, state);
+                CREATE TABLE build_jobs (
+                    build_id INTEGER NOT NULL, job TEXT NOT NULL, status TEXT NOT NULL, started REAL,
+                    PRIMARY KEY (build_id, job)
+                );
+                -- Process groups of running steps, so that a worker that replaces a killed one
+                -- can stop what it left behind.
+                CREATE TABLE process_groups (build_id INTEGER NOT NULL, pgid INTEGER NOT NULL, PRIMARY KEY (build_id, pgid));
+                """)
+        }
+        return migrator
+    }()
+
+    // MARK: - What the hook does
+
+    /// Records a push's ref updates in one transaction.
+    public func record(_ events: [PushEvent], at time: Double = Date().timeIntervalSince1970) throws(StoreError) {
+        do {
+            try pool.write { db in
+                let insert = try db.cachedStatement(sql: "INSERT INTO events (received, old, new, ref, options) VALUES (?, ?, ?, ?, ?)")
+                for event in events {
+                    try insert.execute(arguments: [time, event.old, event.new, event.ref, Self.encode(event.options)])
+                }
+            }
+        } catch {
+            throw StoreError("cannot queue the push in \(path): \(error)")
+        }
+    }
+
+    // MARK: - What the worker does
+
+    /// Pushes not yet turned into plans and builds, oldest first.
+    public func pendingEvents(limit: Int = 500) throws -> [(id: Int64, event: PushEvent)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, old, new, ref, options FROM events WHERE done = 0 ORDER BY id LIMIT ?", arguments: [limit])
+                .map { row in
+                    let options: [String] = Self.decode(row["options"] as String) ?? []
+                    return (row["id"] as Int64, PushEvent(old: row["old"], new: row["new"], ref: row["ref"], options: options))
+                }
+        }
+    }
+
+    /// Runs `body` in one write transaction: what a processed push changes lands together
+    /// with the mark that it was processed, so a crash never processes it twice.
+    public func update<T>(_ body: (QueueTransaction) throws -> T) throws -> T {
+        try pool.write { db in try body(QueueTransaction(db: db)) }
+    }
+
+    /// Builds that a worker was running when it died: back to the queue, the lost attempt
+    /// counted. Only call while holding the worker lock (no other worker is running them).
+    public func requeueOrphans() throws -> [Build] {
+        try pool.write { db in
+            let orphans = try Build.fetch(db, where: "state = 'running'")
+            try db.execute(sql: """
+                UPDATE builds SET state = 'queued', lost_attempts = lost_attempts + 1, started = NULL,
+                reason = 'the worker running it stopped; queued again' WHERE state = 'running'
+                """)
+            try db.execute(sql: "DELETE FROM build_jobs WHERE build_id IN (SELECT id FROM builds WHERE state = 'queued')")
+            return orphans
+        }
+    }
+
+    /// Takes the oldest queued build, marking it running with `runID` (kept from an earlier,
+    /// lost attempt so that its results are never recorded twice).
+    public func claimNext(runID: () -> String) throws -> Build? {
+        try pool.write { db in
+            guard let build = try Build.fetch(db, where: "state = 'queued' ORDER BY id LIMIT 1").first else { return nil }
+            try db.execute(sql: """
+                UPDATE builds SET state = 'running', started = ?, attempt = attempt + 1, run_id = coalesce(run_id, ?)
+                WHERE id = ? AND state = 'queued'
+                """, arguments: [Date().timeIntervalSince1970, runID(), build.id])
+            return try Build.fetch(db, where: "id = \(build.id)").first
+        }
+    }
+
+    public func finish(_ buildID: Int64, state: Build.State, result: String?, reason: String? = nil) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE builds SET state = ?, result = ?, reason = coalesce(?, reason), finished = ? WHERE id = ?",
+                           arguments: [state.rawValue, result, reason, Date().timeIntervalSince1970, buildID])
+            try db.execute(sql: "DELETE FROM process_groups WHERE build_id = ?", arguments: [buildID])
+        }
+    }
+
+    /// Running builds someone asked to stop (`gitci cancel`, a newer push to an interruptible branch).
+    public func cancelRequested() throws -> Set<Int64> {
+        try pool.read { db in
+            Set(try Int64.fetchAll(db, sql: "SELECT id FROM builds WHERE state = 'running' AND cancel_requested = 1"))
+        }
+    }
+
+    public func hasWork() throws -> Bool {
+        try pool.read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM events WHERE done = 0) OR EXISTS (SELECT 1 FROM builds WHERE state IN ('queued', 'running'))
+                """) ?? false
+        }
+    }
+
+    public func setJobStatus(_ buildID: Int64, job: String, status: String, started: Double?) {
+        _ = try? pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO build_jobs (build_id, job, status, started) VALUES (?, ?, ?, ?)",
+                           arguments: [buildID, job, status, started])
+        }
+    }
+
+    public func addProcessGroup(_ buildID: Int64, pgid: Int32) {
+        _ = try? pool.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO process_groups (build_id, pgid) VALUES (?, ?)", arguments: [buildID, pgid])
+        }
+    }
+
+    public func processGroups(of buildIDs: [Int64]) throws -> [Int32] {
+        guard !buildIDs.isEmpty else { return [] }
+        return try pool.read { db in
+            try Int32.fetchAll(db, sql: "SELECT pgid FROM process_groups WHERE build_id IN (\(buildIDs.map(String.init).joined(separator: ",")))")
+        }
+    }
+
+    // MARK: - What the commands read and ask
+
+    public func plans() throws -> [PlanBranch] {
+        try pool.read { db in try PlanBranch.fetch(db, where: "1 ORDER BY state, branch") }
+    }
+
+    /// Builds of `commit` that are queued or running, newest first.
+    public func activeBuilds(of commit: String) throws -> [Build] {
+        try pool.read { db in
+            try Build.fetch(db, where: "commit_id = ? AND state IN ('queued', 'running') ORDER BY id DESC", arguments: [commit])
+        }
+    }
+
+    /// Live job statuses of a running build.
+    public func jobStatuses(of buildID: Int64) throws -> [(job: String, status: String, started: Double?)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT job, status, started FROM build_jobs WHERE build_id = ? ORDER BY rowid", arguments: [buildID])
+                .map { ($0["job"], $0["status"], $0["started"]) }
+        }
+    }
+
+    /// The most recent build of each branch (any state), for `gitci plans`.
+    public func latestBuilds() throws -> [String: Build] {
+        try pool.read { db in
+            let builds = try Build.fetch(db, where: "id IN (SELECT max(id) FROM builds WHERE branch IS NOT NULL GROUP BY branch)")
+            return Dictionary(builds.compactMap { build in build.branch.map { ($0, build) } }, uniquingKeysWith: { $1 })
+        }
+    }
+
+    public func build(_ id: Int64) throws -> Build? {
+        try pool.read { db in try Build.fetch(db, where: "id = ?", arguments: [id]).first }
+    }
+
+    /// Cancels the queued builds of `commit` and asks the worker to stop its running ones.
+    public func cancel(commit: String) throws -> (queued: Int, running: Int) {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE builds SET state = 'cancelled', reason = 'cancelled by gitci cancel', finished = ? WHERE commit_id = ? AND state = 'queued'",
+                           arguments: [Date().timeIntervalSince1970, commit])
+            let queued = db.changesCount
+            try db.execute(sql: "UPDATE builds SET cancel_requested = 1, reason = 'cancelled by gitci cancel' WHERE commit_id = ? AND state = 'running'",
+                           arguments: [commit])
+            return (queued, db.changesCount)
+        }
+    }
+
+    static func encode(_ value: some Encodable) -> String {
+        String(decoding: (try? JSONEncoder().encode(value)) ?? Data("null".utf8), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ text: String) -> T? {
+        try? JSONDecoder().decode(T.self, from: Data(text.utf8))
+    }
+}
+
+/// The changes one processed push makes, applied in one transaction.
+public struct QueueTransaction {
+    let db: Database
+
+    public func markDone(event id: Int64) throws {
+        try db.execute(sql: "UPDATE events SET done = 1 WHERE id = ?", arguments: [id])
+    }
+
+    public func plan(_ branch: String) throws -> PlanBranch? {
+        try PlanBranch.fetch(db, where: "branch = ?", arguments: [branch]).first
+    }
+
+    /// Creates the plan branch on first push, or brings a retired one back.
+    public func activatePlan(_ branch: String, commit: String, at time: Double = Date().timeIntervalSince1970) throws {
+        try db.execute(sql: """
+            INSERT INTO plans (branch, state, created, last_commit) VALUES (?, 'active', ?, ?)
+            ON CONFLICT (branch) DO UPDATE SET state = 'active', retired = NULL, last_commit = excluded.last_commit
+            """, arguments: [branch, time, commit])
+    }
+
+    /// Retires the plan branch (its history stays) and cancels its queued builds.
+    public func retirePlan(_ branch: String, at time: Double = Date().timeIntervalSince1970) throws {
+        try db.execute(sql: "UPDATE plans SET state = 'retired', retired = ? WHERE branch = ?", arguments: [time, branch])
+        try db.execute(sql: "UPDATE builds SET state = 'cancelled', reason = 'branch deleted', finished = ? WHERE branch = ? AND state = 'queued'",
+                       arguments: [time, branch])
+    }
+
+    /// Marks the branch's queued builds superseded by a newer push, and (when the pipeline is
+    /// interruptible) asks for its running ones to be stopped.
+    public func supersede(branch: String, by commit: String, interruptRunning: Bool) throws {
+        try db.execute(sql: "UPDATE builds SET state = 'superseded', reason = ?, finished = ? WHERE branch = ? AND state = 'queued'",
+                       arguments: ["superseded by \(commit.prefix(10))", Date().timeIntervalSince1970, branch])
+        if interruptRunning {
+            try db.execute(sql: "UPDATE builds SET cancel_requested = 1, reason = ? WHERE branch = ? AND state = 'running' AND interruptible = 1",
+                           arguments: ["interrupted by a newer push (\(commit.prefix(10)))", branch])
+        }
+    }
+
+    @discardableResult
+    public func enqueue(commit: String, branch: String?, ref: String?, jobs: [String] = [], variables: [String: String] = [:],
+                        interruptible: Bool = false, reason: String? = nil) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO builds (branch, ref, commit_id, state, jobs, variables, reason, created, interruptible)
+            VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?)
+            """, arguments: [branch, ref, commit, BuildQueue.encode(jobs), BuildQueue.encode(variables), reason,
+                             Date().timeIntervalSince1970, interruptible])
+        return db.lastInsertedRowID
+    }
+}
+
+extension Build {
+    static func fetch(_ db: Database, where condition: String, arguments: StatementArguments = []) throws -> [Build] {
+        try Row.fetchAll(db, sql: "SELECT * FROM builds WHERE \(condition)", arguments: arguments).map { row in
+            Build(id: row["id"], branch: row["branch"], ref: row["ref"], commit: row["commit_id"],
+                  state: State(rawValue: row["state"]) ?? .finished,
+                  jobs: BuildQueue.decode(row["jobs"] as String) ?? [],
+                  variables: BuildQueue.decode(row["variables"] as String) ?? [:],
+                  reason: row["reason"], created: row["created"], started: row["started"], finished: row["finished"],
+                  attempt: row["attempt"], lostAttempts: row["lost_attempts"], cancelRequested: row["cancel_requested"],
+                  interruptible: row["interruptible"], runID: row["run_id"], result: row["result"])
+        }
+    }
+}
+
+extension PlanBranch {
+    static func fetch(_ db: Database, where condition: String, arguments: StatementArguments = []) throws -> [PlanBranch] {
+        try Row.fetchAll(db, sql: "SELECT * FROM plans WHERE \(condition)", arguments: arguments).map { row in
+            PlanBranch(branch: row["branch"], state: State(rawValue: row["state"]) ?? .retired, created: row["created"],
+                       retired: row["retired"], lastCommit: row["last_commit"])
+        }
+    }
+}
+
+extension BuildQueue {
+    /// The newest build of `commit`, in any state.
+    public func latestBuild(of commit: String) throws -> Build? {
+        try pool.read { db in try Build.fetch(db, where: "commit_id = ? ORDER BY id DESC LIMIT 1", arguments: [commit]).first }
+    }
+}

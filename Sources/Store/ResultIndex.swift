@@ -1,0 +1,265 @@
+import Foundation
+import GRDB
+public import GitKit
+
+/// The SQLite index of `refs/notes/gitci`: fast answers for `status`, `log` and `plans`.
+///
+/// The notes are the truth and the index only a cache of them: it remembers the notes commit it
+/// last read and catches up by diffing notes trees, and it can be deleted or rebuilt at any time
+/// (`gitci reindex`) with identical answers. A corrupt index file is thrown away and rebuilt.
+public final class ResultIndex {
+    public static let notesRef = "refs/notes/gitci"
+    public static let fileName = "index.sqlite"
+
+    public let path: String
+    let pool: DatabasePool
+
+    private init(path: String, pool: DatabasePool) {
+        self.path = path
+        self.pool = pool
+    }
+
+    /// Opens (creating if needed) the index in `stateFolder` and brings it up to date with the
+    /// notes. `report` receives what a user should know: a rebuild, skipped note lines.
+    public static func open(stateFolder: String, repository: Repository,
+                            report: (String) -> Void = { _ in }) throws(StoreError) -> ResultIndex {
+        let path = (stateFolder as NSString).appendingPathComponent(fileName)
+        let index: ResultIndex
+        do {
+            index = try openDatabase(at: path)
+        } catch let error as DatabaseError where error.isCorruption {
+            report("gitci: the index \(path) is unreadable (\(error.message ?? "corrupt")); rebuilding it from \(notesRef)")
+            removeDatabase(at: path)
+            do {
+                index = try openDatabase(at: path)
+            } catch {
+                throw StoreError("cannot create the index \(path): \(error)")
+            }
+        } catch {
+            throw StoreError("cannot open the index \(path): \(error)")
+        }
+        do {
+            try index.catchUp(repository, report: report)
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError where error.isCorruption {
+            report("gitci: the index \(path) is corrupt (\(error.message ?? "")); rebuilding it from \(notesRef)")
+            removeDatabase(at: path)
+            let fresh: ResultIndex
+            do {
+                fresh = try openDatabase(at: path)
+                try fresh.catchUp(repository, report: report)
+            } catch {
+                throw StoreError("cannot rebuild the index \(path): \(error)")
+            }
+            return fresh
+        } catch {
+            throw StoreError("cannot update the index \(path): \(error)")
+        }
+        return index
+    }
+
+    private static func openDatabase(at path: String) throws -> ResultIndex {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(15)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try migrator.migrate(pool)
+        return ResultIndex(path: path, pool: pool)
+    }
+
+    private static func removeDatabase(at path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    private static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                -- Which note blob each commit's rows came from.
+                CREATE TABLE notes (commit_id TEXT PRIMARY KEY, blob TEXT NOT NULL);
+                CREATE TABLE records (
+                    commit_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    job TEXT NOT NULL,
+                    finished REAL NOT NULL,
+                    line TEXT NOT NULL,
+                    UNIQUE (commit_id, line)
+                );
+                CREATE INDEX records_by_commit ON records (commit_id);
+                CREATE TABLE summaries (commit_id TEXT PRIMARY KEY, status TEXT NOT NULL, finished REAL NOT NULL);
+                """)
+        }
+        return migrator
+    }()
+
+    // MARK: - Catching up with the notes
+
+    /// How many notes to read before writing them in one transaction: bounds memory on a
+    /// rebuild of 100,000 notes while keeping transactions few.
+    private static let batchSize = 2000
+
+    /// Reads the notes that changed since the last indexed notes commit. Safe against other
+    /// processes doing the same: each batch checks, in its transaction, that nobody moved the
+    /// index on meanwhile, and starts over from their position if someone did.
+    @discardableResult
+    public func catchUp(_ repository: Repository, report: (String) -> Void = { _ in }) throws -> Int {
+        for _ in 0..<5 {
+            let indexed = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'notes'") }
+            let tip = repository.referenceTarget(Self.notesRef)
+            if tip?.hex == indexed { return 0 }
+            guard let tip else {
+                try clear()
+                return 0
+            }
+            var base = indexed.flatMap(ObjectID.init(hex:))
+            var changes = base.flatMap { try? repository.changedNotes(from: $0, to: tip) }
+            if changes == nil {
+                // Nothing indexed yet, an interrupted catch-up, or a rewritten notes ref whose old
+                // commit is gone: start from nothing.
+                if indexed != nil { try clear() }
+                base = nil
+                changes = try repository.changedNotes(from: nil, to: tip)
+            }
+            if let applied = try apply(changes ?? [], from: base?.hex, to: tip, repository: repository, report: report) {
+                return applied
+            }
+        }
+        throw StoreError("the index \(path) keeps moving under concurrent updates; try again")
+    }
+
+    /// Applies `changes` in batches; nil when another process moved the index on first.
+    private func apply(_ changes: [NoteChange], from indexed: String?, to tip: ObjectID, repository: Repository,
+                       report: (String) -> Void) throws -> Int? {
+        var position = indexed
+        var start = 0
+        repeat {
+            let batch = changes[start..<min(start + Self.batchSize, changes.count)]
+            let isLast = start + Self.batchSize >= changes.count
+            let known = try indexedBlobs(for: batch)
+            var loaded: [(commit: String, blob: String?, records: [NoteRecord])] = []
+            for change in batch {
+                switch change {
+                case .removed(let commit):
+                    loaded.append((commit.hex, nil, []))
+                case .changed(let commit, let blob):
+                    if known[commit.hex] == blob.hex { continue }
+                    let text: String
+                    do {
+                        text = try repository.blobText(blob)
+                    } catch {
+                        report("gitci: warning: cannot read the note of \(commit.short): \(error.message); skipped")
+                        continue
+                    }
+                    let parsed = NoteLines.parse(text, commit: commit.hex)
+                    parsed.warnings.forEach { report($0.description) }
+                    loaded.append((commit.hex, blob.hex, parsed.records))
+                }
+            }
+            let moved = try pool.write { db -> Bool in
+                let current = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'notes'")
+                guard current == position else { return true }
+                for note in loaded { try Self.store(note.commit, blob: note.blob, records: note.records, in: db) }
+                let next = isLast ? tip.hex : "\(position ?? "")+\(start + batch.count)"
+                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('notes', ?)", arguments: [next])
+                return false
+            }
+            if moved { return nil }
+            // Intermediate positions name no notes commit, so a reader never mistakes them
+            // for up to date; the next catch-up simply starts over.
+            position = isLast ? tip.hex : "\(position ?? "")+\(start + batch.count)"
+            start += Self.batchSize
+        } while start < changes.count
+        return changes.count
+    }
+
+    private func indexedBlobs(for batch: ArraySlice<NoteChange>) throws -> [String: String] {
+        let commits = batch.compactMap { change -> String? in
+            if case .changed(let commit, _) = change { return commit.hex }
+            return nil
+        }
+        guard !commits.isEmpty else { return [:] }
+        return try pool.read { db in
+            var blobs: [String: String] = [:]
+            let rows = try Row.fetchAll(db, sql: "SELECT commit_id, blob FROM notes WHERE commit_id IN (\(databaseQuestionMarks(count: commits.count)))",
+                                        arguments: StatementArguments(commits))
+            for row in rows { blobs[row["commit_id"]] = row["blob"] as String }
+            return blobs
+        }
+    }
+
+    private static func store(_ commit: String, blob: String?, records: [NoteRecord], in db: Database) throws {
+        try db.execute(sql: "DELETE FROM records WHERE commit_id = ?", arguments: [commit])
+        guard let blob else {
+            try db.execute(sql: "DELETE FROM notes WHERE commit_id = ?", arguments: [commit])
+            try db.execute(sql: "DELETE FROM summaries WHERE commit_id = ?", arguments: [commit])
+            return
+        }
+        try db.execute(sql: "INSERT OR REPLACE INTO notes (commit_id, blob) VALUES (?, ?)", arguments: [commit, blob])
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO records (commit_id, kind, job, finished, line) VALUES (?, ?, ?, ?, ?)")
+        for record in records {
+            try insert.execute(arguments: [commit, record.kind.rawValue, record.job ?? "", record.finished, record.line()])
+        }
+        let results = CommitResults(commit: commit, records: records)
+        let finished = records.map(\.finished).max() ?? 0
+        try db.execute(sql: "INSERT OR REPLACE INTO summaries (commit_id, status, finished) VALUES (?, ?, ?)",
+                       arguments: [commit, results.status, finished])
+    }
+
+    /// Forgets everything and reads all notes again: what `gitci reindex` does.
+    @discardableResult
+    public func rebuild(_ repository: Repository, report: (String) -> Void = { _ in }) throws -> Int {
+        try clear()
+        return try catchUp(repository, report: report)
+    }
+
+    private func clear() throws {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM records; DELETE FROM notes; DELETE FROM summaries; DELETE FROM meta")
+        }
+    }
+
+    // MARK: - Queries
+
+    /// Everything recorded for `commit`.
+    public func results(of commit: ObjectID) throws -> CommitResults {
+        let lines = try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT line FROM records WHERE commit_id = ? ORDER BY rowid", arguments: [commit.hex])
+        }
+        let decoder = JSONDecoder()
+        let records = lines.compactMap { try? decoder.decode(NoteRecord.self, from: Data($0.utf8)) }
+        return CommitResults(commit: commit.hex, records: records)
+    }
+
+    /// The overall result of each commit that has one.
+    public func summaries(of commits: [ObjectID]) throws -> [ObjectID: CommitSummary] {
+        var found: [ObjectID: CommitSummary] = [:]
+        for chunk in stride(from: 0, to: commits.count, by: 500).map({ commits[$0..<min($0 + 500, commits.count)] }) {
+            let rows = try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT commit_id, status, finished FROM summaries WHERE commit_id IN (\(databaseQuestionMarks(count: chunk.count)))",
+                                 arguments: StatementArguments(chunk.map(\.hex)))
+                    .map { (String($0["commit_id"] as String), String($0["status"] as String), Double($0["finished"] as Double)) }
+            }
+            for (commit, status, finished) in rows {
+                if let id = ObjectID(hex: commit) { found[id] = CommitSummary(status: status, finished: finished) }
+            }
+        }
+        return found
+    }
+
+    /// How many records and annotated commits the index holds.
+    public func counts() throws -> (records: Int, commits: Int) {
+        try pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM records") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM notes") ?? 0)
+        }
+    }
+}
+
+extension DatabaseError {
+    var isCorruption: Bool {
+        resultCode == .SQLITE_CORRUPT || resultCode == .SQLITE_NOTADB
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import GitKit
+import Pipeline
+import Runner
+import Store
+
+/// Runs one claimed build exactly as `gitci run --commit` would, then records it: notes first,
+/// then the queue, so that a worker dying in between leaves a build whose results a retry
+/// finds already written (and does not write again).
+struct BuildExecution: Sendable {
+    let gitDirectory: String
+    let queue: BuildQueue
+    let parallelJobs: Int
+    let log: @Sendable (String) -> Void
+
+    func run(_ build: Build) async {
+        let label = "build \(build.id) of \(build.commit.prefix(10))\(build.branch.map { " (\($0))" } ?? "")"
+        let repository: Repository
+        do {
+            repository = try Repository.open(gitDirectory)
+        } catch {
+            finish(build, .finished, result: "failed", reason: "cannot open the repository: \(error)")
+            return
+        }
+        if let recorded = alreadyRecorded(build, in: repository) {
+            finish(build, .finished, result: recorded, reason: "results of an earlier attempt were already recorded")
+            return
+        }
+        let options = LocalRun.Options(commit: build.commit, branch: build.branch, jobs: build.jobs, parallelism: parallelJobs,
+                                       variables: build.variables, runID: build.runID)
+        let localRun: LocalRun
+        do {
+            localRun = try LocalRun(directory: gitDirectory, options: options)
+        } catch {
+            recordFailureToStart(build, error: error, repository: repository)
+            return
+        }
+        log("gitci: worker: \(label): running \(localRun.plan.jobs.count) jobs")
+        let report = await localRun.run(observer: QueueObserver(queue: queue, buildID: build.id))
+        do {
+            try ResultRecords.write(report, in: repository)
+            updateIndex(repository)
+        } catch {
+            log("gitci: worker: \(label): \(error)")
+        }
+        let state: Build.State = report.status == .cancelled ? .cancelled : .finished
+        finish(build, state, result: report.status.rawValue)
+        log("gitci: worker: \(label): \(report.status.rawValue)")
+    }
+
+    /// A build that could not even start: a broken pipeline file is the commit's result
+    /// (`config-error`, with the messages); anything else is noted in the queue.
+    private func recordFailureToStart(_ build: Build, error: LocalRun.Failure, repository: Repository) {
+        guard case .pipeline(.invalid(let configError)) = error, let commit = ObjectID(hex: build.commit) else {
+            log("gitci: worker: build \(build.id) of \(build.commit.prefix(10)): \(error)")
+            finish(build, .finished, result: "failed", reason: error.description)
+            return
+        }
+        let record = ResultRecords.configError(
+            runID: build.runID ?? StateFolder.newRunID(), messages: configError.diagnostics.map(\.description),
+            branch: build.branch, tree: try? repository.commit(commit).tree,
+            config: try? PipelineSource.read(at: commit, in: repository).blob, node: JobContext.hostName)
+        do {
+            try NotesWriter.append([(commit, record)], in: repository, message: "gitci: config-error \(commit.short)")
+            updateIndex(repository)
+        } catch {
+            log("gitci: worker: \(error)")
+        }
+        finish(build, .finished, result: PipelineStatus.configError.rawValue, reason: configError.diagnostics.first?.description)
+    }
+
+    /// The pipeline status recorded under this build's run id, if an earlier attempt got as far.
+    private func alreadyRecorded(_ build: Build, in repository: Repository) -> String? {
+        guard build.attempt > 1, let runID = build.runID, let commit = ObjectID(hex: build.commit),
+              let text = try? repository.note(for: commit, ref: ResultIndex.notesRef) else { return nil }
+        let results = CommitResults(commit: build.commit, text: text)
+        return results.pipelineRecord(runID: runID)?.status
+    }
+
+    private func updateIndex(_ repository: Repository) {
+        do {
+            _ = try ResultIndex.open(stateFolder: (gitDirectory as NSString).appendingPathComponent("gitci"),
+                                     repository: repository, report: log)
+        } catch {
+            log("gitci: worker: the index was not updated (\(error)); it catches up on the next read")
+        }
+    }
+
+    private func finish(_ build: Build, _ state: Build.State, result: String?, reason: String? = nil) {
+        do {
+            try queue.finish(build.id, state: state, result: result, reason: reason)
+        } catch {
+            log("gitci: worker: cannot mark build \(build.id) done: \(error)")
+        }
+    }
+}
+
+/// Live job statuses for `gitci status` while a build runs.
+struct QueueObserver: RunObserver {
+    let queue: BuildQueue
+    let buildID: Int64
+
+    func jobStarted(_ job: PlannedJob, at date: Date) {
+        queue.setJobStatus(buildID, job: job.name, status: JobStatus.running.rawValue, started: date.timeIntervalSince1970)
+    }
+
+    func stepStarted(_ job: PlannedJob, index: Int, name: String) {}
+
+    func jobFinished(_ result: JobResult) {
+        queue.setJobStatus(buildID, job: result.name, status: result.status.rawValue,
+                           started: result.started?.timeIntervalSince1970)
+    }
+
+    func stepProcessStarted(_ job: PlannedJob, processGroup: Int32) {
+        queue.addProcessGroup(buildID, pgid: processGroup)
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import GitKit
+
+/// `gitci install` / `gitci uninstall`: gitci's hooks in a repository, its state folder, and
+/// push options advertised so that `git push -o ci.skip` works.
+public struct Installation {
+    public static let hookNames = ["post-receive", "pre-receive"]
+    /// The line that marks a hook as gitci's own, so that reinstalling replaces it.
+    static let marker = "installed by `gitci install`"
+    static let chainedSuffix = ".before-gitci"
+
+    public let gitDirectory: String
+    public let stateFolder: String
+    let hooksDirectory: String
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public init(repositoryPath: String) throws(Failure) {
+        let repository: Repository
+        do {
+            repository = try Repository.open(repositoryPath, search: false)
+        } catch {
+            throw Failure(description: error.message)
+        }
+        gitDirectory = repository.commonDirectory
+        stateFolder = (gitDirectory as NSString).appendingPathComponent("gitci")
+        hooksDirectory = (gitDirectory as NSString).appendingPathComponent("hooks")
+    }
+
+    /// Installs the hooks (from `hookSources`, with `binary` written into them), creates the
+    /// state folder and sets `receive.advertisePushOptions`. Returns what it did, line by line.
+    public func install(hookSources: String, binary: String, force: Bool) throws(Failure) -> [String] {
+        let manager = FileManager.default
+        var done: [String] = []
+        var templates: [String: String] = [:]
+        for name in Self.hookNames {
+            guard let text = manager.contents(atPath: (hookSources as NSString).appendingPathComponent(name))
+                .map({ String(decoding: $0, as: UTF8.self) }) else {
+                throw Failure(description: "cannot read the \(name) hook in \(hookSources); set GITCI_SHARE to the folder holding hooks/")
+            }
+            templates[name] = text
+        }
+        // Check every hook before changing any, so a refusal leaves the repository as it was.
+        let foreign = Self.hookNames.filter { name in
+            guard let existing = manager.contents(atPath: hookPath(name)) else { return false }
+            return !String(decoding: existing, as: UTF8.self).contains(Self.marker)
+        }
+        if !foreign.isEmpty && !force {
+            throw Failure(description: "\(foreign.map(hookPath).joined(separator: ", ")) already exist and are not gitci's; "
+                + "use --force to install anyway (the existing hooks keep running, after gitci's checks)")
+        }
+        do {
+            try manager.createDirectory(atPath: hooksDirectory, withIntermediateDirectories: true)
+            try manager.createDirectory(atPath: stateFolder, withIntermediateDirectories: true)
+            for name in Self.hookNames {
+                let path = hookPath(name)
+                if foreign.contains(name) {
+                    let chained = path + Self.chainedSuffix
+                    if manager.fileExists(atPath: chained) { try manager.removeItem(atPath: chained) }
+                    try manager.moveItem(atPath: path, toPath: chained)
+                    done.append("kept the existing \(name) hook as \(chained); it still runs")
+                }
+                let quoted = binary.replacingOccurrences(of: "'", with: "'\\''")
+                let text = templates[name]!.replacingOccurrences(of: "@GITCI@", with: quoted)
+                let temporary = path + ".gitci-new"
+                try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+                try manager.setAttributes([.posixPermissions: 0o755], ofItemAtPath: temporary)
+                if manager.fileExists(atPath: path) { try manager.removeItem(atPath: path) }
+                try manager.moveItem(atPath: temporary, toPath: path)
+                done.append("installed \(path)")
+            }
+        } catch {
+            throw Failure(description: "cannot install into \(gitDirectory): \((error as NSError).localizedDescription)")
+        }
+        do {
+            try Repository.open(gitDirectory).setConfig("receive.advertisePushOptions", "true")
+        } catch {
+            throw Failure(description: error.message)
+        }
+        done.append("state folder \(stateFolder); push options enabled (git push -o ci.skip)")
+        return done
+    }
+
+    /// Removes gitci's hooks (bringing back any hook they chained) and the push-options
+    /// setting. Results and the state folder stay: they are the repository's history.
+    public func uninstall() throws(Failure) -> [String] {
+        let manager = FileManager.default
+        var done: [String] = []
+        do {
+            for name in Self.hookNames {
+                let path = hookPath(name)
+                guard let existing = manager.contents(atPath: path),
+                      String(decoding: existing, as: UTF8.self).contains(Self.marker) else { continue }
+                try manager.removeItem(atPath: path)
+                done.append("removed \(path)")
+                if manager.fileExists(atPath: path + Self.chainedSuffix) {
+                    try manager.moveItem(atPath: path + Self.chainedSuffix, toPath: path)
+                    done.append("restored the earlier \(name) hook")
+                }
+            }
+        } catch {
+            throw Failure(description: "cannot uninstall from \(gitDirectory): \((error as NSError).localizedDescription)")
+        }
+        do {
+            try Repository.open(gitDirectory).unsetConfig("receive.advertisePushOptions")
+        } catch {
+            throw Failure(description: error.message)
+        }
+        if done.isEmpty { done.append("gitci's hooks were not installed in \(gitDirectory)") }
+        done.append("kept the results (refs/notes/gitci) and the state folder \(stateFolder)")
+        return done
+    }
+
+    private func hookPath(_ name: String) -> String {
+        (hooksDirectory as NSString).appendingPathComponent(name)
+    }
+}

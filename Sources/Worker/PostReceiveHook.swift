@@ -1,0 +1,51 @@
+import Foundation
+import Store
+
+/// What `gitci hook post-receive` does inside `git push`: record the ref updates durably,
+/// make sure a worker is running, and get out of the way. It never fails the push, never
+/// waits for a build, and touches neither libgit2 nor the pipeline file (that is the worker's
+/// job), so that it costs the push a few milliseconds.
+public enum PostReceiveHook {
+    /// Runs the hook on `input` (the hook's standard input); every message is for the pusher.
+    public static func run(input: String, gitDirectory: String, environment: [String: String],
+                           say: (String) -> Void) {
+        let stateFolder = (gitDirectory as NSString).appendingPathComponent("gitci")
+        let options = pushOptions(environment)
+        var events: [PushEvent] = []
+        for line in input.split(separator: "\n") where !line.isEmpty {
+            do {
+                events.append(try PushEvent.parse(line, options: options))
+            } catch {
+                say("gitci: ignoring a malformed hook line: \(error)")
+            }
+        }
+        guard !events.isEmpty else { return }
+        if options.contains("ci.skip") {
+            say("gitci: ci.skip: plan branches updated, nothing built")
+        }
+
+        do {
+            let queue = try BuildQueue.open(stateFolder: stateFolder, busyTimeout: 2)
+            try queue.record(events)
+        } catch let queueError {
+            do {
+                try Spool.append(events, stateFolder: stateFolder)
+                say("gitci: the queue is not usable (\(queueError)); the push was spooled and will be built")
+            } catch {
+                say("gitci: cannot queue this push for a build: \(queueError.message)")
+                return
+            }
+        }
+        do {
+            try WorkerLauncher.ensureRunning(gitDirectory: gitDirectory, stateFolder: stateFolder)
+        } catch {
+            say("gitci: the push is queued, but \(error); run `gitci worker --once` in the repository")
+        }
+    }
+
+    /// `git push -o ...` values, present when the repository advertises push options.
+    static func pushOptions(_ environment: [String: String]) -> [String] {
+        guard let count = environment["GIT_PUSH_OPTION_COUNT"].flatMap(Int.init), count > 0 else { return [] }
+        return (0..<min(count, 100)).compactMap { environment["GIT_PUSH_OPTION_\($0)"] }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import GitKit
+import Pipeline
+import Runner
+import Store
+
+/// Turns queued ref updates into plan branches and builds: the decisions of the server-side
+/// flow, made by the worker with the pipeline file read at the pushed commit.
+struct PushProcessor {
+    let repository: Repository
+    let queue: BuildQueue
+    let log: (String) -> Void
+
+    /// Processes every pending event; each one's changes land in one transaction together with
+    /// the mark that it was processed.
+    func processPending() throws {
+        while true {
+            let pending = try queue.pendingEvents()
+            if pending.isEmpty { return }
+            for (id, event) in pending {
+                let decision = decide(event)
+                try queue.update { transaction in
+                    try apply(decision, to: transaction)
+                    try transaction.markDone(event: id)
+                }
+            }
+        }
+    }
+
+    enum Decision {
+        case ignore(String?)
+        case retire(branch: String)
+        case build(commit: String, branch: String?, ref: String, variables: [String: String],
+                   interruptible: Bool, skip: Bool)
+    }
+
+    func decide(_ event: PushEvent) -> Decision {
+        let ref = event.ref
+        let branch = ref.hasPrefix("refs/heads/") ? String(ref.dropFirst("refs/heads/".count)) : nil
+        let tag = ref.hasPrefix("refs/tags/") ? String(ref.dropFirst("refs/tags/".count)) : nil
+        guard branch != nil || tag != nil else { return .ignore(nil) }
+        if event.isDeletion {
+            return branch.map { .retire(branch: $0) } ?? .ignore(nil)
+        }
+        guard let commit = try? repository.resolveCommit(event.new) else {
+            return .ignore("gitci: worker: \(ref) points at \(event.new.prefix(10)), which is not a commit here; ignored")
+        }
+        let file: [UInt8]
+        do {
+            file = try PipelineSource.read(at: commit, in: repository).bytes
+        } catch {
+            if case .missing = error { return .ignore(nil) }
+            return .ignore("gitci: worker: \(ref): \(error)")
+        }
+        let variables = Self.variables(from: event.options, log: log)
+        let skip = event.options.contains("ci.skip")
+        guard let config = try? PipelineConfig.parse(file, file: PipelineSource.fileName) else {
+            // A broken pipeline file is still built, so that its errors are recorded as the
+            // commit's result; tags only build when the file says so, which it cannot.
+            guard let branch else { return .ignore(nil) }
+            return .build(commit: commit.hex, branch: branch, ref: ref, variables: variables, interruptible: false, skip: skip)
+        }
+        if let branch {
+            guard config.branches.admits(branch) else { return .ignore(nil) }
+            return .build(commit: commit.hex, branch: branch, ref: ref, variables: variables,
+                          interruptible: config.interruptible, skip: skip)
+        }
+        guard let tag, config.tags.contains(where: { Glob.matches($0, tag) }) else { return .ignore(nil) }
+        return .build(commit: commit.hex, branch: nil, ref: ref, variables: variables, interruptible: false, skip: skip)
+    }
+
+    func apply(_ decision: Decision, to transaction: QueueTransaction) throws {
+        switch decision {
+        case .ignore(let message):
+            if let message { log(message) }
+        case .retire(let branch):
+            try transaction.retirePlan(branch)
+            log("gitci: worker: branch '\(branch)' deleted; its plan branch is retired")
+        case .build(let commit, let branch, let ref, let variables, let interruptible, let skip):
+            if let branch {
+                try transaction.activatePlan(branch, commit: commit)
+                try transaction.supersede(branch: branch, by: commit, interruptRunning: true)
+            }
+            guard !skip else { return }
+            try transaction.enqueue(commit: commit, branch: branch, ref: ref, variables: variables, interruptible: interruptible)
+        }
+    }
+
+    /// `ci.variable=K=V` push options as environment; names must be plain variable names and
+    /// may not replace gitci's own.
+    static func variables(from options: [String], log: (String) -> Void) -> [String: String] {
+        var variables: [String: String] = [:]
+        for option in options where option.hasPrefix("ci.variable=") {
+            let assignment = option.dropFirst("ci.variable=".count)
+            guard let equals = assignment.firstIndex(of: "=") else { continue }
+            let name = String(assignment[..<equals])
+            let valid = name.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
+                && name.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
+            guard valid, !name.hasPrefix("GITCI"), name != "CI" else {
+                log("gitci: worker: ignoring push variable '\(name.prefix(60))' (not a plain variable name, or one gitci sets)")
+                continue
+            }
+            variables[name] = String(assignment[assignment.index(after: equals)...])
+        }
+        return variables
+    }
+}

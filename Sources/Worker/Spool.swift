@@ -1,0 +1,53 @@
+import Foundation
+import Store
+
+/// Where the hook puts a push when the queue cannot take it (locked, full disk, corrupt): one
+/// JSON event per line in `<state>/spool.jsonl`, appended with a single write. The worker moves
+/// it into the queue before anything else.
+enum Spool {
+    static func path(in stateFolder: String) -> String {
+        (stateFolder as NSString).appendingPathComponent("spool.jsonl")
+    }
+
+    static func append(_ events: [PushEvent], stateFolder: String) throws {
+        let encoder = JSONEncoder()
+        var bytes = Data()
+        for event in events {
+            bytes.append(try encoder.encode(event))
+            bytes.append(0x0A)
+        }
+        let descriptor = open(path(in: stateFolder), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(descriptor) }
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        fsync(descriptor)
+    }
+
+    /// Moves spooled events into the queue. The file is renamed first, so that a hook
+    /// appending meanwhile starts a new one instead of losing its lines.
+    static func drain(into queue: BuildQueue, stateFolder: String, log: (String) -> Void) {
+        let spool = path(in: stateFolder)
+        let draining = spool + ".draining"
+        if !FileManager.default.fileExists(atPath: draining) {
+            guard rename(spool, draining) == 0 else { return }
+        }
+        guard let data = FileManager.default.contents(atPath: draining) else { return }
+        let decoder = JSONDecoder()
+        var events: [PushEvent] = []
+        for line in data.split(separator: 0x0A) where !line.isEmpty {
+            if let event = try? decoder.decode(PushEvent.self, from: Data(line)) {
+                events.append(event)
+            } else {
+                log("gitci: worker: skipping an unreadable spool line")
+            }
+        }
+        do {
+            try queue.record(events)
+            try FileManager.default.removeItem(atPath: draining)
+            if !events.isEmpty { log("gitci: worker: moved \(events.count) spooled ref updates into the queue") }
+        } catch {
+            log("gitci: worker: cannot move the spool into the queue yet: \(error)")
+        }
+    }
+}

@@ -1,0 +1,38 @@
+internal import CSpawn
+import Foundation
+
+/// Starts `gitci worker --once` for a repository, detached from whoever asked (a hook inside
+/// `git push`, a `gitci trigger`), unless a worker already runs there.
+public enum WorkerLauncher {
+    public struct LaunchError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Returns true when a worker was started, false when one was already running.
+    @discardableResult
+    public static func ensureRunning(gitDirectory: String, stateFolder: String) throws(LaunchError) -> Bool {
+        guard !WorkerLock.isHeld(in: stateFolder) else { return false }
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let arguments = [executable, "worker", "--once", "--repo", gitDirectory]
+        // A hook runs with GIT_DIR=. and friends: they must not reach the worker or its builds.
+        let environment = ProcessInfo.processInfo.environment
+            .filter { !$0.key.hasPrefix("GIT_") }
+            .map { "\($0.key)=\($0.value)" }
+        let logPath = (stateFolder as NSString).appendingPathComponent("worker.log")
+        var pid: pid_t = 0
+        let rc = withCStrings(arguments) { argv in
+            withCStrings(environment) { envp in gitci_spawn_detached(&pid, argv, envp, logPath) }
+        }
+        guard rc == 0 else {
+            throw LaunchError(description: "cannot start a worker (\(String(cString: strerror(rc))))")
+        }
+        return true
+    }
+
+    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+        let pointers = strings.map { strdup($0) }
+        defer { pointers.forEach { free($0) } }
+        let array = pointers.map { UnsafePointer($0) } + [nil]
+        return array.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+}

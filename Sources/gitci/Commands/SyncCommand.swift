@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import GitKit
+import Store
+
+struct SyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Fetch a remote's results, merge them with the local ones, and push the union back.",
+        discussion: """
+            Results are merged line by line (like `git notes merge -s cat_sort_uniq`), so no \
+            result of either side is lost. A remote with gitci installed refuses pushes of \
+            refs/notes/gitci (only its own worker writes there): use --no-push with it.
+            """
+    )
+
+    @Argument(help: "A configured remote, or a repository URL or path.")
+    var remote: String = "origin"
+
+    @Flag(help: "Only fetch and merge; leave the remote as it is.")
+    var noPush = false
+
+    @OptionGroup var repository: RepositoryOptions
+
+    /// Where the remote's notes are fetched to before they are merged: out of `refs/notes/`,
+    /// so that nothing shows them as a second notes ref.
+    static let fetchedRef = "refs/gitci/sync/fetched"
+
+    func run() throws {
+        let access = try ResultsAccess(path: repository.path)
+        let repo = access.repository
+        let notes = ResultIndex.notesRef
+        do {
+            try repo.fetch(remote: remote, refspecs: ["+\(notes):\(Self.fetchedRef)"])
+        } catch {
+            // A remote with no results yet has nothing to fetch; anything else is an error.
+            guard error.isNotFound || error.message.contains("couldn't find remote ref") else {
+                Output.error("gitci: cannot fetch \(notes) from '\(remote)': \(error.message)")
+                throw ExitCode(ExitStatus.failed)
+            }
+            print("gitci: '\(remote)' has no results yet")
+        }
+        var merged = 0
+        if let fetched = repo.referenceTarget(Self.fetchedRef), fetched != repo.referenceTarget(notes) {
+            do {
+                _ = try repo.mergeNotes(into: notes, from: fetched, message: "gitci: merge results from \(remote)")
+                merged = try access.index.catchUp(repo, report: Output.error)
+            } catch {
+                Output.error("gitci: cannot merge the results of '\(remote)': \(error)")
+                throw ExitCode(ExitStatus.failed)
+            }
+        }
+        print("gitci: fetched results from '\(remote)'; \(merged) notes changed here")
+        guard !noPush, repo.referenceTarget(notes) != nil else { return }
+        do {
+            try repo.push(remote: remote, refspecs: ["\(notes):\(notes)"])
+            print("gitci: pushed \(notes) to '\(remote)'")
+        } catch {
+            Output.error("gitci: cannot push \(notes) to '\(remote)': \(error.message)")
+            throw ExitCode(ExitStatus.failed)
+        }
+    }
+}

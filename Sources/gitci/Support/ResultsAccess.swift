@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import GitKit
+import Runner
+import Store
+
+/// Opens the repository a results command is about and its index, caught up with the notes.
+/// Failures become the one-line messages and exit status 2 of the command-line contract.
+struct ResultsAccess {
+    let repository: Repository
+    let index: ResultIndex
+
+    init(path: String) throws {
+        do {
+            repository = try Repository.open(path, search: true)
+        } catch {
+            Output.error("gitci: \(error.message)")
+            throw ExitCode(ExitStatus.usage)
+        }
+        do {
+            index = try ResultIndex.open(stateFolder: StateFolder(gitCommonDirectory: repository.commonDirectory).path,
+                                         repository: repository, report: Output.error)
+        } catch {
+            Output.error("gitci: \(error.message)")
+            throw ExitCode(ExitStatus.usage)
+        }
+    }
+
+    func resolve(_ revision: String) throws -> ObjectID {
+        do {
+            return try repository.resolveCommit(revision)
+        } catch {
+            Output.error("gitci: \(error.message)")
+            throw ExitCode(ExitStatus.usage)
+        }
+    }
+}
+
+import Pipeline
+import Worker
+
+extension ResultsAccess {
+    var stateFolder: String { StateFolder(gitCommonDirectory: repository.commonDirectory).path }
+
+    func openQueue() throws -> BuildQueue {
+        do {
+            return try BuildQueue.open(stateFolder: stateFolder)
+        } catch {
+            Output.error("gitci: \(error.message)")
+            throw ExitCode(ExitStatus.usage)
+        }
+    }
+
+    /// The queue, when gitci was installed here (no error otherwise: results may come from notes alone).
+    var queueIfInstalled: BuildQueue? {
+        FileManager.default.fileExists(atPath: (stateFolder as NSString).appendingPathComponent(BuildQueue.fileName))
+            ? try? BuildQueue.open(stateFolder: stateFolder) : nil
+    }
+
+    /// A build's status as a user wants it: queued or running while it is, else what the notes say.
+    func liveStatus(of commit: String, build: Build?) -> String {
+        if let build, build.state == .queued || build.state == .running { return build.state.rawValue }
+        if let id = ObjectID(hex: commit), let summary = try? index.summaries(of: [id])[id] { return summary.status }
+        return build?.result ?? build?.state.rawValue ?? CommitResults.none
+    }
+
+    /// Usage error unless the pipeline at `commit` has `job`.
+    func checkJob(_ job: String, at commit: ObjectID) throws {
+        do {
+            let plan = try PipelineSource.plan(PipelineSource.read(at: commit, in: repository).bytes)
+            _ = try plan.selecting([job])
+        } catch {
+            Output.error("gitci: \(error)")
+            throw ExitCode(ExitStatus.usage)
+        }
+    }
+
+    func startWorker() {
+        do {
+            try WorkerLauncher.ensureRunning(gitDirectory: repository.commonDirectory, stateFolder: stateFolder)
+        } catch {
+            Output.error("gitci: \(error); run `gitci worker --once` in the repository")
+        }
+    }
+}

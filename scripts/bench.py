@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""`make bench`: gitci's figures against the plain-shell floor and the peers measured in
+shared/FACTS.md. Medians of repeated runs on scratch repositories; the machines are shared
+and noisy (±30%), so read ratios, not single milliseconds.
+
+Usage: GITCI=path/to/release/gitci [GITCI_BENCH_NOTES=path] python3 scripts/bench.py [section...]
+Sections: run, validate, notes, status, hook (default: all).
+"""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+GITCI = os.environ.get("GITCI", "gitci")
+BENCH_NOTES = os.environ.get("GITCI_BENCH_NOTES")
+ENV = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+ENV.update(NO_COLOR="1", GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@gitci.invalid",
+           GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@gitci.invalid", GIT_CONFIG_NOSYSTEM="1")
+PEERS = {"make": 0.7, "laminar_job": 11.9, "laminar_start": 27.0, "laminar_finish": 57.0, "floor20": 14.0}
+
+
+def sh(args, cwd=None, check=True, **kw):
+    return subprocess.run(args, cwd=cwd, env=ENV, check=check, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+
+
+def timed(args, cwd=None, runs=10, warmup=1, before=None):
+    """Median wall time of `args` in milliseconds."""
+    samples = []
+    for i in range(warmup + runs):
+        if before:
+            before(i)
+        start = time.perf_counter()
+        subprocess.run(args, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        elapsed = (time.perf_counter() - start) * 1000
+        if i >= warmup:
+            samples.append(elapsed)
+    return statistics.median(samples)
+
+
+def repo_with(folder, pipeline, bare_remote=None):
+    os.makedirs(folder)
+    sh(["git", "init", "-q", "-b", "main"], cwd=folder)
+    with open(os.path.join(folder, ".gitci.yml"), "w") as f:
+        f.write(pipeline)
+    sh(["git", "add", "-A"], cwd=folder)
+    sh(["git", "commit", "-q", "-m", "bench"], cwd=folder)
+    return folder
+
+
+def line(label, value, unit="ms", note=""):
+    print(f"  {label:<58} {value:>9.2f} {unit}  {note}")
+
+
+def bench_run(scratch):
+    print("gitci run (issue: per-step <= 1 ms, per-job <= 5 ms)")
+    floor = timed(["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true; done"])
+    line("floor: sh running 20 x /bin/true", floor, note=f"(FACTS.md: {PEERS['floor20']} ms)")
+    steps = "\n".join("      - true" for _ in range(20))
+    one_step = repo_with(f"{scratch}/one-step", "jobs:\n  a:\n    steps: [true]\n")
+    twenty_steps = repo_with(f"{scratch}/steps", f"jobs:\n  a:\n    steps:\n{steps}\n")
+    jobs = "".join(f"  j{i}:\n    steps: [true]\n" for i in range(20))
+    twenty_jobs = repo_with(f"{scratch}/jobs", f"jobs:\n{jobs}")
+    t1 = timed([GITCI, "run", "--commit", "HEAD"], cwd=one_step)
+    t20s = timed([GITCI, "run", "--commit", "HEAD"], cwd=twenty_steps)
+    t20j = timed([GITCI, "run", "--commit", "HEAD"], cwd=twenty_jobs)
+    line("gitci run: 1 job of 1 step (whole process)", t1)
+    line("gitci run: 1 job of 20 true steps", t20s, note=f"{t20s / floor:.1f}x the floor")
+    line("gitci run: 20 jobs of 1 true step", t20j, note=f"{t20j / floor:.1f}x the floor")
+    per_step = (t20s - t1) / 19
+    per_job = (t20j - t1) / 19
+    line("per-step cost, process included (target <= 1 ms)", per_step,
+         note=f"{per_step / PEERS['make']:.2f}x make's 0.7 ms; the process itself is ~{floor / 20:.2f} ms")
+    line("per-job cost (target <= 5 ms)", per_job, note=f"{per_job / PEERS['laminar_job']:.2f}x laminar's 11.9 ms")
+
+
+def bench_validate(scratch):
+    print("gitci validate (issue: 200-job pipeline at a commit <= 20 ms)")
+    jobs = "".join(f"  job{i}:\n    stage: {'build' if i < 100 else 'test'}\n    steps: [make build{i}, make test{i}]\n"
+                   + (f"    needs: [job{i - 100}]\n" if i >= 100 else "") for i in range(200))
+    repo = repo_with(f"{scratch}/validate", f"stages: [build, test]\njobs:\n{jobs}")
+    line("gitci validate HEAD, 200 jobs", timed([GITCI, "validate", "HEAD"], cwd=repo, runs=20))
+
+
+def fast_import_results(repo, commits, jobs_per_commit):
+    """Writes `commits` commits and a notes commit with `jobs_per_commit` results on each,
+    through git fast-import (which fans the notes tree out like gitci does)."""
+    lines = []
+    for i in range(commits):
+        msg = f"commit {i}\n"
+        lines.append(f"commit refs/heads/main\nmark :{i + 1}\ncommitter bench <b@b> {1700000000 + i} +0000\n"
+                     f"data {len(msg)}\n{msg}")
+    note_lines = []
+    started = "2026-11-25T10:00:00.000Z"
+    notes_msg = "results\n"
+    note_lines.append(f"commit refs/notes/gitci\ncommitter bench <b@b> 1700000000 +0000\ndata {len(notes_msg)}\n{notes_msg}")
+    for i in range(commits):
+        records = [json.dumps({"v": 1, "kind": "job", "pipeline": f"run-{i}", "job": f"job {j}", "status": "passed",
+                               "started": started, "duration_ms": 1000 + j, "node": "bench"}, sort_keys=True)
+                   for j in range(jobs_per_commit - 1)]
+        records.append(json.dumps({"v": 1, "kind": "pipeline", "pipeline": f"run-{i}", "status": "passed",
+                                   "started": started, "duration_ms": 2000, "node": "bench"}, sort_keys=True))
+        text = "\n".join(records) + "\n"
+        note_lines.append(f"N inline :{i + 1}\ndata {len(text.encode())}\n{text}")
+    stream = "".join(lines) + "".join(note_lines)
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, env=ENV, input=stream.encode(), check=True)
+
+
+def bench_status(scratch):
+    print("gitci status / reindex with 100,000 results (issue: status <= 15 ms, reindex <= 10 s)")
+    repo = f"{scratch}/results.git"
+    sh(["git", "init", "-q", "--bare", "-b", "main", repo])
+    fast_import_results(repo, 10000, 10)
+    start = time.perf_counter()
+    sh([GITCI, "reindex", "-C", repo])
+    line("gitci reindex: 100,000 results on 10,000 commits", time.perf_counter() - start, unit="s")
+    tip = sh(["git", "rev-parse", "main"], cwd=repo).stdout.decode().strip()
+    status = timed([GITCI, "status", tip, "-C", repo], runs=20)
+    line("gitci status REV (whole process)", status)
+    line("gitci log -n 20 (whole process)", timed([GITCI, "log", "-n", "20", "-C", repo], runs=20))
+    line("git notes --ref=gitci show REV, for scale", timed(["git", "notes", "--ref=gitci", "show", tip], cwd=repo, runs=20))
+
+
+def bench_notes(scratch):
+    print("notes writes (issue: <= 1.5 ms per single write at 10,000 notes, flat in the number of notes)")
+    if not BENCH_NOTES:
+        print("  (GITCI_BENCH_NOTES not set: skipped)")
+        return
+    out = sh([BENCH_NOTES, "--count", "10000", "--dir", f"{scratch}/notes"]).stdout.decode()
+    for text in out.strip().splitlines():
+        print("  " + text)
+
+
+def bench_hook(scratch):
+    print("push with the hook (issue: hook adds <= 15 ms; push -> start <= 25 ms, -> notes <= 60 ms; 1,000 branches <= 300 ms)")
+    steps = "\n".join("      - true" for _ in range(19))
+    pipeline = f"branches:\n  include: [main, 'b*']\njobs:\n  a:\n    steps:\n      - date +%s.%N > \"$MARK\"\n{steps}\n"
+    work = repo_with(f"{scratch}/work", pipeline)
+    plain = f"{scratch}/plain.git"
+    hooked = f"{scratch}/hooked.git"
+    for bare in (plain, hooked):
+        sh(["git", "init", "-q", "--bare", "-b", "main", bare])
+    sh([GITCI, "install", hooked])
+    head = sh(["git", "rev-parse", "HEAD"], cwd=work).stdout.decode().strip()
+    mark = f"{scratch}/started"
+    ENV["MARK"] = mark
+
+    def push_new_branch(remote):
+        counter = {"n": 0}
+
+        def push(_):
+            counter["n"] += 1
+        samples = []
+        for i in range(12):
+            name = f"b{remote[-10:-4]}{i}"
+            start = time.perf_counter()
+            subprocess.run(["git", "push", "-q", remote, f"HEAD:refs/heads/{name}"], cwd=work, env=ENV,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            samples.append((time.perf_counter() - start) * 1000)
+        return statistics.median(samples[2:])
+    without = push_new_branch(plain)
+    sh([GITCI, "worker", "--once", "-C", hooked], check=False)
+    with_hook = push_new_branch(hooked)
+    line("git push of a new branch, no hook", without)
+    line("git push of a new branch, gitci installed", with_hook, note=f"hook adds {with_hook - without:.1f} ms")
+    sh([GITCI, "worker", "--once", "-C", hooked], check=False)
+
+    starts, finishes = [], []
+    for i in range(8):
+        sh(["git", "commit", "-q", "--allow-empty", "-m", f"push {i}"], cwd=work)
+        commit = sh(["git", "rev-parse", "HEAD"], cwd=work).stdout.decode().strip()
+        if os.path.exists(mark):
+            os.remove(mark)
+        start = time.time()
+        subprocess.run(["git", "push", "-q", hooked, "HEAD:refs/heads/main"], cwd=work, env=ENV,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = start + 30
+        note_path = None
+        while time.time() < deadline:
+            listed = subprocess.run(["git", "notes", "--ref=gitci", "list", commit], cwd=hooked, env=ENV,
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            if listed.returncode == 0 and listed.stdout.strip():
+                note_path = time.time()
+                break
+            time.sleep(0.001)
+        if note_path and os.path.exists(mark):
+            with open(mark) as f:
+                starts.append((float(f.read().strip()) - start) * 1000)
+            finishes.append((note_path - start) * 1000)
+        sh([GITCI, "worker", "--once", "-C", hooked], check=False)
+    if starts:
+        line("push -> first step starts (20 true steps)", statistics.median(starts),
+             note=f"{statistics.median(starts) / PEERS['laminar_start']:.2f}x laminar's 27 ms")
+        line("push -> results in refs/notes/gitci", statistics.median(finishes),
+             note=f"{statistics.median(finishes) / PEERS['laminar_finish']:.2f}x laminar's 57 ms (without notes)")
+
+    refs = "".join(f"create refs/heads/many{i:04d} {head}\n" for i in range(1000))
+    subprocess.run(["git", "update-ref", "--stdin"], cwd=work, env=ENV, input=refs.encode(), check=True)
+    results = {}
+    for name, remote in (("no hook", plain), ("gitci installed", hooked)):
+        start = time.perf_counter()
+        sh(["git", "push", "-q", remote, "refs/heads/many*:refs/heads/many*"], cwd=work)
+        results[name] = (time.perf_counter() - start) * 1000
+        line(f"git push of 1,000 new branches, {name}", results[name])
+    line("what the hook adds to that push (target <= 300 ms)", results["gitci installed"] - results["no hook"])
+    sh([GITCI, "worker", "--once", "-C", hooked], check=False)
+
+
+def main():
+    sections = sys.argv[1:] or ["run", "validate", "notes", "status", "hook"]
+    scratch = tempfile.mkdtemp(prefix="gitci-bench-")
+    print(f"gitci benchmarks ({GITCI}); medians, milliseconds unless said")
+    try:
+        for section in sections:
+            globals()[f"bench_{section}"](scratch)
+            print()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
