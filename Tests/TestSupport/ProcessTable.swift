@@ -28,7 +28,8 @@ public enum ProcessTable {
     }
 
     /// Waits (up to `timeout` seconds, generous on purpose) until no process shows `marker`;
-    /// returns the ids of those still there.
+    /// returns the ids of those still there, after killing them so that a failing test leaves
+    /// nothing running behind it.
     public static func survivors(of marker: String, timeout: Double = 10) async -> [Int32] {
         var remaining = processes(containing: marker)
         let deadline = Date().addingTimeInterval(timeout)
@@ -36,7 +37,16 @@ public enum ProcessTable {
             try? await Task.sleep(for: .milliseconds(50))
             remaining = processes(containing: marker)
         }
+        for pid in remaining { kill(pid, SIGKILL) }
         return remaining
+    }
+
+    /// Whether `pid` has ended (it is gone, or a zombie waiting for its parent).
+    public static func hasExited(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+        return state == "Z" || state == "X"
     }
 }
 
