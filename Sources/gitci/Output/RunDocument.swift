@@ -100,6 +100,6 @@ struct RunDocument: Encodable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(self)) ?? Data("{}".utf8)
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        Output.write(data + Data("\n".utf8), to: .standardOutput)
     }
 }
