@@ -18,8 +18,11 @@ import TestSupport
                     \(Self.listFiles)
                     cat data.txt > @SHARED@/data
                     ./bin/tool.sh > @SHARED@/tool
+                    readlink link-to-data > @SHARED@/link
             """, files: ["data.txt": "v1\n", "src/deep/code.txt": "code\n"])
         try fixture.repo.write("bin/tool.sh", "#!/bin/sh\necho tool ran\n", executable: true)
+        try FileManager.default.createSymbolicLink(atPath: fixture.repo.directory.url("link-to-data"),
+                                                   withDestinationPath: "data.txt")
         try fixture.repo.git(["add", "-A"])
         try fixture.repo.git(["commit", "-q", "-m", "tool"])
         let built = try fixture.repo.git(["rev-parse", "HEAD"])
@@ -36,6 +39,7 @@ import TestSupport
         #expect(!fixture.sharedFileExists("wrong-pipeline"))
         #expect(try fixture.sharedText("data") == "v1")
         #expect(try fixture.sharedText("tool") == "tool ran")
+        #expect(try fixture.sharedText("link") == "data.txt")
         let committed = try fixture.repo.git(["ls-tree", "-r", "--name-only", built])
             .split(separator: "\n").map(String.init).sorted()
         #expect(try fixture.sharedText("files").split(separator: "\n").map(String.init) == committed)
@@ -66,6 +70,8 @@ import TestSupport
         try fixture.repo.write("debug.log", "ignored\n")
         try fixture.repo.write("build/out.bin", "ignored\n")
         try fixture.repo.write("dir/trace.log", "ignored\n")
+        try fixture.repo.write("tracked.log", "ignored by pattern, but tracked\n")
+        try fixture.repo.git(["add", "-f", "tracked.log"])
 
         let report = try await fixture.run()
         #expect(report.status == .passed)
@@ -81,6 +87,7 @@ import TestSupport
         #expect(seen.contains("fresh.txt") && seen.contains("dir/deep/new.txt") && seen.contains("staged.txt"))
         #expect(!seen.contains("debug.log") && !seen.contains("build/out.bin") && !seen.contains("dir/trace.log"))
         #expect(!seen.contains("gone.txt"))
+        #expect(seen.contains("tracked.log"))
     }
 
     @Test func everyJobHasAWorkspaceOfItsOwn() async throws {
