@@ -16,6 +16,10 @@ struct Gitci: AsyncParsableCommand {
     /// Like ArgumentParser's own entry point, but with gitci's exit statuses: usage errors are 2
     /// (not EX_USAGE), and nothing ends in a backtrace.
     static func main() async {
+        // A reader that goes away (`gitci run | head`) must not kill gitci with SIGPIPE while its
+        // steps run on, unsupervised, in their own process groups: writes fail instead, and
+        // `Output.write` drops them. Steps get the default disposition back when spawned.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -32,7 +36,7 @@ struct Gitci: AsyncParsableCommand {
                 Foundation.exit(exitCode.rawValue)
             }
             let message = fullMessage(for: error)
-            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            if !message.isEmpty { Output.error(message) }
             Foundation.exit(ExitStatus.usage)
         }
     }

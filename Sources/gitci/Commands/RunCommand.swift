@@ -54,7 +54,7 @@ struct RunCommand: AsyncParsableCommand {
         if !output.json {
             let at = localRun.commit.map { " at \($0.short)" } ?? ""
             let what = commit == nil ? "working tree" : "commit"
-            FileHandle.standardOutput.write(Data("gitci: running \(localRun.plan.jobs.count) jobs from the \(what)\(at); logs in \(localRun.logDirectory)\n".utf8))
+            Output.write("gitci: running \(localRun.plan.jobs.count) jobs from the \(what)\(at); logs in \(localRun.logDirectory)\n", to: .standardOutput)
         }
 
         let task = Task { await localRun.run(observer: observer) }
@@ -72,7 +72,7 @@ struct RunCommand: AsyncParsableCommand {
         if output.json {
             RunDocument(report: result).print()
         } else {
-            FileHandle.standardOutput.write(Data(RunSummary.render(result, terminal: Terminal(descriptor: STDOUT_FILENO)).utf8))
+            Output.write(RunSummary.render(result, terminal: Terminal(descriptor: STDOUT_FILENO)), to: .standardOutput)
         }
         throw ExitCode(result.status == .passed ? ExitStatus.passed : ExitStatus.failed)
     }

@@ -54,7 +54,7 @@ struct ValidateCommand: ParsableCommand {
             let document = ValidDocument(commit: commit?.hex, status: "valid", stages: plan.stages, jobs: plan.jobs.map(\.name))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            FileHandle.standardOutput.write(((try? encoder.encode(document)) ?? Data()) + Data("\n".utf8))
+            Output.write(((try? encoder.encode(document)) ?? Data()) + Data("\n".utf8), to: .standardOutput)
         } else {
             let place = commit.map { "at \($0.short)" } ?? "in the working tree"
             print("\(PipelineSource.fileName) \(place) is valid: \(plan.jobs.count) jobs in \(plan.stages.count) stages")

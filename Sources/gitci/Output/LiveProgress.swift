@@ -89,7 +89,7 @@ final class LiveProgress: RunObserver {
                 output += "\u{1B}[2K\(text)\n"
             }
             state.drawn = state.lines.count
-            stream.write(Data(output.utf8))
+            Output.write(output, to: stream)
         }
     }
 }

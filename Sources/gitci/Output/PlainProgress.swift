@@ -32,6 +32,6 @@ final class PlainProgress: RunObserver {
         var parts = tm()
         localtime_r(&now, &parts)
         let stamp = String(format: "%02d:%02d:%02d", parts.tm_hour, parts.tm_min, parts.tm_sec)
-        lock.withLock { _ in stream.write(Data("\(terminal.paint(stamp, .gray)) \(text)\n".utf8)) }
+        lock.withLock { _ in Output.write("\(terminal.paint(stamp, .gray)) \(text)\n", to: stream) }
     }
 }

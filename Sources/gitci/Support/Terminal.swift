@@ -33,6 +33,17 @@ struct Terminal: Sendable {
 
 enum Output {
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        write(text + "\n", to: .standardError)
+    }
+
+    static func write(_ text: String, to handle: FileHandle) {
+        write(Data(text.utf8), to: handle)
+    }
+
+    /// Writes `data`, or drops it when nobody reads any more (`gitci run | head`: SIGPIPE is
+    /// ignored, see `Gitci.main`). `FileHandle.write(_:)` would trap on that error; a run must
+    /// go on supervising its steps to the end whatever happens to its output.
+    static func write(_ data: Data, to handle: FileHandle) {
+        try? handle.write(contentsOf: data)
     }
 }

@@ -1,3 +1,0 @@
-import Testing
-
-@Suite struct PlaceholderCLITests { @Test func builds() {} }

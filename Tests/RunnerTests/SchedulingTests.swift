@@ -1,0 +1,232 @@
+import Foundation
+import Runner
+import Testing
+import TestSupport
+
+/// Stage order, parallelism, `needs`, and what a failure stops. Every claim is checked with
+/// evidence the jobs leave in files (who saw whose file, who wrote first), never with timings.
+@Suite struct SchedulingTests {
+    @Test func jobsOfAStageRunAtTheSameTime() async throws {
+        // Each job waits for a file only the other creates: they pass only if both run at once.
+        let fixture = try RunnerFixture(pipeline: """
+            stages: [only]
+            jobs:
+              left:
+                stage: only
+                steps:
+                  - touch @SHARED@/left-started
+                  - |
+                    \(Step.waitFor("right-started"))
+              right:
+                stage: only
+                steps:
+                  - touch @SHARED@/right-started
+                  - |
+                    \(Step.waitFor("left-started"))
+            """)
+        let report = try await fixture.run(LocalRun.Options(parallelism: 2))
+        #expect(report.status == .passed)
+        #expect(report["left"].status == .passed)
+        #expect(report["right"].status == .passed)
+    }
+
+    @Test func oneJobAtATimeNeverOverlaps() async throws {
+        let job = """
+                stage: only
+                steps:
+                  - |
+                    \(Step.start)
+                    sleep 0.2
+                    \(Step.end)
+            """
+        let fixture = try RunnerFixture(pipeline: """
+            stages: [only]
+            jobs:
+              first:
+            \(job)
+              second:
+            \(job)
+              third:
+            \(job)
+            """)
+        let report = try await fixture.run(LocalRun.Options(parallelism: 1))
+        #expect(report.status == .passed)
+        let events = try fixture.events()
+        #expect(events.count == 6)
+        // With one slot, every start is followed by the same job's end.
+        for pair in stride(from: 0, to: events.count - 1, by: 2) {
+            let name = events[pair].replacingOccurrences(of: "start ", with: "")
+            #expect(events[pair].hasPrefix("start "))
+            #expect(events[pair + 1] == "end \(name)", "jobs overlapped: \(events)")
+        }
+    }
+
+    @Test func laterStagesStartOnlyAfterEveryJobOfTheEarlierOnesEnded() async throws {
+        let fixture = try RunnerFixture(pipeline: """
+            stages: [first, second, third]
+            jobs:
+              slow:
+                stage: first
+                steps:
+                  - |
+                    \(Step.start)
+                    sleep 0.3
+                    \(Step.end)
+              quick:
+                stage: first
+                steps:
+                  - |
+                    \(Step.start)
+                    \(Step.end)
+              middle:
+                stage: second
+                steps:
+                  - |
+                    \(Step.start)
+                    \(Step.end)
+              last:
+                stage: third
+                steps:
+                  - |
+                    \(Step.start)
+                    \(Step.end)
+            """)
+        let report = try await fixture.run()
+        #expect(report.status == .passed)
+        let events = try fixture.events()
+        let position = { (event: String) in events.firstIndex(of: event) ?? -1 }
+        #expect(position("start middle") > position("end slow"), "\(events)")
+        #expect(position("start middle") > position("end quick"), "\(events)")
+        #expect(position("start last") > position("end middle"), "\(events)")
+        #expect(events.count == 8)
+    }
+
+    @Test func needsLetsAJobStartBeforeItsStage() async throws {
+        // `slow` (stage one) can only finish once `early` (stage two, needs only `fast`) has
+        // started; `late` (stage two, no needs) must still wait for the whole first stage.
+        let fixture = try RunnerFixture(pipeline: """
+            stages: [one, two]
+            jobs:
+              slow:
+                stage: one
+                steps:
+                  - |
+                    \(Step.start)
+                    \(Step.waitFor("early-started"))
+                    \(Step.end)
+              fast:
+                stage: one
+                steps: ["true"]
+              early:
+                stage: two
+                needs: [fast]
+                steps:
+                  - touch @SHARED@/early-started
+              late:
+                stage: two
+                steps:
+                  - |
+                    \(Step.start)
+                    \(Step.end)
+            """)
+        let report = try await fixture.run()
+        #expect(report.status == .passed)
+        #expect(report["slow"].status == .passed)
+        #expect(report["early"].status == .passed)
+        let events = try fixture.events()
+        #expect(events == ["start slow", "end slow", "start late", "end late"])
+    }
+
+    @Test func aFailureSkipsItsDependentsAndTheLaterStages() async throws {
+        let fixture = try RunnerFixture(pipeline: """
+            stages: [one, two, three]
+            jobs:
+              broken:
+                stage: one
+                steps: ["exit 3"]
+              helper:
+                stage: one
+                needs: [broken]
+                steps: ["touch @SHARED@/helper-ran"]
+              fine:
+                stage: one
+                steps: ["true"]
+              after:
+                stage: two
+                steps: ["touch @SHARED@/after-ran"]
+              final:
+                stage: three
+                needs: []
+                steps: ["true"]
+              closing:
+                stage: three
+                steps: ["touch @SHARED@/closing-ran"]
+            """)
+        let report = try await fixture.run()
+        #expect(report.status == .failed)
+        #expect(report["broken"].status == .failed)
+        #expect(report["broken"].exitCode == 3)
+        #expect(report["fine"].status == .passed)
+        for name in ["helper", "after", "closing"] {
+            #expect(report[name].status == .skipped, "\(name)")
+            #expect(report[name].reason?.contains("failed") == true, "\(name): \(report[name].reason ?? "no reason")")
+            #expect(!fixture.sharedFileExists("\(name)-ran"), "\(name) ran")
+        }
+        #expect(report["helper"].reason?.contains("broken") == true)
+        #expect(report.jobs.map(\.name) == ["broken", "helper", "fine", "after", "final", "closing"])
+    }
+
+    @Test func anAllowedFailureBlocksNothing() async throws {
+        let fixture = try RunnerFixture(pipeline: """
+            stages: [one, two]
+            jobs:
+              flaky:
+                stage: one
+                allow_failure: true
+                steps: ["exit 4"]
+              solid:
+                stage: one
+                steps: ["true"]
+              next:
+                stage: two
+                steps: ["touch @SHARED@/next-ran"]
+              follower:
+                stage: two
+                needs: [flaky]
+                steps: ["touch @SHARED@/follower-ran"]
+            """)
+        let report = try await fixture.run()
+        #expect(report.status == .passed)
+        #expect(report["flaky"].status == .failed)
+        #expect(report["flaky"].allowFailure)
+        #expect(report["flaky"].exitCode == 4)
+        #expect(report["next"].status == .passed)
+        #expect(report["follower"].status == .passed)
+        #expect(fixture.sharedFileExists("next-ran"))
+        #expect(fixture.sharedFileExists("follower-ran"))
+    }
+
+    @Test func aFailingStepEndsItsJob() async throws {
+        let fixture = try RunnerFixture(pipeline: """
+            jobs:
+              steps-in-order:
+                steps:
+                  - touch @SHARED@/one
+                  - |
+                    false
+                    touch @SHARED@/after-false
+                  - touch @SHARED@/three
+            """)
+        let report = try await fixture.run()
+        let job = report["steps-in-order"]
+        #expect(report.status == .failed)
+        #expect(job.status == .failed)
+        #expect(job.exitCode == 1)
+        #expect(job.reason?.contains("failed (exit status 1)") == true)
+        #expect(fixture.sharedFileExists("one"))
+        // Steps run with `sh -e`: the failing command ends the step, and the job stops there.
+        #expect(!fixture.sharedFileExists("after-false"))
+        #expect(!fixture.sharedFileExists("three"))
+        #expect(try job.log().contains("==> step 2/3"))
+    }
+}
