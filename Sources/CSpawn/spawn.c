@@ -23,6 +23,9 @@ int gitci_spawn(pid_t *pid, const char *const argv[], const char *const envp[],
     if (rc == 0) rc = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, output_fd, 1);
     if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, output_fd, 2);
+    /* Whatever else gitci has open (the index, other jobs' logs) is none of a step's business,
+       and a step holding a pipe of gitci's would keep readers waiting after gitci is done. */
+    if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     if (rc == 0 && cwd != NULL) rc = posix_spawn_file_actions_addchdir_np(&actions, cwd);
     if (rc == 0) rc = posix_spawnattr_setpgroup(&attr, 0);
     if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &all);
@@ -78,10 +81,9 @@ int gitci_spawn_detached(pid_t *pid, const char *const argv[], const char *const
         if (rc == 0) rc = posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
         if (rc == 0) rc = posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
     }
-    /* Descriptors the caller inherited without O_CLOEXEC (the hook's pipes) must not reach the child. */
-    for (int fd = 3; fd < 64; fd++) {
-        if (fd != log_fd && fcntl(fd, F_GETFD) >= 0 && rc == 0) rc = posix_spawn_file_actions_addclose(&actions, fd);
-    }
+    /* Descriptors the caller inherited without O_CLOEXEC (the hook's pipes) must not reach the
+       child: the dup2s above have already placed the log on 1 and 2. */
+    if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &all);
     if (rc == 0) rc = posix_spawnattr_setsigmask(&attr, &none);
     if (rc == 0) rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);

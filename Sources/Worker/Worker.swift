@@ -93,11 +93,11 @@ public struct Worker: Sendable {
         do {
             let orphans = try queue.requeueOrphans()
             guard !orphans.isEmpty else { return }
-            for pgid in (try? queue.processGroups(of: orphans.map(\.id))) ?? [] where pgid > 1 {
-                kill(-pgid, SIGKILL)
-            }
             for build in orphans {
-                log("gitci: worker: build \(build.id) of \(build.commit.prefix(10)) lost its worker; queued again")
+                let groups = Set((try? queue.processGroups(of: [build.id])) ?? [])
+                let stopped = build.runID.map { OrphanProcesses.kill(groups: groups, runID: $0) } ?? 0
+                let leftovers = stopped > 0 ? "; stopped \(stopped) processes it left running" : ""
+                log("gitci: worker: build \(build.id) of \(build.commit.prefix(10)) lost its worker; queued again\(leftovers)")
             }
         } catch {
             log("gitci: worker: cannot look for lost builds: \(error)")
