@@ -3,26 +3,28 @@ internal import CLibgit2
 extension Repository {
     /// Sets a value in the repository's own configuration file (`$GIT_DIR/config`).
     public func setConfig(_ key: String, _ value: String) throws(GitError) {
-        var config: OpaquePointer?
-        try git(git_repository_config(&config, handle), "cannot open the configuration of \(gitDirectory)")
-        defer { git_config_free(config) }
-        var local: OpaquePointer?
-        try git(git_config_open_level(&local, config, GIT_CONFIG_LEVEL_LOCAL), "cannot open \(gitDirectory)/config")
-        defer { git_config_free(local) }
-        try git(git_config_set_string(local, key, value), "cannot set \(key)")
+        try withLocalConfig { local throws(GitError) in
+            try git(git_config_set_string(local, key, value), "cannot set \(key)")
+        }
     }
 
     /// Removes a key from the repository's own configuration; no error when it is not set.
     public func unsetConfig(_ key: String) throws(GitError) {
+        try withLocalConfig { local throws(GitError) in
+            let rc = git_config_delete_entry(local, key)
+            if rc == GIT_ENOTFOUND.rawValue { return }
+            try git(rc, "cannot unset \(key)")
+        }
+    }
+
+    private func withLocalConfig(_ body: (OpaquePointer?) throws(GitError) -> Void) throws(GitError) {
         var config: OpaquePointer?
         try git(git_repository_config(&config, handle), "cannot open the configuration of \(gitDirectory)")
         defer { git_config_free(config) }
         var local: OpaquePointer?
         try git(git_config_open_level(&local, config, GIT_CONFIG_LEVEL_LOCAL), "cannot open \(gitDirectory)/config")
         defer { git_config_free(local) }
-        let rc = git_config_delete_entry(local, key)
-        if rc == GIT_ENOTFOUND.rawValue { return }
-        try git(rc, "cannot unset \(key)")
+        try body(local)
     }
 
     /// A configuration value as git resolves it (local, global, system), or nil.

@@ -62,8 +62,7 @@ public final class ResultIndex {
     private static func openDatabase(at path: String) throws -> ResultIndex {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(15)
+        let configuration = DatabaseSetup.configuration(busyTimeout: 15)
         let pool = try DatabasePool(path: path, configuration: configuration)
         try migrator.migrate(pool)
         return ResultIndex(path: path, pool: pool)

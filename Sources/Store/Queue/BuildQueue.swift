@@ -28,8 +28,7 @@ public final class BuildQueue: Sendable {
         }
         let path = (stateFolder as NSString).appendingPathComponent(fileName)
         do {
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(busyTimeout)
+            let configuration = DatabaseSetup.configuration(busyTimeout: busyTimeout)
             let pool = try DatabasePool(path: path, configuration: configuration)
             try migrator.migrate(pool)
             return BuildQueue(path: path, pool: pool)

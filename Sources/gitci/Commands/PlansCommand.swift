@@ -79,16 +79,10 @@ struct RerunCommand: ParsableCommand {
         let commit = try access.resolve(revision)
         if let job { try access.checkJob(job, at: commit) }
         let queue = try access.openQueue()
-        let branch = try? queue.latestBuild(of: commit.hex)?.branch
-        do {
-            let id = try queue.update { try $0.enqueue(commit: commit.hex, branch: branch ?? nil, ref: nil, jobs: job.map { [$0] } ?? [],
-                                                       reason: "gitci rerun") }
-            print("gitci: queued build \(id) of \(commit.short)\(job.map { " (\($0))" } ?? "")")
-        } catch {
-            Output.error("gitci: cannot queue the build: \(error)")
-            throw ExitCode(ExitStatus.failed)
+        let branch = (try? queue.latestBuild(of: commit.hex))??.branch
+        try access.enqueue(in: queue, describing: "\(commit.short)\(job.map { " (\($0))" } ?? "")") {
+            try $0.enqueue(commit: commit.hex, branch: branch, ref: nil, jobs: job.map { [$0] } ?? [], reason: "gitci rerun")
         }
-        access.startWorker()
     }
 }
 
@@ -109,18 +103,10 @@ struct TriggerCommand: ParsableCommand {
             Output.error("gitci: no branch '\(branch)' in \(access.repository.gitDirectory)")
             throw ExitCode(ExitStatus.usage)
         }
-        let queue = try access.openQueue()
-        do {
-            let id = try queue.update { transaction in
-                try transaction.activatePlan(branch, commit: commit.hex)
-                return try transaction.enqueue(commit: commit.hex, branch: branch, ref: "refs/heads/" + branch, reason: "gitci trigger")
-            }
-            print("gitci: queued build \(id) of \(branch) at \(commit.short)")
-        } catch {
-            Output.error("gitci: cannot queue the build: \(error)")
-            throw ExitCode(ExitStatus.failed)
+        try access.enqueue(in: access.openQueue(), describing: "\(branch) at \(commit.short)") { transaction in
+            try transaction.activatePlan(branch, commit: commit.hex)
+            return try transaction.enqueue(commit: commit.hex, branch: branch, ref: "refs/heads/" + branch, reason: "gitci trigger")
         }
-        access.startWorker()
     }
 }
 

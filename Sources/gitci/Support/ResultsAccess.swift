@@ -75,6 +75,18 @@ extension ResultsAccess {
         }
     }
 
+    /// Queues a build through `body` (which returns its id), says so, and makes sure a worker runs.
+    func enqueue(in queue: BuildQueue, describing what: String, _ body: (QueueTransaction) throws -> Int64) throws {
+        do {
+            let id = try queue.update(body)
+            print("gitci: queued build \(id) of \(what)")
+        } catch {
+            Output.error("gitci: cannot queue the build: \(error)")
+            throw ExitCode(ExitStatus.failed)
+        }
+        startWorker()
+    }
+
     func startWorker() {
         do {
             try WorkerLauncher.ensureRunning(gitDirectory: repository.commonDirectory, stateFolder: stateFolder)
