@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "gitci", targets: ["gitci"]),
+        .executable(name: "gitci-bench-notes", targets: ["gitci-bench-notes"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,10 +32,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Notes write benchmark (`--count N --dir PATH`), and the racing writer GitKitTests spawn.
+        .executableTarget(name: "gitci-bench-notes", dependencies: ["GitKit"]),
+        .executableTarget(name: "gitkit-stress", dependencies: ["GitKit"]),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
-        .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"]),
+        .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport", "gitkit-stress"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "GitKit", "TestSupport"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "GitKit", "Pipeline", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["gitci", "TestSupport"]),

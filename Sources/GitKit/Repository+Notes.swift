@@ -134,12 +134,20 @@ extension Repository {
         let newTree = try rootTree(of: new.raw)
         defer { git_tree_free(newTree) }
 
+        // libgit2's tree diff visits every entry of both trees, even inside identical folders.
+        // So the top level (256 folders with the fan-out) is compared here first, and the diff
+        // is limited to the entries there that differ: a few folders when few notes changed.
+        let differing = Self.differingEntryNames(oldTree, newTree)
+        if differing.isEmpty { return [] }
         var options = git_diff_options()
         try git(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)))
-        options.flags = GIT_DIFF_SKIP_BINARY_CHECK.rawValue
+        options.flags = GIT_DIFF_SKIP_BINARY_CHECK.rawValue | GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue
         var diff: OpaquePointer?
-        try git(git_diff_tree_to_tree(&diff, handle, oldTree, newTree, &options),
-                "cannot compare notes \(old?.short ?? "(none)") and \(new.short)")
+        let rc = withStringArray(differing) { pathspec in
+            options.pathspec = pathspec
+            return git_diff_tree_to_tree(&diff, handle, oldTree, newTree, &options)
+        }
+        try git(rc, "cannot compare notes \(old?.short ?? "(none)") and \(new.short)")
         defer { git_diff_free(diff) }
 
         var added: [ObjectID: ObjectID] = [:]
@@ -173,6 +181,30 @@ extension Repository {
             }
         }
         return changes.sorted { $0.commit < $1.commit }
+    }
+
+    /// The names of the top-level entries that differ between two trees (missing on one side,
+    /// or another id or mode).
+    private static func differingEntryNames(_ old: OpaquePointer?, _ new: OpaquePointer) -> [String] {
+        func entries(_ tree: OpaquePointer?) -> [String: (git_oid, UInt32)] {
+            guard let tree else { return [:] }
+            var result: [String: (git_oid, UInt32)] = [:]
+            for index in 0..<git_tree_entrycount(tree) {
+                guard let entry = git_tree_entry_byindex(tree, index), let name = git_tree_entry_name(entry) else { continue }
+                result[String(cString: name)] = (git_tree_entry_id(entry).pointee, git_tree_entry_filemode(entry).rawValue)
+            }
+            return result
+        }
+        var oldEntries = entries(old)
+        var names: [String] = []
+        for (name, (id, mode)) in entries(new) {
+            if let (oldID, oldMode) = oldEntries.removeValue(forKey: name), oldMode == mode,
+               withUnsafePointer(to: oldID, { a in withUnsafePointer(to: id) { b in git_oid_equal(a, b) == 1 } }) {
+                continue
+            }
+            names.append(name)
+        }
+        return (names + oldEntries.keys).sorted()
     }
 
     /// The commit a notes-tree path names when its components make 40 hex digits.

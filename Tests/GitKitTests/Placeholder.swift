@@ -1,3 +1,0 @@
-import Testing
-
-@Suite struct PlaceholderGitKitTests { @Test func builds() {} }
