@@ -14,8 +14,11 @@ public struct NoteWarning: Sendable, Hashable, CustomStringConvertible {
 /// Reads the text of one note into records. Lines written by hand, by another tool or by a
 /// future gitci are skipped with a warning; the other lines still count.
 enum NoteLines {
-    static func parse(_ text: String, commit: String) -> (records: [NoteRecord], warnings: [NoteWarning]) {
+    /// The records with the line each was read from (kept as written, so that the index stores
+    /// exactly what the note says), and what was skipped.
+    static func parse(_ text: String, commit: String) -> (records: [NoteRecord], lines: [String], warnings: [NoteWarning]) {
         var records: [NoteRecord] = []
+        var lines: [String] = []
         var warnings: [NoteWarning] = []
         let decoder = JSONDecoder()
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -46,8 +49,9 @@ enum NoteLines {
                 continue
             }
             records.append(record)
+            lines.append(line)
         }
-        return (records, warnings)
+        return (records, lines, warnings)
     }
 
     private static func explain(_ error: any Error) -> String {

@@ -138,11 +138,11 @@ public final class ResultIndex {
             let batch = changes[start..<min(start + Self.batchSize, changes.count)]
             let isLast = start + Self.batchSize >= changes.count
             let known = try indexedBlobs(for: batch)
-            var loaded: [(commit: String, blob: String?, records: [NoteRecord])] = []
+            var loaded: [(commit: String, blob: String?, records: [NoteRecord], lines: [String])] = []
             for change in batch {
                 switch change {
                 case .removed(let commit):
-                    loaded.append((commit.hex, nil, []))
+                    loaded.append((commit.hex, nil, [], []))
                 case .changed(let commit, let blob):
                     if known[commit.hex] == blob.hex { continue }
                     let text: String
@@ -154,13 +154,13 @@ public final class ResultIndex {
                     }
                     let parsed = NoteLines.parse(text, commit: commit.hex)
                     parsed.warnings.forEach { report($0.description) }
-                    loaded.append((commit.hex, blob.hex, parsed.records))
+                    loaded.append((commit.hex, blob.hex, parsed.records, parsed.lines))
                 }
             }
             let moved = try pool.write { db -> Bool in
                 let current = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'notes'")
                 guard current == position else { return true }
-                for note in loaded { try Self.store(note.commit, blob: note.blob, records: note.records, in: db) }
+                for note in loaded { try Self.store(note.commit, blob: note.blob, records: note.records, lines: note.lines, in: db) }
                 let next = isLast ? tip.hex : "\(position ?? "")+\(start + batch.count)"
                 try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('notes', ?)", arguments: [next])
                 return false
@@ -189,7 +189,7 @@ public final class ResultIndex {
         }
     }
 
-    private static func store(_ commit: String, blob: String?, records: [NoteRecord], in db: Database) throws {
+    private static func store(_ commit: String, blob: String?, records: [NoteRecord], lines: [String], in db: Database) throws {
         try db.execute(sql: "DELETE FROM records WHERE commit_id = ?", arguments: [commit])
         guard let blob else {
             try db.execute(sql: "DELETE FROM notes WHERE commit_id = ?", arguments: [commit])
@@ -198,8 +198,8 @@ public final class ResultIndex {
         }
         try db.execute(sql: "INSERT OR REPLACE INTO notes (commit_id, blob) VALUES (?, ?)", arguments: [commit, blob])
         let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO records (commit_id, kind, job, finished, line) VALUES (?, ?, ?, ?, ?)")
-        for record in records {
-            try insert.execute(arguments: [commit, record.kind.rawValue, record.job ?? "", record.finished, record.line()])
+        for (record, line) in zip(records, lines) {
+            try insert.execute(arguments: [commit, record.kind.rawValue, record.job ?? "", record.finished, line])
         }
         let results = CommitResults(commit: commit, records: records)
         let finished = records.map(\.finished).max() ?? 0
