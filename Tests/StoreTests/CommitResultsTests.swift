@@ -40,6 +40,16 @@ import Testing
         #expect(CommitResults(commit: Records.commit, text: "not a record\n").status == CommitResults.none)
     }
 
+    @Test func linesEndedByCarriageReturnsStillCount() {
+        // A note written on another system or by another tool may end its lines with CRLF.
+        let records = [Records.job("unit", "passed", at: 100), Records.job("lint", "passed", at: 100),
+                       Records.pipeline("passed", at: 100, ms: 2000)]
+        let text = records.map { $0.line() + "\r\n" }.joined()
+        let results = CommitResults(commit: Records.commit, text: text)
+        #expect(results.allRecords == records)
+        #expect(results.status == "passed")
+    }
+
     // MARK: - The newest record of each job
 
     @Test func theNewestRecordWinsWhateverTheLineOrder() {
