@@ -226,6 +226,15 @@ import TestSupport
         #expect(text.stdout.contains(".gitci.yml:6:"))
     }
 
+    @Test func aConfigErrorOnACleanTreeIsRecordedToo() throws {
+        let repo = try ResultsRepository(pipeline: Pipelines.broken)
+        let result = try repo.gitci(["run", "--record"])
+        #expect(result.status == 2)
+        let records = try repo.noteRecords(try repo.head())
+        #expect(records.map { $0["status"] as? String } == ["config-error"])
+        #expect(try repo.status().document["status"] as? String == "config-error")
+    }
+
     @Test func aConfigErrorStaysWithItsCommitWhenTheNextOneFixesIt() throws {
         let repo = try ResultsRepository(pipeline: Pipelines.broken)
         try repo.gitci(["run", "--record", "--commit", "HEAD"])
