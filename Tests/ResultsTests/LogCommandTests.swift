@@ -49,7 +49,8 @@ import TestSupport
         #expect(entries(feature).map(\.commit) == [commits["feature"]!, commits["pipeline"]!])
         #expect(entries(feature).map(\.status) == ["passed", "passed"])
 
-        for arguments in [["--count", "2"]] {
+        // As with git log: -n N, -nN, --count N.
+        for arguments in [["-n", "2"], ["-n2"], ["--count", "2"]] {
             let limited = try repo.gitci(["log"] + arguments + ["--json"])
             #expect(limited.status == 0, "\(arguments): \(limited.stderr)")
             #expect(entries(try jsonObject(limited.stdout)).map(\.commit) == [commits["merge"]!, commits["second"]!])
@@ -73,6 +74,6 @@ import TestSupport
     @Test func badArgumentsAreUsageErrors() throws {
         let repo = try ResultsRepository()
         #expect(try repo.gitci(["log", "no-such-branch"]).status == 2)
-        #expect(try repo.gitci(["log", "--count", "0"]).status == 2)
+        #expect(try repo.gitci(["log", "-n", "0"]).status == 2)
     }
 }
