@@ -21,6 +21,7 @@ import TestSupport
         let aliceLines = try alice.noteLines(shared)
         let first = try alice.gitci(["sync"])
         #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("has no results yet"), "\(first.stdout)")
         #expect(try serverNote(server, shared) == aliceLines)
 
         // Bob, who never fetched Alice's notes, records a failing run of the same commit and
@@ -70,14 +71,24 @@ import TestSupport
         // Neither side has results: nothing to fetch, nothing to push.
         let empty = try clone.gitci(["sync"])
         #expect(empty.status == 0, "\(empty.stderr)")
+        #expect(empty.stdout.contains("'origin' has no results yet"), "\(empty.stdout)")
         #expect(try Shell.run(["git", "rev-parse", "--verify", "-q", "refs/notes/gitci"], in: server.bare.path).status != 0)
 
         // Only this side has results: they are pushed.
         try clone.record()
         let push = try clone.gitci(["sync"])
         #expect(push.status == 0, "\(push.stderr)")
+        #expect(push.stdout.contains("has no results yet"), "\(push.stdout)")
         #expect(push.stdout.contains("pushed refs/notes/gitci"), "\(push.stdout)")
         #expect(try serverNote(server, try clone.head()) == (try clone.noteLines(try clone.head())))
+
+        // What an earlier sync fetched from one remote does not pass for results of another.
+        #expect(try clone.gitci(["sync"]).stdout.contains("fetched results from 'origin'"))
+        let other = try GitFixture(bare: true)
+        try clone.git(["push", "-q", other.path, "main"])
+        let elsewhere = try clone.gitci(["sync", "--no-push", other.path])
+        #expect(elsewhere.status == 0, "\(elsewhere.stderr)")
+        #expect(elsewhere.stdout.contains("has no results yet"), "\(elsewhere.stdout)")
     }
 
     @Test func noPushLeavesTheRemoteAsItIs() throws {
