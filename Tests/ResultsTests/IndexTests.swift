@@ -78,6 +78,39 @@ import TestSupport
         #expect(try Self.answers(repo) == before)
     }
 
+    /// Damages every 4 KiB page of the index past the schema and the first small tables, in an
+    /// index built in one go (so with no free pages that opening it could reuse): only a query
+    /// reading the results finds the damage.
+    static func damageWhatOnlyAReadFinds(_ repo: ResultsRepository) throws {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: repo.indexPath + suffix) }
+        #expect(try repo.gitci(["log"]).status == 0)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: repo.indexPath)))
+        #expect(bytes.count > 6 * 4096)
+        for offset in (5 * 4096)..<bytes.count { bytes[offset] = UInt8(truncatingIfNeeded: offset &* 31 &+ 7) }
+        try Data(bytes).write(to: URL(fileURLWithPath: repo.indexPath))
+    }
+
+    @Test func damageThatOnlyAReadFindsIsRebuiltToo() throws {
+        let repo = try Self.history()
+        let before = try Self.answers(repo)
+        try Self.damageWhatOnlyAReadFinds(repo)
+
+        let status = try repo.gitci(["status", "HEAD~3", "--json"])
+        #expect(status.status == 1, "\(status.stderr)")
+        #expect(try jsonObject(status.stdout)["status"] as? String == "failed")
+        #expect(status.stderr.contains("rebuilding"), "\(status.stderr)")
+        #expect(try Self.answers(repo) == before)
+    }
+
+    @Test func reindexRepairsDamageThatOnlyAReadFinds() throws {
+        let repo = try Self.history()
+        let before = try Self.answers(repo)
+        try Self.damageWhatOnlyAReadFinds(repo)
+        let reindex = try repo.gitci(["reindex"])
+        #expect(reindex.status == 0, "\(reindex.stderr)")
+        #expect(try Self.answers(repo) == before)
+    }
+
     @Test func aDeletedIndexIsRebuiltFromTheNotes() throws {
         let repo = try Self.history()
         let before = try Self.answers(repo)

@@ -291,6 +291,49 @@ struct Answer: Equatable {
         #expect(try index.results(of: targets[399]).status == "passed")
     }
 
+    /// Damages every page of the index file past the first `keep` (the schema and the small
+    /// tables that opening reads), so that only a query finds the damage.
+    static func damagePages(of path: String, keeping keep: Int = 5) throws {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        for offset in (keep * 4096)..<bytes.count { bytes[offset] = UInt8(truncatingIfNeeded: offset &* 31 &+ 7) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test func corruptionFoundByAQueryRebuildsTheIndexWithAMessage() throws {
+        let setup = try IndexedRepository(commits: 1)
+        let repository = try setup.repository()
+        let targets = (0..<400).map { number in ObjectID(hex: String(format: "%040x", number + 1))! }
+        try NotesWriter.append(targets.map { ($0, Records.job("unit \($0.hex)", "passed", at: 100)) },
+                               in: repository, message: "many")
+        do {
+            let index = try setup.openIndex(repository)
+            #expect(try index.counts().commits == 400)
+        }
+        #expect(!FileManager.default.fileExists(atPath: setup.indexPath + "-wal"), "the index was not closed")
+        try Self.damagePages(of: setup.indexPath)
+
+        let messages = MessageLog()
+        let index = try ResultIndex.open(stateFolder: setup.stateFolder, repository: repository, report: messages.append)
+        #expect(try index.results(of: targets[7]).status == "passed")
+        #expect(try index.summaries(of: targets).count == 400)
+        #expect(try index.counts() == (records: 400, commits: 400))
+        #expect(messages.lines.count == 1 && messages.lines.first?.contains("rebuilding") == true, "\(messages.lines)")
+    }
+
+    @Test func aRebuildRecoversFromACorruptIndex() throws {
+        let setup = try IndexedRepository(commits: 1)
+        let repository = try setup.repository()
+        let targets = (0..<400).map { number in ObjectID(hex: String(format: "%040x", number + 1))! }
+        try NotesWriter.append(targets.map { ($0, Records.job("unit \($0.hex)", "failed", at: 100)) },
+                               in: repository, message: "many")
+        do { _ = try setup.openIndex(repository) }
+        try Self.damagePages(of: setup.indexPath)
+
+        let index = try setup.openIndex(repository)
+        #expect(try index.rebuild(repository) == 400)
+        #expect(try index.results(of: targets[399]).status == "failed")
+    }
+
     @Test func aDeletedIndexIsRebuiltFromTheNotes() throws {
         let setup = try IndexedRepository()
         let repository = try setup.repository()
@@ -302,5 +345,14 @@ struct Answer: Equatable {
         let index = try setup.openIndex(repository)
         #expect(FileManager.default.fileExists(atPath: setup.indexPath))
         #expect(Answer(try index.results(of: try setup.id(setup.commits[0]))) == expected)
+    }
+}
+
+/// Collects what an index reports, for as long as the index lives.
+final class MessageLog {
+    private(set) var lines: [String] = []
+
+    func append(_ line: String) {
+        lines.append(line)
     }
 }
