@@ -57,6 +57,14 @@ import TestSupport
         }
         #expect(try alice.status(bobCommit).document["status"] as? String == "passed")
 
+        // A newcomer without any notes gets everything from one sync.
+        let carol = try server.clone()
+        let joined = try carol.gitci(["sync", "--no-push"])
+        #expect(joined.status == 0, "\(joined.stderr)")
+        #expect(joined.stdout.contains("2 notes changed"), "\(joined.stdout)")
+        #expect(jobStatuses(try carol.status(shared).document) == jobStatuses(fromAlice.document))
+        #expect(try carol.status(bobCommit).document["status"] as? String == "passed")
+
         // Nothing new: a sync changes nothing.
         let idle = try alice.gitci(["sync"])
         #expect(idle.status == 0)
