@@ -42,6 +42,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "GitKit", "TestSupport"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "GitKit", "Pipeline", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["gitci", "TestSupport"]),
+        .testTarget(name: "ResultsTests", dependencies: ["TestSupport"]),
     ]
 )
 

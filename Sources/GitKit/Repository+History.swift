@@ -17,6 +17,16 @@ extension Repository {
         return ObjectID(git_object_id(commit).pointee)
     }
 
+    /// Deletes `ref` (a full name); nothing happens when there is no such ref.
+    public func deleteReference(_ ref: String) throws(GitError) {
+        var reference: OpaquePointer?
+        let rc = git_reference_lookup(&reference, handle, ref)
+        if rc == GIT_ENOTFOUND.rawValue { return }
+        try git(rc, "cannot read \(ref)")
+        defer { git_reference_free(reference) }
+        try git(git_reference_delete(reference), "cannot delete \(ref)")
+    }
+
     /// First-parent history from `start` (included), newest first, at most `limit` commits:
     /// a branch's own line of commits, with merged-in side branches left out.
     public func firstParentHistory(from start: ObjectID, limit: Int) throws(GitError) -> [CommitInfo] {

@@ -21,8 +21,10 @@ enum NoteLines {
         var lines: [String] = []
         var warnings: [NoteWarning] = []
         let decoder = JSONDecoder()
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
+        // Split on the "\n" scalar, as git does: a Swift Character "\r\n" is not "\n", so a
+        // note with CRLF line ends would otherwise read as one unreadable line.
+        for (index, rawLine) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = String(rawLine).trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty { continue }
             func skip(_ reason: String) { warnings.append(NoteWarning(commit: commit, line: index + 1, reason: reason)) }
             guard line.hasPrefix("{") else {

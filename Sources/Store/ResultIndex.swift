@@ -12,60 +12,78 @@ public final class ResultIndex {
     public static let fileName = "index.sqlite"
 
     public let path: String
-    let pool: DatabasePool
+    /// Replaced, file and all, when SQLite finds the file corrupt.
+    private(set) var pool: DatabasePool
+    /// Where a rebuild after corruption reads the notes, and whom it tells.
+    private let repository: Repository
+    private let report: (String) -> Void
 
-    private init(path: String, pool: DatabasePool) {
+    private init(path: String, pool: DatabasePool, repository: Repository, report: @escaping (String) -> Void) {
         self.path = path
         self.pool = pool
+        self.repository = repository
+        self.report = report
     }
 
     /// Opens (creating if needed) the index in `stateFolder` and brings it up to date with the
     /// notes. `report` receives what a user should know: a rebuild, skipped note lines.
     public static func open(stateFolder: String, repository: Repository,
-                            report: (String) -> Void = { _ in }) throws(StoreError) -> ResultIndex {
+                            report: @escaping (String) -> Void = { _ in }) throws(StoreError) -> ResultIndex {
         let path = (stateFolder as NSString).appendingPathComponent(fileName)
-        let index: ResultIndex
+        let pool: DatabasePool
         do {
-            index = try openDatabase(at: path)
+            pool = try openPool(at: path)
         } catch let error as DatabaseError where error.isCorruption {
             report("gitci: the index \(path) is unreadable (\(error.message ?? "corrupt")); rebuilding it from \(notesRef)")
             removeDatabase(at: path)
             do {
-                index = try openDatabase(at: path)
+                pool = try openPool(at: path)
             } catch {
                 throw StoreError("cannot create the index \(path): \(error)")
             }
         } catch {
             throw StoreError("cannot open the index \(path): \(error)")
         }
+        let index = ResultIndex(path: path, pool: pool, repository: repository, report: report)
         do {
             try index.catchUp(repository, report: report)
         } catch let error as StoreError {
             throw error
-        } catch let error as DatabaseError where error.isCorruption {
-            report("gitci: the index \(path) is corrupt (\(error.message ?? "")); rebuilding it from \(notesRef)")
-            removeDatabase(at: path)
-            let fresh: ResultIndex
-            do {
-                fresh = try openDatabase(at: path)
-                try fresh.catchUp(repository, report: report)
-            } catch {
-                throw StoreError("cannot rebuild the index \(path): \(error)")
-            }
-            return fresh
         } catch {
             throw StoreError("cannot update the index \(path): \(error)")
         }
         return index
     }
 
-    private static func openDatabase(at path: String) throws -> ResultIndex {
+    private static func openPool(at path: String) throws -> DatabasePool {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
         let configuration = DatabaseSetup.configuration(busyTimeout: 15)
         let pool = try DatabasePool(path: path, configuration: configuration)
         try migrator.migrate(pool)
-        return ResultIndex(path: path, pool: pool)
+        return pool
+    }
+
+    /// Runs `body`; when SQLite finds the file corrupt (which it may only notice on the page a
+    /// query reads, long after opening), the file is thrown away and rebuilt from the notes, and
+    /// `body` runs once more.
+    private func recovering<Result>(_ body: () throws -> Result) throws -> Result {
+        do {
+            return try body()
+        } catch let error as DatabaseError where error.isCorruption {
+            report("gitci: the index \(path) is corrupt (\(error.message ?? "")); rebuilding it from \(Self.notesRef)")
+            // Closed before its files go: a connection closed later would delete the new
+            // file's -wal and -shm, which have the same names.
+            try? pool.close()
+            Self.removeDatabase(at: path)
+            do {
+                pool = try Self.openPool(at: path)
+                _ = try catchUpOnce(repository, report: report)
+            } catch {
+                throw StoreError("cannot rebuild the index \(path): \(error)")
+            }
+            return try body()
+        }
     }
 
     private static func removeDatabase(at path: String) {
@@ -105,6 +123,10 @@ public final class ResultIndex {
     /// index on meanwhile, and starts over from their position if someone did.
     @discardableResult
     public func catchUp(_ repository: Repository, report: (String) -> Void = { _ in }) throws -> Int {
+        try recovering { try catchUpOnce(repository, report: report) }
+    }
+
+    private func catchUpOnce(_ repository: Repository, report: (String) -> Void) throws -> Int {
         for _ in 0..<5 {
             let indexed = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'notes'") }
             let tip = repository.referenceTarget(Self.notesRef)
@@ -210,8 +232,10 @@ public final class ResultIndex {
     /// Forgets everything and reads all notes again: what `gitci reindex` does.
     @discardableResult
     public func rebuild(_ repository: Repository, report: (String) -> Void = { _ in }) throws -> Int {
-        try clear()
-        return try catchUp(repository, report: report)
+        try recovering {
+            try clear()
+            return try catchUpOnce(repository, report: report)
+        }
     }
 
     private func clear() throws {
@@ -224,8 +248,10 @@ public final class ResultIndex {
 
     /// Everything recorded for `commit`.
     public func results(of commit: ObjectID) throws -> CommitResults {
-        let lines = try pool.read { db in
-            try String.fetchAll(db, sql: "SELECT line FROM records WHERE commit_id = ? ORDER BY rowid", arguments: [commit.hex])
+        let lines = try recovering {
+            try pool.read { db in
+                try String.fetchAll(db, sql: "SELECT line FROM records WHERE commit_id = ? ORDER BY rowid", arguments: [commit.hex])
+            }
         }
         let decoder = JSONDecoder()
         let records = lines.compactMap { try? decoder.decode(NoteRecord.self, from: Data($0.utf8)) }
@@ -236,10 +262,12 @@ public final class ResultIndex {
     public func summaries(of commits: [ObjectID]) throws -> [ObjectID: CommitSummary] {
         var found: [ObjectID: CommitSummary] = [:]
         for chunk in stride(from: 0, to: commits.count, by: 500).map({ commits[$0..<min($0 + 500, commits.count)] }) {
-            let rows = try pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT commit_id, status, finished FROM summaries WHERE commit_id IN (\(databaseQuestionMarks(count: chunk.count)))",
-                                 arguments: StatementArguments(chunk.map(\.hex)))
-                    .map { (String($0["commit_id"] as String), String($0["status"] as String), Double($0["finished"] as Double)) }
+            let rows = try recovering {
+                try pool.read { db in
+                    try Row.fetchAll(db, sql: "SELECT commit_id, status, finished FROM summaries WHERE commit_id IN (\(databaseQuestionMarks(count: chunk.count)))",
+                                     arguments: StatementArguments(chunk.map(\.hex)))
+                        .map { (String($0["commit_id"] as String), String($0["status"] as String), Double($0["finished"] as Double)) }
+                }
             }
             for (commit, status, finished) in rows {
                 if let id = ObjectID(hex: commit) { found[id] = CommitSummary(status: status, finished: finished) }
@@ -250,9 +278,11 @@ public final class ResultIndex {
 
     /// How many records and annotated commits the index holds.
     public func counts() throws -> (records: Int, commits: Int) {
-        try pool.read { db in
-            (try Int.fetchOne(db, sql: "SELECT count(*) FROM records") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT count(*) FROM notes") ?? 0)
+        try recovering {
+            try pool.read { db in
+                (try Int.fetchOne(db, sql: "SELECT count(*) FROM records") ?? 0,
+                 try Int.fetchOne(db, sql: "SELECT count(*) FROM notes") ?? 0)
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ struct LogCommand: ParsableCommand {
     @Argument(help: "The branch (or any revision); default: the current branch.")
     var branch: String?
 
-    @Option(name: .shortAndLong, help: "How many commits to show.")
+    @Option(name: [.customShort("n", allowingJoined: true), .long], help: "How many commits to show (-n N, -nN or --count N, as with git log).")
     var count: Int = 20
 
     @OptionGroup var repository: RepositoryOptions

@@ -43,7 +43,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             localRun = try LocalRun(directory: repository.path, options: options)
         } catch {
-            throw report(error)
+            throw report(error, commit: commit)
         }
         let progressStream = output.json ? FileHandle.standardError : FileHandle.standardOutput
         let terminal = Terminal(descriptor: output.json ? STDERR_FILENO : STDOUT_FILENO)
@@ -77,7 +77,9 @@ struct RunCommand: AsyncParsableCommand {
         throw ExitCode(result.status == .passed ? ExitStatus.passed : ExitStatus.failed)
     }
 
-    private func report(_ error: LocalRun.Failure) -> ExitCode {
+    /// `commit` is the revision that was planned: `--commit`, or HEAD for `--record` on a clean
+    /// tree, whose configuration error is that commit's result all the same.
+    private func report(_ error: LocalRun.Failure, commit: String?) -> ExitCode {
         if case .pipeline(.invalid(let configError)) = error {
             if record, let commit { RunRecording.writeConfigError(configError, revision: commit, branch: branch, directory: repository.path) }
             configError.diagnostics.forEach { Output.error($0.description) }

@@ -30,6 +30,10 @@ struct SyncCommand: ParsableCommand {
         let access = try ResultsAccess(path: repository.path)
         let repo = access.repository
         let notes = ResultIndex.notesRef
+        // libgit2 skips a refspec whose source the remote lacks without an error: only a fetched
+        // ref that was not there before tells that the remote has results, not a leftover of an
+        // earlier sync (maybe with another remote).
+        try? repo.deleteReference(Self.fetchedRef)
         do {
             try repo.fetch(remote: remote, refspecs: ["+\(notes):\(Self.fetchedRef)"])
         } catch {
@@ -38,19 +42,22 @@ struct SyncCommand: ParsableCommand {
                 Output.error("gitci: cannot fetch \(notes) from '\(remote)': \(error.message)")
                 throw ExitCode(ExitStatus.failed)
             }
+        }
+        if let fetched = repo.referenceTarget(Self.fetchedRef) {
+            var merged = 0
+            if fetched != repo.referenceTarget(notes) {
+                do {
+                    _ = try repo.mergeNotes(into: notes, from: fetched, message: "gitci: merge results from \(remote)")
+                    merged = try access.index.catchUp(repo, report: Output.error)
+                } catch {
+                    Output.error("gitci: cannot merge the results of '\(remote)': \(error)")
+                    throw ExitCode(ExitStatus.failed)
+                }
+            }
+            print("gitci: fetched results from '\(remote)'; \(merged) notes changed here")
+        } else {
             print("gitci: '\(remote)' has no results yet")
         }
-        var merged = 0
-        if let fetched = repo.referenceTarget(Self.fetchedRef), fetched != repo.referenceTarget(notes) {
-            do {
-                _ = try repo.mergeNotes(into: notes, from: fetched, message: "gitci: merge results from \(remote)")
-                merged = try access.index.catchUp(repo, report: Output.error)
-            } catch {
-                Output.error("gitci: cannot merge the results of '\(remote)': \(error)")
-                throw ExitCode(ExitStatus.failed)
-            }
-        }
-        print("gitci: fetched results from '\(remote)'; \(merged) notes changed here")
         guard !noPush, repo.referenceTarget(notes) != nil else { return }
         do {
             try repo.push(remote: remote, refspecs: ["\(notes):\(notes)"])
