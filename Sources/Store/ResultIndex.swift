@@ -30,6 +30,7 @@ public final class ResultIndex {
     public static func open(stateFolder: String, repository: Repository,
                             report: @escaping (String) -> Void = { _ in }) throws(StoreError) -> ResultIndex {
         let path = (stateFolder as NSString).appendingPathComponent(fileName)
+        let existed = FileManager.default.fileExists(atPath: path)
         let pool: DatabasePool
         do {
             pool = try openPool(at: path)
@@ -46,7 +47,12 @@ public final class ResultIndex {
         }
         let index = ResultIndex(path: path, pool: pool, repository: repository, report: report)
         do {
-            try index.catchUp(repository, report: report)
+            let read = try index.catchUp(repository, report: report)
+            // A missing index (first use in a clone, or deleted) is not an error, but the time
+            // a large rebuild takes deserves a word.
+            if !existed && read > 0 {
+                report("gitci: built the index \(path) from \(notesRef) (\(read) notes)")
+            }
         } catch let error as StoreError {
             throw error
         } catch {
