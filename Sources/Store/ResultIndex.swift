@@ -129,7 +129,16 @@ public final class ResultIndex {
     /// index on meanwhile, and starts over from their position if someone did.
     @discardableResult
     public func catchUp(_ repository: Repository, report: (String) -> Void = { _ in }) throws -> Int {
-        try recovering { try catchUpOnce(repository, report: report) }
+        let changed = try recovering { try catchUpOnce(repository, report: report) }
+        if changed > 0 { checkpoint() }
+        return changed
+    }
+
+    /// Moves what was just written from the WAL into the database file and empties the WAL.
+    /// Short-lived commands exit without closing their connections, which is when SQLite would
+    /// otherwise do this; left alone, every later `gitci status` would replay the whole WAL.
+    private func checkpoint() {
+        _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }
 
     private func catchUpOnce(_ repository: Repository, report: (String) -> Void) throws -> Int {
