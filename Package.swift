@@ -30,7 +30,10 @@ let package = Package(
             dependencies: [
                 "GitKit", "Pipeline", "Runner", "Store", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // Bind library symbols on first call instead of all ~9,000 at start-up: the hook
+            // and `gitci status` are short-lived processes whose budget is mostly start-up.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-z", "-Xlinker", "lazy"])]
         ),
         // Notes write benchmark (`--count N --dir PATH`), and the racing writer GitKitTests spawn.
         .executableTarget(name: "gitci-bench-notes", dependencies: ["GitKit"]),

@@ -64,7 +64,7 @@ public final class ResultIndex {
     private static func openPool(at path: String) throws -> DatabasePool {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
-        let configuration = DatabaseSetup.configuration(busyTimeout: 15)
+        let configuration = DatabaseSetup.configuration(busyTimeout: 15, durable: false)
         let pool = try DatabasePool(path: path, configuration: configuration)
         try migrator.migrate(pool)
         return pool

@@ -25,7 +25,7 @@ public enum PostReceiveHook {
         }
 
         do {
-            let queue = try BuildQueue.open(stateFolder: stateFolder, busyTimeout: 2)
+            let queue = try BuildQueue.open(stateFolder: stateFolder, busyTimeout: 2, durable: true)
             try queue.record(events)
         } catch let queueError {
             do {

@@ -47,6 +47,7 @@ public struct Worker: Sendable {
             throw Failure(description: "cannot take the worker lock \(WorkerLock.path(in: stateFolder))")
         }
         recoverOrphans(queue)
+        try? queue.prune()
 
         let wakeup = Wakeup()
         var running: [Int64: Task<Void, Never>] = [:]

@@ -20,15 +20,16 @@ public final class BuildQueue: Sendable {
     /// Opens the queue of `stateFolder`, which must exist (`gitci install` makes it): a hook
     /// never creates folders in a repository behind the administrator's back.
     /// `busyTimeout` bounds how long a writer waits for another one (seconds): short in a hook,
-    /// which would rather spool than hold up a push.
-    public static func open(stateFolder: String, busyTimeout: Double = 15) throws(StoreError) -> BuildQueue {
+    /// which would rather spool than hold up a push. `durable` makes every commit reach the disk
+    /// before it returns: what the hook records exists nowhere else.
+    public static func open(stateFolder: String, busyTimeout: Double = 15, durable: Bool = false) throws(StoreError) -> BuildQueue {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: stateFolder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw StoreError("the state folder \(stateFolder) is missing (run `gitci install` on the repository)")
         }
         let path = (stateFolder as NSString).appendingPathComponent(fileName)
         do {
-            let configuration = DatabaseSetup.configuration(busyTimeout: busyTimeout)
+            let configuration = DatabaseSetup.configuration(busyTimeout: busyTimeout, durable: durable)
             let pool = try DatabasePool(path: path, configuration: configuration)
             try migrator.migrate(pool)
             return BuildQueue(path: path, pool: pool)
@@ -310,5 +311,20 @@ extension BuildQueue {
     /// The newest build of `commit`, in any state.
     public func latestBuild(of commit: String) throws -> Build? {
         try pool.read { db in try Build.fetch(db, where: "commit_id = ? ORDER BY id DESC LIMIT 1", arguments: [commit]).first }
+    }
+}
+
+extension BuildQueue {
+    /// Forgets processed pushes and finished builds' live job statuses after `days`: what a
+    /// build produced lives in the notes, and the queue should not grow with every push forever.
+    public func prune(olderThan days: Double = 7) throws {
+        let cutoff = Date().timeIntervalSince1970 - days * 86_400
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM events WHERE done = 1 AND received < ?", arguments: [cutoff])
+            try db.execute(sql: """
+                DELETE FROM build_jobs WHERE build_id IN
+                (SELECT id FROM builds WHERE state NOT IN ('queued', 'running') AND finished < ?)
+                """, arguments: [cutoff])
+        }
     }
 }
