@@ -1,0 +1,238 @@
+import Pipeline
+import Testing
+
+/// What `gitci validate` prints for broken files: every problem at once, each as
+/// `.gitci.yml:LINE:COL: message`, pointing at the exact place to fix.
+@Suite struct ConfigErrorTests {
+    // MARK: - YAML syntax
+
+    @Test func aSecondColonOnOneLineIsASyntaxErrorAtThatColon() {
+        #expect(problems("jobs:\n  a: b: c\n") == [
+            ".gitci.yml:2:7: YAML syntax error: mapping values are not allowed in this context",
+        ])
+    }
+
+    @Test func anUndefinedAliasIsReportedWhereItIsUsed() {
+        #expect(problems("jobs:\n  a:\n    steps: *nope\n") == [
+            ".gitci.yml:3:12: YAML syntax error: found undefined alias",
+        ])
+    }
+
+    @Test func severalDocumentsInOneFileAreRefused() {
+        #expect(problems("jobs:\n  a:\n    steps: [x]\n---\njobs: {}\n") == [
+            ".gitci.yml:4:1: YAML syntax error: expected a single document in the stream but found another document",
+        ])
+    }
+
+    // MARK: - Unknown keys
+
+    // MARK: - Types and values
+
+    @Test func jobsAndJobBodiesMustBeMappings() {
+        #expect(problems("jobs: [a, b]\n") == [".gitci.yml:1:7: 'jobs' must be a mapping, not a list"])
+        #expect(problems("jobs:\n  a: make\n") == [".gitci.yml:2:6: job 'a' must be a mapping, not 'make'"])
+    }
+
+    @Test func badDurationsSayWhatADurationLooksLike() {
+        let yaml = """
+            jobs:
+              a:
+                timeout: 10 minutes
+                steps:
+                  - { run: x, timeout: 0 }
+            """
+        #expect(problems(yaml) == [
+            ".gitci.yml:3:14: 'timeout' of job 'a' '10 minutes' is not a duration such as 90s, 10m, 1h30m (at most a year)",
+            ".gitci.yml:5:28: 'timeout' of step 1 of 'steps' of job 'a' '0' is not a duration such as 90s, 10m, 1h30m (at most a year)",
+        ])
+    }
+
+    @Test func namesThatBecomeEnvironmentVariablesMustBeValidNames() {
+        let yaml = """
+            env: { 1A: x, OK_1: y }
+            jobs:
+              a:
+                steps: [x]
+                secrets: [PYPI_TOKEN, bad-name]
+                matrix: { py-version: [1], python: [3] }
+            """
+        #expect(problems(yaml) == [
+            ".gitci.yml:1:8: '1A' in 'env' is not a valid environment variable name",
+            ".gitci.yml:5:27: secret 'bad-name' in job 'a' is not a valid environment variable name",
+            ".gitci.yml:6:15: matrix axis 'py-version' in 'matrix' of job 'a' must be a valid environment variable name (letters, digits, _)",
+        ])
+    }
+
+    @Test func stepsMustExistAndRunSomething() {
+        let yaml = """
+            jobs:
+              none:
+                stage: test
+              empty:
+                steps: []
+              nameOnly:
+                steps:
+                  - { name: build }
+            """
+        #expect(problems(yaml) == [
+            ".gitci.yml:2:3: job 'none' has no 'steps'",
+            ".gitci.yml:4:3: job 'empty' has an empty 'steps' list",
+            ".gitci.yml:8:9: step 1 of 'steps' of job 'nameOnly' has no 'run' command",
+        ])
+    }
+
+    @Test func onlyToxIsAGenerator() {
+        #expect(problems("jobs:\n  a:\n    from: nox\n    steps: [x]\n") == [
+            ".gitci.yml:3:11: 'from' of job 'a' must be 'tox' (the only generator gitci knows), not 'nox'",
+        ])
+    }
+
+    @Test func reposMustStayInsideTheWorkspace() {
+        let yaml = """
+            jobs:
+              a:
+                steps: [x]
+                repos:
+                  - { url: ../lib.git, path: ../../etc }
+                  - { url: ../lib.git, path: /tmp/lib }
+                  - { path: lib }
+            """
+        #expect(problems(yaml) == [
+            ".gitci.yml:5:9: 'path' of an entry of 'repos' of job 'a' must stay inside the workspace",
+            ".gitci.yml:6:9: 'path' of an entry of 'repos' of job 'a' must stay inside the workspace",
+            ".gitci.yml:7:9: an entry of 'repos' of job 'a' has no 'url'",
+        ])
+    }
+
+    @Test func aPipelineNeedsJobs() {
+        #expect(problems("stages: [a]\n") == [".gitci.yml:1:1: the pipeline has no 'jobs' mapping"])
+        #expect(problems("jobs: {}\n") == [".gitci.yml:1:7: 'jobs' must define at least one job"])
+        #expect(problems("jobs:\n  .template: {steps: [x]}\n") == [".gitci.yml:2:3: 'jobs' must define at least one job"])
+    }
+
+    // MARK: - Stages
+
+    @Test func aJobWithoutAStageNeedsTheDefaultStageToExist() {
+        #expect(problems("stages: [check]\njobs:\n  lint:\n    steps: [x]\n") == [
+            ".gitci.yml:3:3: job 'lint' has no 'stage', and the default stage 'test' is not in 'stages'",
+        ])
+    }
+
+    @Test func stagesMustBeDistinctAndNotEmpty() {
+        #expect(problems("stages: [a, b, a]\njobs:\n  j: {stage: a, steps: [x]}\n") == [
+            ".gitci.yml:1:16: stage 'a' is listed twice",
+        ])
+        #expect(problems("stages: []\njobs:\n  j: {steps: [x]}\n") == [
+            ".gitci.yml:1:9: 'stages' must name at least one stage",
+            ".gitci.yml:3:3: job 'j' has no 'stage', and the default stage 'test' is not in 'stages'",
+        ])
+    }
+
+    // MARK: - Needs
+
+    @Test func aJobThatNeedsItselfIsACycle() {
+        #expect(problems("jobs:\n  a:\n    needs: [a]\n    steps: [x]\n") == [
+            ".gitci.yml:3:13: needs cycle: a → a",
+        ])
+    }
+
+    // MARK: - Matrix
+
+    @Test func aMatrixOfMoreThan256JobsIsRefused() {
+        let seventeen = (1...17).map(String.init).joined(separator: ", ")
+        let sixteen = (1...16).map(String.init).joined(separator: ", ")
+        let many = (1...300).map(String.init).joined(separator: ", ")
+        let yaml = """
+            jobs:
+              big:
+                matrix:
+                  a: [\(seventeen)]
+                  b: [\(sixteen)]
+                steps: [x]
+              huge:
+                matrix: { a: [\(many)], b: [\(many)], c: [\(many)] }
+                steps: [x]
+            """
+        #expect(problems(yaml) == [
+            ".gitci.yml:4:7: the matrix of job 'big' has 272 combinations; the limit is 256",
+            ".gitci.yml:8:13: the matrix of job 'huge' has more than 256 combinations (the limit)",
+        ])
+    }
+
+    @Test func aMatrixOfExactly256JobsIsAllowedAndOneIncludeMoreIsNot() throws {
+        let sixteen = (1...16).map(String.init).joined(separator: ", ")
+        let yaml = "jobs:\n  t:\n    matrix:\n      a: [\(sixteen)]\n      b: [\(sixteen)]\n    steps: [x]\n"
+        #expect(try plan(yaml).jobs.count == 256)
+        #expect(problems(yaml.replacingOccurrences(of: "    steps", with: "      include: [{ a: \"17\" }]\n    steps")) == [
+            ".gitci.yml:4:7: the matrix of job 't' has 257 combinations; the limit is 256",
+        ])
+    }
+
+    @Test func aMatrixValueTwiceInOneAxisIsAnError() {
+        #expect(problems("jobs:\n  t:\n    matrix: { python: [\"3.12\", \"3.12\"] }\n    steps: [x]\n") == [
+            ".gitci.yml:3:32: value '3.12' appears twice in matrix axis 'python'",
+        ])
+    }
+
+    @Test func aDuplicateJobNameAfterExpansionNamesBothJobs() {
+        let yaml = """
+            jobs:
+              test:
+                matrix: { python: ["3.11", "3.12"] }
+                steps: [x]
+              test (python=3.12):
+                steps: [x]
+              twice:
+                matrix: { include: [{ v: "1" }, { v: "1" }] }
+                steps: [x]
+            """
+        #expect(problems(yaml) == [
+            ".gitci.yml:5:3: job name 'test (python=3.12)' is produced by job 'test' and job 'test (python=3.12)'; job names must be unique after matrix expansion",
+            ".gitci.yml:7:3: job name 'twice (v=1)' is produced twice by job 'twice'; job names must be unique after matrix expansion",
+        ])
+    }
+
+    // MARK: - All at once
+
+    @Test func aJobWithABrokenBodyIsStillAJobForNeeds() {
+        let yaml = """
+            jobs:
+              build: make
+              test:
+                needs: [build]
+                steps: [x]
+            """
+        #expect(problems(yaml) == [".gitci.yml:2:10: job 'build' must be a mapping, not 'make'"])
+    }
+
+    @Test func aFloodOfErrorsIsCutAfter200() {
+        let yaml = (1...300).map { "unknown\($0): 1\n" }.joined() + "jobs: {a: {steps: [x]}}\n"
+        let lines = problems(yaml)
+        #expect(lines.count == 201)
+        #expect(lines.first == ".gitci.yml:1:1: unknown key 'unknown1' in the pipeline file")
+        #expect(lines.last == ".gitci.yml:200:1: 100 more errors not shown")
+    }
+
+    @Test func errorsComeInFileOrderWhateverFoundThem() throws {
+        let error = try #require(throws: ConfigError.self) {
+            try parse("jobs:\n  z:\n    stepz: 1\n    steps: [x]\n  a:\n    neds: 1\n    steps: [x]\nextra: 1\n")
+        }
+        #expect(error.diagnostics.map(\.location.line) == [3, 6, 8])
+        #expect(error.diagnostics.map(\.location.column) == [5, 5, 1])
+        #expect(error.diagnostics.map(\.message) == [
+            "unknown key 'stepz' in job 'z'; did you mean 'steps'?",
+            "unknown key 'neds' in job 'a'; did you mean 'needs'?",
+            "unknown key 'extra' in the pipeline file",
+        ])
+    }
+
+    // MARK: - One problem, one line
+
+    @Test func columnsCountCharactersNotBytes() {
+        #expect(problems("jobs:\n  é:\n    steps: [x]\n    ñope: 1\n  ü: { steps: [x], ünknown: 1 }\n") == [
+            ".gitci.yml:4:5: unknown key 'ñope' in job 'é'",
+            ".gitci.yml:5:20: unknown key 'ünknown' in job 'ü'",
+        ])
+    }
+
+}
