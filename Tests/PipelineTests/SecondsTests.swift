@@ -20,6 +20,12 @@ import Testing
         #expect(Seconds.parse(text) == nil)
     }
 
+    @Test func aHugeSumOfUnitsIsRefusedWithoutOverflowing() {
+        // Every part is short, but together they exceed Int: this must be "not a duration", not a crash.
+        let text = String(repeating: "9999999d", count: 10_700_000)
+        #expect(Seconds.parse(text) == nil)
+    }
+
     @Test(arguments: [(0, "0s"), (59, "59s"), (90, "1m30s"), (3600, "1h"), (5400, "1h30m"), (86_400, "24h"), (3661, "1h1m1s")])
     func printsAsAUserWouldWriteIt(seconds: Int, text: String) {
         #expect(Seconds(seconds).description == text)

@@ -138,6 +138,8 @@ public struct Seconds: Sendable, Hashable, Comparable, CustomStringConvertible {
             }
             guard let count = Int(number) else { return nil }
             total += count * size
+            // Stop at the first part past the limit: a long enough sum of parts would overflow.
+            guard total <= 31_536_000 else { return nil }
             number = ""
             sawUnit = true
         }
