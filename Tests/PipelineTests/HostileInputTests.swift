@@ -152,6 +152,17 @@ import Testing
         #expect(lines.first?.hasSuffix(": aliases expand this document to more than 1000000 nodes") == true, "\(lines)")
     }
 
+    @Test func oneTemplateMergedIntoManyJobsIsReadQuickly() throws {
+        // Large but within the limits: a 10,000-variable env merged into 40 jobs (400,000 nodes).
+        let variables = (0..<10_000).map { "    V\($0): v\n" }.joined()
+        var text = "jobs:\n  .env: &env\n" + variables
+        for index in 0..<40 { text += "  j\(index):\n    steps: [x]\n    env:\n      <<: *env\n      V0: mine\n" }
+        let planned = try expectFast { try plan(text) }
+        #expect(planned.jobs.count == 40)
+        #expect(planned.jobs[0].environment.count == 10_000)
+        #expect(planned.jobs[0].environment.first == EnvironmentVariable(name: "V0", value: "mine"))
+    }
+
     @Test func aSelfReferencingAnchorIsAnUndefinedAlias() {
         #expect(problems("jobs: &a\n  a: *a\n") == [".gitci.yml:2:6: YAML syntax error: found undefined alias"])
     }
@@ -202,5 +213,19 @@ import Testing
     }
 
     // MARK: - Floods
+
+    @Test func thirtyThousandUnknownKeysGiveTwoHundredErrorsQuickly() {
+        let text = (0..<30_000).map { "k\($0): 1\n" }.joined() + "jobs: {a: {steps: [x]}}\n"
+        let lines = expectFast { problems(text) }
+        #expect(lines.count == 201)
+        #expect(lines.last == ".gitci.yml:200:1: 29800 more errors not shown")
+    }
+
+    @Test func ninetyThousandMissingNeedsGiveTwoHundredErrorsQuickly() {
+        let needs = (0..<90_000).map { "m\($0)" }.joined(separator: ",")
+        let lines = expectFast { problems("jobs:\n  a:\n    steps: [x]\n    needs: [\(needs)]\n") }
+        #expect(lines.count == 201)
+        #expect(lines.first == ".gitci.yml:4:13: job 'a' needs 'm0', which is not a job of this pipeline")
+    }
 
 }

@@ -45,6 +45,9 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
 struct DiagnosticSink {
     let file: String
     private(set) var diagnostics: [ConfigDiagnostic] = []
+    /// The same diagnostics, for a constant-time duplicate check: a hostile file can produce
+    /// one error per node, and a linear search per error made 100,000 of them take minutes.
+    private var reported: Set<ConfigDiagnostic> = []
     /// A hostile file can produce one error per node; past this many the rest are summarised.
     static let limit = 200
 
@@ -54,7 +57,7 @@ struct DiagnosticSink {
 
     mutating func error(_ message: String, at location: SourceLocation) {
         let diagnostic = ConfigDiagnostic(file: file, location: location, message: message)
-        if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
+        if reported.insert(diagnostic).inserted { diagnostics.append(diagnostic) }
     }
 
     var isEmpty: Bool { diagnostics.isEmpty }

@@ -44,6 +44,9 @@ struct NodeReader {
         }
         var entries: [(key: Located<String>, value: Node)] = []
         var merged: [(key: Located<String>, value: Node)] = []
+        // Sets, not searches of the lists: one template of 10,000 keys merged into many jobs
+        // must stay linear.
+        var mergedKeys = Set<String>()
         for (keyNode, value) in mapping {
             guard case .scalar(let scalar) = keyNode else {
                 error("keys in \(what) must be plain names, not \(Self.describe(keyNode))", at: keyNode)
@@ -54,7 +57,7 @@ struct NodeReader {
                 if case .sequence(let list) = value { sources = Array(list) } else { sources = [value] }
                 for source in sources {
                     guard let sourceEntries = self.mapping(source, "a '<<' merge") else { continue }
-                    for entry in sourceEntries where !merged.contains(where: { $0.key.value == entry.key.value }) {
+                    for entry in sourceEntries where mergedKeys.insert(entry.key.value).inserted {
                         merged.append(entry)
                     }
                 }
@@ -62,7 +65,8 @@ struct NodeReader {
             }
             entries.append((Located(scalar.string, at: Self.location(keyNode)), value))
         }
-        for entry in merged where !entries.contains(where: { $0.key.value == entry.key.value }) {
+        let explicitKeys = Set(entries.map(\.key.value))
+        for entry in merged where !explicitKeys.contains(entry.key.value) {
             entries.append(entry)
         }
         return entries

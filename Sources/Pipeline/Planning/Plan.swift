@@ -47,7 +47,7 @@ public struct Plan: Sendable {
         }
 
         // Resolve `needs`: a name matches a planned job exactly, or every combination of a matrix job.
-        let names = jobs.map(\.name)
+        let names = Set(jobs.map(\.name))
         let byBase = Dictionary(grouping: jobs, by: \.baseName).mapValues { $0.map(\.name) }
         var resolved: [PlannedJob] = []
         for job in jobs {
@@ -69,9 +69,8 @@ public struct Plan: Sendable {
                     sink.error(message, at: need.location)
                 }
             }
-            var unique: [String] = []
-            for target in targets where !unique.contains(target) { unique.append(target) }
-            resolved.append(job.withNeeds(unique))
+            var seen = Set<String>()
+            resolved.append(job.withNeeds(targets.filter { seen.insert($0).inserted }))
         }
         try sink.check()
 
