@@ -104,6 +104,14 @@ import Testing
         ])
     }
 
+    @Test func jobNamesMustBePrintable() {
+        let yaml = "jobs:\n  \"\": {steps: [x]}\n  \"a\\tb\": {steps: [x]}\n"
+        #expect(problems(yaml) == [
+            ".gitci.yml:2:3: job '': a job name must not be empty",
+            #".gitci.yml:3:3: job 'a\tb': a job name must not contain control characters"#,
+        ])
+    }
+
     @Test func aPipelineNeedsJobs() {
         #expect(problems("stages: [a]\n") == [".gitci.yml:1:1: the pipeline has no 'jobs' mapping"])
         #expect(problems("jobs: {}\n") == [".gitci.yml:1:7: 'jobs' must define at least one job"])
@@ -227,6 +235,16 @@ import Testing
     }
 
     // MARK: - One problem, one line
+
+    @Test func userTextWithLineBreaksCannotSplitADiagnostic() {
+        let yaml = "\"bad\\nkey\": 1\njobs:\n  \"a\\nb\": {steps: [x]}\n"
+        let lines = problems(yaml)
+        #expect(lines == [
+            #".gitci.yml:1:1: unknown key 'bad\nkey' in the pipeline file"#,
+            #".gitci.yml:3:3: job 'a\nb': a job name must not contain control characters"#,
+        ])
+        #expect(lines.allSatisfy { !$0.contains("\n") })
+    }
 
     @Test func columnsCountCharactersNotBytes() {
         #expect(problems("jobs:\n  é:\n    steps: [x]\n    ñope: 1\n  ü: { steps: [x], ünknown: 1 }\n") == [
