@@ -26,6 +26,36 @@ import Testing
 
     // MARK: - Unknown keys
 
+    @Test func unknownKeysAreReportedWithTheClosestKnownKey() {
+        let yaml = """
+            stagez: [a]
+            jobs:
+              a:
+                stepz: [x]
+                frobnicate: 1
+                steps:
+                  - { nmae: t, run: x }
+                when: { branches: [main] }
+                repos: [{ url: x, reff: y }]
+            """
+        #expect(problems(yaml) == [
+            ".gitci.yml:1:1: unknown key 'stagez' in the pipeline file; did you mean 'stages'?",
+            ".gitci.yml:4:5: unknown key 'stepz' in job 'a'; did you mean 'steps'?",
+            ".gitci.yml:5:5: unknown key 'frobnicate' in job 'a'",
+            ".gitci.yml:7:11: unknown key 'nmae' in step 1 of 'steps' of job 'a'; did you mean 'name'?",
+            ".gitci.yml:8:13: unknown key 'branches' in 'when' of job 'a'; did you mean 'branch'?",
+            ".gitci.yml:9:23: unknown key 'reff' in an entry of 'repos' of job 'a'; did you mean 'ref'?",
+        ])
+    }
+
+    @Test(arguments: [("stpes", "steps"), ("neds", "needs"), ("Steps", "steps"), ("alow_failure", "allow_failure"), ("artefacts", "artifacts")])
+    func typosGetASuggestion(typo: String, meant: String) {
+        let yaml = "jobs:\n  a:\n    steps: [x]\n    \(typo): 1\n"
+        #expect(problems(yaml) == [
+            ".gitci.yml:4:5: unknown key '\(typo)' in job 'a'; did you mean '\(meant)'?",
+        ])
+    }
+
     // MARK: - Types and values
 
     @Test func jobsAndJobBodiesMustBeMappings() {
@@ -120,6 +150,23 @@ import Testing
 
     // MARK: - Stages
 
+    @Test func anUnknownStageListsTheStagesAndSuggestsTheClosest() {
+        let yaml = """
+            stages: [build, test]
+            jobs:
+              a:
+                stage: tset
+                steps: [x]
+              b:
+                stage: deploy
+                steps: [x]
+            """
+        #expect(problems(yaml) == [
+            ".gitci.yml:4:12: job 'a' is in stage 'tset', which is not in 'stages' (build, test); did you mean 'test'?",
+            ".gitci.yml:7:12: job 'b' is in stage 'deploy', which is not in 'stages' (build, test)",
+        ])
+    }
+
     @Test func aJobWithoutAStageNeedsTheDefaultStageToExist() {
         #expect(problems("stages: [check]\njobs:\n  lint:\n    steps: [x]\n") == [
             ".gitci.yml:3:3: job 'lint' has no 'stage', and the default stage 'test' is not in 'stages'",
@@ -137,6 +184,21 @@ import Testing
     }
 
     // MARK: - Needs
+
+    @Test func needsNamingAMissingJobPointsAtTheName() {
+        let yaml = """
+            jobs:
+              build:
+                steps: [x]
+              test:
+                needs: [biuld, lint]
+                steps: [x]
+            """
+        #expect(problems(yaml) == [
+            ".gitci.yml:5:13: job 'test' needs 'biuld', which is not a job of this pipeline; did you mean 'build'?",
+            ".gitci.yml:5:20: job 'test' needs 'lint', which is not a job of this pipeline",
+        ])
+    }
 
     @Test func aJobThatNeedsItselfIsACycle() {
         #expect(problems("jobs:\n  a:\n    needs: [a]\n    steps: [x]\n") == [
