@@ -200,9 +200,59 @@ import Testing
         ])
     }
 
+    @Test func aNeedsCycleIsNamedInNeedsOrder() {
+        let yaml = """
+            jobs:
+              a:
+                needs: [c]
+                steps: [x]
+              b:
+                needs: [a]
+                steps: [x]
+              c:
+                needs: [b]
+                steps: [x]
+            """
+        // a needs c, c needs b, b needs a.
+        #expect(problems(yaml) == [".gitci.yml:3:13: needs cycle: a → c → b → a"])
+    }
+
     @Test func aJobThatNeedsItselfIsACycle() {
         #expect(problems("jobs:\n  a:\n    needs: [a]\n    steps: [x]\n") == [
             ".gitci.yml:3:13: needs cycle: a → a",
+        ])
+    }
+
+    @Test func aCycleThroughStageOrderPointsAtTheNeedThatCloses() {
+        // `b` waits for stage `one` (so for `a`); `a` needs `b`: neither can start.
+        let yaml = """
+            stages: [one, two]
+            jobs:
+              a:
+                stage: one
+                needs: [x, b]
+                steps: [x]
+              b:
+                stage: two
+                steps: [x]
+              x:
+                stage: one
+                steps: [x]
+            """
+        #expect(problems(yaml) == [".gitci.yml:5:16: needs cycle: a → b → a"])
+    }
+
+    @Test func everyIndependentCycleIsReported() {
+        let yaml = """
+            jobs:
+              a: { needs: [b], steps: [x] }
+              b: { needs: [a], steps: [x] }
+              c: { needs: [d], steps: [x] }
+              d: { needs: [c], steps: [x] }
+            """
+        #expect(problems(yaml) == [
+            ".gitci.yml:2:16: needs cycle: a → b → a",
+            ".gitci.yml:4:16: needs cycle: c → d → c",
         ])
     }
 

@@ -228,4 +228,21 @@ import Testing
         #expect(lines.first == ".gitci.yml:4:13: job 'a' needs 'm0', which is not a job of this pipeline")
     }
 
+    @Test func everyJobNeedingEveryOtherJobIsPlannedQuickly() throws {
+        // 900 jobs × 900 needs through one alias: 810,000 edges, within the node limit.
+        let names = (0..<900).map { "j\($0)" }
+        let text = "jobs:\n  .all: &all [\(names.joined(separator: ", "))]\n"
+            + "  first: { stage: build, steps: [x] }\n"
+            + names.map { "  \($0): { needs: [first], steps: [x] }\n" }.joined()
+            + "  last: { stage: deploy, needs: *all, steps: [x] }\n"
+        let planned = try expectFast { try plan(text) }
+        #expect(planned.jobs.count == 902)
+        #expect(planned.job(named: "last")?.dependencies.count == 900)
+
+        let cyclic = "jobs:\n  .all: &all [\(names.joined(separator: ", "))]\n"
+            + names.map { "  \($0): { needs: *all, steps: [x] }\n" }.joined()
+        // Every job waits for every other: one tangle, reported once, by its shortest cycle.
+        let lines = expectFast { problems(cyclic) }
+        #expect(lines == [".gitci.yml:2:15: needs cycle: j0 → j0"])
+    }
 }
