@@ -58,6 +58,35 @@ import Testing
 
     // MARK: - Types and values
 
+    @Test func everyValueOfTheWrongTypeIsReportedAtTheValue() {
+        let yaml = """
+            stages: { a: 1 }
+            env: [A]
+            jobs:
+              a:
+                steps: { run: x }
+                timeout: [1]
+                allow_failure: maybe
+                needs: { b: 1 }
+                labels: [[linux]]
+                matrix: [1, 2]
+                repos: x
+                when: [main]
+            """
+        #expect(problems(yaml) == [
+            ".gitci.yml:1:9: 'stages' must be a list of texts, not a mapping",
+            ".gitci.yml:2:6: 'env' must be a mapping, not a list",
+            ".gitci.yml:5:12: 'steps' of job 'a' must be a list of commands, not a mapping",
+            ".gitci.yml:6:14: 'timeout' of job 'a' must be text, not a list",
+            ".gitci.yml:7:20: 'allow_failure' of job 'a' must be true or false, not 'maybe'",
+            ".gitci.yml:8:12: 'needs' of job 'a' must be a list of texts, not a mapping",
+            ".gitci.yml:9:14: each entry of 'labels' of job 'a' must be text, not a list",
+            ".gitci.yml:10:13: 'matrix' of job 'a' must be a mapping, not a list",
+            ".gitci.yml:11:12: 'repos' of job 'a' must be a list of {url, ref, path}, not 'x'",
+            ".gitci.yml:12:11: 'when' of job 'a' must be a mapping, not a list",
+        ])
+    }
+
     @Test func jobsAndJobBodiesMustBeMappings() {
         #expect(problems("jobs: [a, b]\n") == [".gitci.yml:1:7: 'jobs' must be a mapping, not a list"])
         #expect(problems("jobs:\n  a: make\n") == [".gitci.yml:2:6: job 'a' must be a mapping, not 'make'"])
@@ -111,9 +140,33 @@ import Testing
         ])
     }
 
+    @Test func aStepsListOfTheWrongTypeIsNotAlsoCalledEmpty() {
+        #expect(problems("jobs:\n  a:\n    steps: {run: x}\n") == [
+            ".gitci.yml:3:12: 'steps' of job 'a' must be a list of commands, not a mapping",
+        ])
+    }
+
     @Test func onlyToxIsAGenerator() {
         #expect(problems("jobs:\n  a:\n    from: nox\n    steps: [x]\n") == [
             ".gitci.yml:3:11: 'from' of job 'a' must be 'tox' (the only generator gitci knows), not 'nox'",
+        ])
+        // Without steps, the misspelt generator is the one mistake, not also "no steps".
+        #expect(problems("jobs:\n  a:\n    from: nox\n") == [
+            ".gitci.yml:3:11: 'from' of job 'a' must be 'tox' (the only generator gitci knows), not 'nox'",
+        ])
+    }
+
+    @Test func anExcludeEntryWithAMistakeIsNotHalfApplied() {
+        let yaml = """
+            jobs:
+              t:
+                matrix:
+                  os: [linux]
+                  exclude: [{ os: linux, bad-key: x }]
+                steps: [x]
+            """
+        #expect(problems(yaml) == [
+            ".gitci.yml:5:30: matrix key 'bad-key' in 'exclude' of 'matrix' of job 't' must be a valid environment variable name",
         ])
     }
 
@@ -258,6 +311,29 @@ import Testing
 
     // MARK: - Matrix
 
+    @Test func anEmptyMatrixIsAnError() {
+        let yaml = """
+            jobs:
+              empty:
+                matrix: {}
+                steps: [x]
+              noValues:
+                matrix:
+                  python: []
+                steps: [x]
+              allExcluded:
+                matrix:
+                  python: ["3.12"]
+                  exclude: [{ python: "3.12" }]
+                steps: [x]
+            """
+        #expect(problems(yaml) == [
+            ".gitci.yml:3:13: the matrix of job 'empty' has no axes: the matrix is empty",
+            ".gitci.yml:7:7: matrix axis 'python' in 'matrix' of job 'noValues' has no values: the matrix is empty",
+            ".gitci.yml:11:7: every combination of the matrix of job 'allExcluded' is excluded: the matrix is empty",
+        ])
+    }
+
     @Test func aMatrixOfMoreThan256JobsIsRefused() {
         let seventeen = (1...17).map(String.init).joined(separator: ", ")
         let sixteen = (1...16).map(String.init).joined(separator: ", ")
@@ -314,6 +390,37 @@ import Testing
 
     // MARK: - All at once
 
+    @Test func everyKindOfErrorInOneFileComesBackAtOnce() {
+        let yaml = """
+            jobs:
+              lint:
+                stepz: [ruff]
+                steps: [ruff]
+              test:
+                stage: tests
+                needs: [lnt]
+                matrix: {}
+                steps: [pytest]
+              a:
+                needs: [b]
+                steps: [x]
+              b:
+                needs: [a]
+                steps: [x]
+            """
+        let expected = [
+            ".gitci.yml:3:5: unknown key 'stepz' in job 'lint'; did you mean 'steps'?",
+            ".gitci.yml:6:12: job 'test' is in stage 'tests', which is not in 'stages' (build, test, deploy); did you mean 'test'?",
+            ".gitci.yml:7:13: job 'test' needs 'lnt', which is not a job of this pipeline; did you mean 'lint'?",
+            ".gitci.yml:8:13: the matrix of job 'test' has no axes: the matrix is empty",
+            ".gitci.yml:11:13: needs cycle: a → b → a",
+        ]
+        #expect(problems(yaml) == expected)
+        // The same list comes straight from parsing, as `gitci validate` prints it.
+        let error = #expect(throws: ConfigError.self) { try parse(yaml) }
+        #expect(error?.description == expected.joined(separator: "\n"))
+    }
+
     @Test func aJobWithABrokenBodyIsStillAJobForNeeds() {
         let yaml = """
             jobs:
@@ -323,6 +430,19 @@ import Testing
                 steps: [x]
             """
         #expect(problems(yaml) == [".gitci.yml:2:10: job 'build' must be a mapping, not 'make'"])
+    }
+
+    @Test func aJobWithABrokenMatrixIsStillAJobForNeeds() throws {
+        let yaml = """
+            jobs:
+              build:
+                matrix: {}
+                steps: [x]
+              test:
+                needs: [build]
+                steps: [x]
+            """
+        #expect(problems(yaml) == [".gitci.yml:3:13: the matrix of job 'build' has no axes: the matrix is empty"])
     }
 
     @Test func aFloodOfErrorsIsCutAfter200() {

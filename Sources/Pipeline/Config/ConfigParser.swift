@@ -47,7 +47,13 @@ extension PipelineConfig {
             fatalError("unreachable")
         }
         var reader = NodeReader(sink: sink)
-        let config = ConfigReader.read(root, &reader)
+        var unreadableJobs = Set<String>()
+        let config = ConfigReader.read(root, &reader, unreadableJobs: &unreadableJobs)
+        if let config, !reader.sink.isEmpty {
+            // The file is wrong anyway: add what planning finds (missing needs, cycles, empty or
+            // oversized matrices, duplicate names), so that every error comes back in one round.
+            _ = Plan.plannedJobs(config, sink: &reader.sink, unreadableJobs: unreadableJobs)
+        }
         try reader.sink.check()
         return config!
     }

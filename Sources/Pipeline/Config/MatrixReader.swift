@@ -19,11 +19,18 @@ enum MatrixReader {
                 if values.isEmpty {
                     reader.sink.error("matrix axis '\(key.value)' in \(what) has no values: the matrix is empty", at: key.location)
                 }
+                // A repeated value is reported once, here, and kept once: twice would also name
+                // two jobs alike.
                 var seen = Set<String>()
-                for value in values where !seen.insert(value.value).inserted {
-                    reader.sink.error("value '\(NodeReader.truncated(value.value))' appears twice in matrix axis '\(key.value)'", at: value.location)
+                var distinct: [String] = []
+                for value in values {
+                    if seen.insert(value.value).inserted {
+                        distinct.append(value.value)
+                    } else {
+                        reader.sink.error("value '\(NodeReader.truncated(value.value))' appears twice in matrix axis '\(key.value)'", at: value.location)
+                    }
                 }
-                matrix.axes.append((key, values.map(\.value)))
+                matrix.axes.append((key, distinct))
             }
         }
         return matrix
@@ -44,17 +51,23 @@ enum MatrixReader {
         for item in items {
             guard let entries = reader.mapping(item, "an entry of \(what)") else { continue }
             var combination: [(key: String, value: String)] = []
+            var valid = !entries.isEmpty
             for (key, value) in entries {
                 guard Identifier.isEnvironmentName(key.value) else {
                     reader.sink.error("matrix key '\(NodeReader.truncated(key.value))' in \(what) must be a valid environment variable name", at: key.location)
+                    valid = false
                     continue
                 }
                 if let text = reader.string(value, "'\(key.value)' in \(what)", allowEmpty: true) {
                     combination.append((key.value, text))
+                } else {
+                    valid = false
                 }
             }
             if entries.isEmpty { reader.error("an entry of \(what) is empty", at: item) }
-            combinations.append(combination)
+            // An entry with a mistake is left out rather than half applied: an exclude entry
+            // missing a key would exclude more than was written.
+            if valid { combinations.append(combination) }
         }
         return combinations
     }

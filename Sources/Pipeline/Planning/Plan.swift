@@ -14,6 +14,20 @@ public struct Plan: Sendable {
     /// Expands matrices, resolves `needs`, and refuses duplicate names and dependency cycles.
     public init(_ config: PipelineConfig, file: String = ".gitci.yml") throws(ConfigError) {
         var sink = DiagnosticSink(file: file)
+        let jobs = Self.plannedJobs(config, sink: &sink)
+        try sink.check()
+        self.stages = config.stages.map(\.value)
+        self.config = config
+        self.jobs = jobs
+    }
+
+    /// Every planned job with its dependencies, recording in `sink` every problem planning finds.
+    /// The jobs are only usable when `sink` stayed empty; otherwise they stand in for checking
+    /// the rest: a job whose matrix could not be expanded still counts once for `needs` and
+    /// cycles, as do `unreadableJobs` (named in the file, but not readable as a job), so that one
+    /// mistake is not reported again as a missing job.
+    static func plannedJobs(_ config: PipelineConfig, sink: inout DiagnosticSink,
+                            unreadableJobs: Set<String> = []) -> [PlannedJob] {
         let stages = config.stages.map(\.value)
         var jobs: [PlannedJob] = []
         var producer: [String: String] = [:]
@@ -22,11 +36,10 @@ public struct Plan: Sendable {
             let stageIndex = stages.firstIndex(of: job.stage.value) ?? 0
             var combinations: [[EnvironmentVariable]] = [[]]
             if let matrix = job.matrix {
-                switch MatrixExpansion.combinations(matrix, job: job.name.value, file: file) {
-                case .success(let expanded): combinations = expanded
-                case .failure(let diagnostic):
-                    sink.error(diagnostic.message, at: diagnostic.location)
-                    continue
+                switch MatrixExpansion.combinations(matrix, job: job.name.value, file: sink.file) {
+                case .success(let expanded) where !expanded.isEmpty: combinations = expanded
+                case .success: break  // an axis without values, reported where it was read
+                case .failure(let diagnostic): sink.error(diagnostic.message, at: diagnostic.location)
                 }
             }
             for combination in combinations {
@@ -43,12 +56,14 @@ public struct Plan: Sendable {
         }
         if jobs.count > Self.maximumJobs {
             sink.error("the pipeline expands to \(jobs.count) jobs; the limit is \(Self.maximumJobs)", at: .start)
-            try sink.check()
+            return []
         }
 
         // Resolve `needs`: a name matches a planned job exactly, or every combination of a matrix job.
         let names = Set(jobs.map(\.name))
         let byBase = Dictionary(grouping: jobs, by: \.baseName).mapValues { $0.map(\.name) }
+        var baseNames: [String] = []
+        for job in jobs where baseNames.last != job.baseName { baseNames.append(job.baseName) }
         var resolved: [PlannedJob] = []
         for job in jobs {
             guard let needs = job.config.needs else {
@@ -61,9 +76,9 @@ public struct Plan: Sendable {
                     targets.append(need.value)
                 } else if let expanded = byBase[need.value] {
                     targets.append(contentsOf: expanded)
-                } else {
+                } else if !unreadableJobs.contains(need.value) {
                     var message = "job '\(job.baseName)' needs '\(need.value)', which is not a job of this pipeline"
-                    if let suggestion = Suggestion.closest(to: need.value, among: Array(byBase.keys)) {
+                    if let suggestion = Suggestion.closest(to: need.value, among: baseNames) {
                         message += "; did you mean '\(suggestion)'?"
                     }
                     sink.error(message, at: need.location)
@@ -72,13 +87,10 @@ public struct Plan: Sendable {
             var seen = Set<String>()
             resolved.append(job.withNeeds(targets.filter { seen.insert($0).inserted }))
         }
-        try sink.check()
 
-        self.stages = stages
-        self.config = config
-        self.jobs = Self.withDependencies(resolved, among: Set(resolved.map(\.name)))
-        let byName = Dictionary(uniqueKeysWithValues: self.jobs.map { ($0.name, $0) })
-        for cycle in DependencyCycle.find(in: self.jobs) {
+        let planned = withDependencies(resolved, among: names)
+        let byName = Dictionary(uniqueKeysWithValues: planned.map { ($0.name, $0) })
+        for cycle in DependencyCycle.find(in: planned) {
             // Point at the first `needs:` entry that closes the cycle (an edge may come from stage
             // order instead, which has nothing written to point at).
             let edges = zip(cycle, cycle.dropFirst() + [cycle[0]])
@@ -87,7 +99,7 @@ public struct Plan: Sendable {
             }.first ?? locations[cycle[0]] ?? .start
             sink.error("needs cycle: \(cycle.joined(separator: " → ")) → \(cycle[0])", at: location)
         }
-        try sink.check()
+        return planned
     }
 
     private init(stages: [String], jobs: [PlannedJob], config: PipelineConfig) {
