@@ -87,6 +87,46 @@ import Testing
         ])
     }
 
+    @Test func includeWithOnlyNewKeysExtendsEveryCombination() throws {
+        // GitHub Actions semantics: an entry that overwrites no axis value is added to every combination.
+        #expect(try expand("      include: [{ arch: x64 }]\n") == [
+            "test (os=linux, python=3.11, arch=x64)",
+            "test (os=linux, python=3.12, arch=x64)",
+            "test (os=mac, python=3.11, arch=x64)",
+            "test (os=mac, python=3.12, arch=x64)",
+        ])
+    }
+
+    @Test func theGitHubActionsDocumentationExampleExpandsAsDocumented() throws {
+        // docs.github.com "Expanding or adding matrix configurations": include entries extend the
+        // cross product only, never a combination an earlier include created.
+        let plan = try plan("""
+            jobs:
+              t:
+                matrix:
+                  fruit: [apple, pear]
+                  animal: [cat, dog]
+                  include:
+                    - color: green
+                    - color: pink
+                      animal: cat
+                    - fruit: apple
+                      shape: circle
+                    - fruit: banana
+                    - fruit: banana
+                      animal: cat
+                steps: [x]
+            """)
+        #expect(plan.jobs.map(\.name) == [
+            "t (fruit=apple, animal=cat, color=pink, shape=circle)",
+            "t (fruit=apple, animal=dog, color=green, shape=circle)",
+            "t (fruit=pear, animal=cat, color=pink)",
+            "t (fruit=pear, animal=dog, color=green)",
+            "t (fruit=banana)",
+            "t (fruit=banana, animal=cat)",
+        ])
+    }
+
     @Test func includeThatMatchesNothingIsACombinationOfItsOwn() throws {
         #expect(try expand("      include: [{ os: windows, python: \"3.12\" }]\n") == [
             "test (os=linux, python=3.11)",
