@@ -113,7 +113,7 @@ import Testing
               a:
                 steps: [x]
                 secrets: [PYPI_TOKEN, bad-name]
-                matrix: { py-version: [1], python: [3] }
+                matrix: { py-version: [1] }
             """
         #expect(problems(yaml) == [
             ".gitci.yml:1:8: '1A' in 'env' is not a valid environment variable name",

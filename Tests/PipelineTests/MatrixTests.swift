@@ -173,4 +173,19 @@ import Testing
 
     // MARK: - Values that would make bad job names
 
+    @Test func aMatrixValueWithALineBreakIsRefused() {
+        #expect(problems("jobs:\n  t:\n    matrix: { v: [ok, \"a\\nb\"] }\n    steps: [x]\n") == [
+            #".gitci.yml:3:23: matrix value 'a\nb' must not contain control characters: it becomes part of the job name"#,
+        ])
+        #expect(problems("jobs:\n  t:\n    matrix: { include: [{ v: \"a\\tb\" }] }\n    steps: [x]\n") == [
+            #".gitci.yml:3:30: matrix value 'a\tb' must not contain control characters: it becomes part of the job name"#,
+        ])
+    }
+
+    @Test func aMatrixThatMakesTooLongAJobNameIsRefused() {
+        let long = String(repeating: "v", count: 250)
+        #expect(problems("jobs:\n  t:\n    matrix: { v: [\(long)] }\n    steps: [x]\n") == [
+            ".gitci.yml:3:13: job name 't (v=\(long.prefix(35))…' is longer than 200 characters after matrix expansion",
+        ])
+    }
 }

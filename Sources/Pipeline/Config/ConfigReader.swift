@@ -256,10 +256,12 @@ extension StepConfig {
 }
 
 enum JobName {
+    static let maximumLength = 200
+
     /// Job names end up in file names, log lines and environment variables: keep them printable.
     static func problem(_ name: String) -> String? {
         if name.trimmingWhitespace().isEmpty { return "a job name must not be empty" }
-        if name.count > 200 { return "a job name may be at most 200 characters" }
+        if name.count > maximumLength { return "a job name may be at most \(maximumLength) characters" }
         if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             return "a job name must not contain control characters"
         }

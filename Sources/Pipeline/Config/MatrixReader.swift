@@ -4,6 +4,7 @@ internal import Yams
 enum MatrixReader {
     static func read(_ node: Node, _ what: String, _ reader: inout NodeReader) -> MatrixConfig? {
         guard let entries = reader.mapping(node, what) else { return nil }
+        let errorsBefore = reader.sink.diagnostics.count
         var matrix = MatrixConfig(axes: [], include: [], exclude: [], location: NodeReader.location(node))
         for (key, value) in entries {
             switch key.value {
@@ -23,7 +24,7 @@ enum MatrixReader {
                 // two jobs alike.
                 var seen = Set<String>()
                 var distinct: [String] = []
-                for value in values {
+                for value in values where isNameable(value.value, at: value.location, &reader) {
                     if seen.insert(value.value).inserted {
                         distinct.append(value.value)
                     } else {
@@ -33,7 +34,16 @@ enum MatrixReader {
                 matrix.axes.append((key, distinct))
             }
         }
+        matrix.isIncomplete = reader.sink.diagnostics.count > errorsBefore
         return matrix
+    }
+
+    /// Matrix values become part of job names (`test (python=3.12)`), which end up in log lines,
+    /// file names and notes: no line breaks or other control characters.
+    static func isNameable(_ value: String, at location: SourceLocation, _ reader: inout NodeReader) -> Bool {
+        guard value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return true }
+        reader.sink.error("matrix value '\(NodeReader.truncated(value))' must not contain control characters: it becomes part of the job name", at: location)
+        return false
     }
 
     static func combinationList(_ node: Node, _ what: String, _ reader: inout NodeReader) -> [[(key: String, value: String)]] {
@@ -58,7 +68,8 @@ enum MatrixReader {
                     valid = false
                     continue
                 }
-                if let text = reader.string(value, "'\(key.value)' in \(what)", allowEmpty: true) {
+                if let text = reader.string(value, "'\(key.value)' in \(what)", allowEmpty: true),
+                   isNameable(text, at: NodeReader.location(value), &reader) {
                     combination.append((key.value, text))
                 } else {
                     valid = false

@@ -62,6 +62,9 @@ public struct MatrixConfig: Sendable {
     public var include: [[(key: String, value: String)]]
     public var exclude: [[(key: String, value: String)]]
     public var location: SourceLocation
+    /// Something in the matrix was wrong and left out (and reported): an empty expansion is then
+    /// a consequence, not a second error.
+    var isIncomplete = false
 }
 
 /// One repository a job needs besides its own (`repos:`); fetched by a later issue.

@@ -11,6 +11,7 @@ enum MatrixExpansion {
             .failure(ConfigDiagnostic(file: file, location: matrix.location, message: message))
         }
         if matrix.axes.isEmpty && matrix.include.isEmpty {
+            if matrix.isIncomplete { return .success([]) }  // what is missing was reported where it was read
             return failure("the matrix of job '\(job)' has no axes: the matrix is empty")
         }
         if matrix.axes.contains(where: { $0.values.isEmpty }) {
@@ -55,6 +56,7 @@ enum MatrixExpansion {
             }
         }
         if combinations.isEmpty {
+            if matrix.isIncomplete { return .success([]) }
             return failure("every combination of the matrix of job '\(job)' is excluded: the matrix is empty")
         }
         if combinations.count > maximumJobs {

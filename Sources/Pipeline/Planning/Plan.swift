@@ -42,8 +42,14 @@ public struct Plan: Sendable {
                 case .failure(let diagnostic): sink.error(diagnostic.message, at: diagnostic.location)
                 }
             }
+            var reportedLongName = false
             for combination in combinations {
                 let planned = PlannedJob(config: job, pipeline: config, stageIndex: stageIndex, combination: combination)
+                if !combination.isEmpty, planned.name.count > JobName.maximumLength, !reportedLongName {
+                    reportedLongName = true
+                    sink.error("job name '\(NodeReader.truncated(planned.name))' is longer than \(JobName.maximumLength) characters after matrix expansion",
+                               at: job.matrix?.location ?? job.name.location)
+                }
                 if let earlier = producer[planned.name] {
                     let origin = earlier == job.name.value ? "twice by job '\(earlier)'" : "by job '\(earlier)' and job '\(job.name.value)'"
                     sink.error("job name '\(planned.name)' is produced \(origin); job names must be unique after matrix expansion", at: job.name.location)
