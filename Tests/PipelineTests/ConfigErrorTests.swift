@@ -12,6 +12,31 @@ import Testing
         ])
     }
 
+    @Test func aTabUsedForIndentationIsASyntaxErrorAtTheTab() {
+        #expect(problems("jobs:\n  a:\n\tsteps: [x]\n") == [
+            ".gitci.yml:3:1: YAML syntax error: found character that cannot start any token while scanning for the next token (a tab: YAML is indented with spaces only)",
+        ])
+    }
+
+    @Test func anUnclosedListSaysWhereItStarted() {
+        // libyaml notices at the end of the file; the user needs the bracket that was never closed.
+        #expect(problems("jobs:\n  a:\n    steps: [echo\n") == [
+            ".gitci.yml:4:1: YAML syntax error: did not find expected ',' or ']' while parsing a flow sequence that starts at 3:12",
+        ])
+    }
+
+    @Test func aKeyIndentedBetweenTwoLevelsSaysWhichMappingItBreaks() {
+        #expect(problems("jobs:\n  a:\n    steps: [x]\n   b: 1\n") == [
+            ".gitci.yml:4:4: YAML syntax error: did not find expected key while parsing a block mapping that starts at 2:3",
+        ])
+    }
+
+    @Test func anUnterminatedQuoteSaysWhereItStarted() {
+        #expect(problems("jobs:\n  a:\n    steps: [\"echo]\n") == [
+            ".gitci.yml:4:1: YAML syntax error: found unexpected end of stream while scanning a quoted scalar that starts at 3:13",
+        ])
+    }
+
     @Test func anUndefinedAliasIsReportedWhereItIsUsed() {
         #expect(problems("jobs:\n  a:\n    steps: *nope\n") == [
             ".gitci.yml:3:12: YAML syntax error: found undefined alias",

@@ -103,6 +103,17 @@ import Testing
         #expect(problems(String(repeating: bracket, count: 100)) == [".gitci.yml:1:65: nesting deeper than 64 levels"])
     }
 
+    @Test(arguments: ["[", "{", "jobs: {a: {steps: ["])
+    func aHundredThousandOpeningBracketsAreRefusedQuickly(prefix: String) {
+        // libyaml gives up on its own past 1,000 levels, before gitci sees the 65th; the user must
+        // still read what is wrong rather than libyaml's internals.
+        let text = prefix + String(repeating: prefix.last.map(String.init) ?? "[", count: 100_000)
+        let lines = expectFast { problems(text) }
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix(".gitci.yml:1:") == true)
+        #expect(lines.first?.hasSuffix(": nesting deeper than 64 levels") == true, "\(lines)")
+    }
+
     @Test func deeplyIndentedMappingsAreRefusedAtTheFirstTooDeep() {
         let text = (0..<100).map { String(repeating: "  ", count: $0) + "a:\n" }.joined()
         let lines = expectFast { problems(text) }
