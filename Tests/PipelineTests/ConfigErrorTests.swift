@@ -37,6 +37,23 @@ import Testing
         ])
     }
 
+    @Test func aDuplicateKeyIsReportedWhereItIsRepeated() {
+        let yaml = """
+            jobs:
+              a:
+                steps: [x]
+              b:
+                steps: [y]
+                steps: [z]
+              a:
+                steps: [z]
+            """
+        #expect(problems(yaml) == [
+            ".gitci.yml:6:5: duplicate key 'steps'; the first is at 5:5",
+            ".gitci.yml:7:3: duplicate key 'a'; the first is at 2:3",
+        ])
+    }
+
     @Test func anUndefinedAliasIsReportedWhereItIsUsed() {
         #expect(problems("jobs:\n  a:\n    steps: *nope\n") == [
             ".gitci.yml:3:12: YAML syntax error: found undefined alias",

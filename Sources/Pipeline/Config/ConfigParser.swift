@@ -24,8 +24,9 @@ extension PipelineConfig {
             sink.error(problem.message, at: problem.location)
             try sink.check()
         }
-        if let problem = YAMLPrecheck.check(bytes) {
-            sink.error(problem.message, at: problem.location)
+        let structuralProblems = YAMLPrecheck.check(bytes)
+        if !structuralProblems.isEmpty {
+            for problem in structuralProblems { sink.error(problem.message, at: problem.location) }
             try sink.check()
         }
         let root: Node?
