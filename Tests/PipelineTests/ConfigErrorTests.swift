@@ -527,4 +527,12 @@ import Testing
         ])
     }
 
+    @Test func windowsLineEndingsAndAByteOrderMarkKeepPositions() {
+        #expect(problems("jobs:\r\n  a:\r\n    stepz: [x]\r\n    steps: [x]\r\n") == [
+            ".gitci.yml:3:5: unknown key 'stepz' in job 'a'; did you mean 'steps'?",
+        ])
+        #expect(problems("\u{FEFF}jobz:\n  a: {steps: [x]}\njobs: {a: {steps: [x]}}\n") == [
+            ".gitci.yml:1:1: unknown key 'jobz' in the pipeline file; did you mean 'jobs'?",
+        ])
+    }
 }

@@ -290,6 +290,12 @@ import Testing
         #expect(plan.jobs[2].steps.map(\.run) == ["x"])
     }
 
+    @Test func aByteOrderMarkIsNotPartOfTheFile() throws {
+        let config = try parse("\u{FEFF}stages: [a]\njobs:\n  j: {stage: a, steps: [x]}\n")
+        #expect(config.stages.map(\.value) == ["a"])
+        #expect(config.jobs.map(\.name.value) == ["j"])
+    }
+
     @Test func theFileNameIsTheOneGiven() throws {
         let error = try #require(throws: ConfigError.self) {
             try PipelineConfig.parse(Array("jobs:\n  a: {stepz: [x], steps: [x]}\n".utf8), file: "ci/pipeline.yml")

@@ -20,20 +20,23 @@ extension PipelineConfig {
             try sink.check()
             fatalError("unreachable")
         }
-        if let problem = TextCheck.firstProblem(in: bytes) {
+        // Windows editors may start a UTF-8 file with a byte order mark; given to Yams, it becomes
+        // part of the first key and breaks the indentation of every top-level key after it.
+        let text = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
+        if let problem = TextCheck.firstProblem(in: text) {
             sink.error(problem.message, at: problem.location)
             try sink.check()
         }
-        let structuralProblems = YAMLPrecheck.check(bytes)
+        let structuralProblems = YAMLPrecheck.check(text)
         if !structuralProblems.isEmpty {
             for problem in structuralProblems { sink.error(problem.message, at: problem.location) }
             try sink.check()
         }
         let root: Node?
         do {
-            root = try Yams.compose(yaml: String(decoding: bytes, as: UTF8.self))
+            root = try Yams.compose(yaml: String(decoding: text, as: UTF8.self))
         } catch let error as YamlError {
-            let (message, location) = YAMLErrorText.describe(error, in: bytes)
+            let (message, location) = YAMLErrorText.describe(error, in: text)
             sink.error(message, at: location)
             try sink.check()
             fatalError("unreachable")
