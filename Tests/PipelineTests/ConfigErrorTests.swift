@@ -129,6 +129,34 @@ import Testing
         ])
     }
 
+    @Test func pathAndNameListsMustBeListsOfTexts() {
+        let yaml = """
+            tags: { v: 1 }
+            interruptible: sometimes
+            jobs:
+              a:
+                steps: [x]
+                inputs: { src: 1 }
+                changes: [[src]]
+                artifacts: { a: 1 }
+                junit: [{ path: r.xml }]
+                secrets: { TOKEN: 1 }
+                env: [A=1]
+                repos: [x]
+            """
+        #expect(problems(yaml) == [
+            ".gitci.yml:1:7: 'tags' must be a list of texts, not a mapping",
+            ".gitci.yml:2:16: 'interruptible' must be true or false, not 'sometimes'",
+            ".gitci.yml:6:13: 'inputs' of job 'a' must be a list of texts, not a mapping",
+            ".gitci.yml:7:15: each entry of 'changes' of job 'a' must be text, not a list",
+            ".gitci.yml:8:16: 'artifacts' of job 'a' must be a list of texts, not a mapping",
+            ".gitci.yml:9:13: each entry of 'junit' of job 'a' must be text, not a mapping",
+            ".gitci.yml:10:14: 'secrets' of job 'a' must be a list of texts, not a mapping",
+            ".gitci.yml:11:10: 'env' of job 'a' must be a mapping, not a list",
+            ".gitci.yml:12:13: an entry of 'repos' of job 'a' must be a mapping, not 'x'",
+        ])
+    }
+
     @Test func jobsAndJobBodiesMustBeMappings() {
         #expect(problems("jobs: [a, b]\n") == [".gitci.yml:1:7: 'jobs' must be a mapping, not a list"])
         #expect(problems("jobs:\n  a: make\n") == [".gitci.yml:2:6: job 'a' must be a mapping, not 'make'"])
