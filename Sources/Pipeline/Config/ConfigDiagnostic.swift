@@ -21,13 +21,33 @@ public struct ConfigDiagnostic: Error, Sendable, Hashable, CustomStringConvertib
     public let location: SourceLocation
     public let message: String
 
+    /// Control characters in `message` (quoted from the file: keys, names, values) are written
+    /// as escapes, so that a diagnostic is always exactly one line.
     public init(file: String, location: SourceLocation, message: String) {
         self.file = file
         self.location = location
-        self.message = message
+        self.message = Self.printable(message)
     }
 
     public var description: String { "\(file):\(location.line):\(location.column): \(message)" }
+
+    static func printable(_ text: String) -> String {
+        func isControl(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
+        }
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": result.append(contentsOf: #"\n"#.unicodeScalars)
+            case "\r": result.append(contentsOf: #"\r"#.unicodeScalars)
+            case "\t": result.append(contentsOf: #"\t"#.unicodeScalars)
+            case _ where isControl(scalar): result.append(contentsOf: "\\u{\(String(scalar.value, radix: 16))}".unicodeScalars)
+            default: result.append(scalar)
+            }
+        }
+        return String(result)
+    }
 }
 
 /// Every problem found in a pipeline file, in file order. Thrown only when there is at least one.
@@ -45,6 +65,9 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
 struct DiagnosticSink {
     let file: String
     private(set) var diagnostics: [ConfigDiagnostic] = []
+    /// The same diagnostics, for a constant-time duplicate check: a hostile file can produce
+    /// one error per node, and a linear search per error made 100,000 of them take minutes.
+    private var reported: Set<ConfigDiagnostic> = []
     /// A hostile file can produce one error per node; past this many the rest are summarised.
     static let limit = 200
 
@@ -54,7 +77,7 @@ struct DiagnosticSink {
 
     mutating func error(_ message: String, at location: SourceLocation) {
         let diagnostic = ConfigDiagnostic(file: file, location: location, message: message)
-        if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
+        if reported.insert(diagnostic).inserted { diagnostics.append(diagnostic) }
     }
 
     var isEmpty: Bool { diagnostics.isEmpty }

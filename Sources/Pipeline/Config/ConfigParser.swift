@@ -20,19 +20,23 @@ extension PipelineConfig {
             try sink.check()
             fatalError("unreachable")
         }
-        if let problem = TextCheck.firstProblem(in: bytes) {
+        // Windows editors may start a UTF-8 file with a byte order mark; given to Yams, it becomes
+        // part of the first key and breaks the indentation of every top-level key after it.
+        let text = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
+        if let problem = TextCheck.firstProblem(in: text) {
             sink.error(problem.message, at: problem.location)
             try sink.check()
         }
-        if let problem = YAMLPrecheck.check(bytes) {
-            sink.error(problem.message, at: problem.location)
+        let structuralProblems = YAMLPrecheck.check(text)
+        if !structuralProblems.isEmpty {
+            for problem in structuralProblems { sink.error(problem.message, at: problem.location) }
             try sink.check()
         }
         let root: Node?
         do {
-            root = try Yams.compose(yaml: String(decoding: bytes, as: UTF8.self))
+            root = try Yams.compose(yaml: String(decoding: text, as: UTF8.self))
         } catch let error as YamlError {
-            let (message, location) = YAMLErrorText.describe(error)
+            let (message, location) = YAMLErrorText.describe(error, in: text)
             sink.error(message, at: location)
             try sink.check()
             fatalError("unreachable")
@@ -47,7 +51,13 @@ extension PipelineConfig {
             fatalError("unreachable")
         }
         var reader = NodeReader(sink: sink)
-        let config = ConfigReader.read(root, &reader)
+        var unreadableJobs = Set<String>()
+        let config = ConfigReader.read(root, &reader, unreadableJobs: &unreadableJobs)
+        if let config, !reader.sink.isEmpty {
+            // The file is wrong anyway: add what planning finds (missing needs, cycles, empty or
+            // oversized matrices, duplicate names), so that every error comes back in one round.
+            _ = Plan.plannedJobs(config, sink: &reader.sink, unreadableJobs: unreadableJobs)
+        }
         try reader.sink.check()
         return config!
     }
@@ -55,13 +65,29 @@ extension PipelineConfig {
 
 /// Turns Yams' errors into one line and a location, dropping its multi-line snippets.
 enum YAMLErrorText {
-    static func describe(_ error: YamlError) -> (String, SourceLocation) {
+    static func describe(_ error: YamlError, in bytes: [UInt8]) -> (String, SourceLocation) {
         func at(_ mark: Mark) -> SourceLocation { SourceLocation(line: mark.line, column: mark.column) }
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
-            let prefix = context.map { "\($0.text) " } ?? ""
-            return ("YAML syntax error: \(prefix)\(problem)", at(mark))
+            // libyaml's own limit (1,000 levels, met before gitci's 64 when it reads ahead).
+            if problem.hasPrefix("Maximum nesting level reached") {
+                return ("nesting deeper than \(YAMLPrecheck.maximumDepth) levels", at(mark))
+            }
+            var message = "YAML syntax error: "
+            if let context, context.text.hasPrefix("while ") {
+                // libyaml notices an unclosed bracket or quote where the file ends: say where it opened.
+                message += "\(problem) \(context.text)"
+                if context.mark.line != mark.line || context.mark.column != mark.column {
+                    message += " that starts at \(context.mark.line):\(context.mark.column)"
+                }
+            } else {
+                message += (context.map { "\($0.text) " } ?? "") + problem
+            }
+            if problem == "found character that cannot start any token", character(at: at(mark), in: bytes) == 0x09 {
+                message += " (a tab: YAML is indented with spaces only)"
+            }
+            return (message, at(mark))
         case let .reader(problem, _, _, _):
             return ("cannot read the file: \(problem)", .start)
         case let .duplicatedKeysInMapping(duplicates, context):
@@ -70,6 +96,21 @@ enum YAMLErrorText {
         default:
             return ("cannot read the file as YAML: \(error)", .start)
         }
+    }
+
+    /// The first byte of the character at `location` (columns count Unicode scalars).
+    static func character(at location: SourceLocation, in bytes: [UInt8]) -> UInt8? {
+        var line = 1, column = 1
+        for byte in bytes where byte & 0xC0 != 0x80 {  // skip UTF-8 continuation bytes
+            if line == location.line && column == location.column { return byte }
+            if byte == 0x0A {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
+        }
+        return nil
     }
 }
 

@@ -2,7 +2,9 @@ internal import Yams
 
 /// Maps the YAML tree onto `PipelineConfig`, one key at a time, collecting every problem.
 enum ConfigReader {
-    static func read(_ root: Node, _ reader: inout NodeReader) -> PipelineConfig? {
+    /// `unreadableJobs` receives the names of jobs whose body is not a mapping: they exist, even
+    /// though there is no job to read.
+    static func read(_ root: Node, _ reader: inout NodeReader, unreadableJobs: inout Set<String>) -> PipelineConfig? {
         guard let entries = reader.mapping(root, "the pipeline file") else { return nil }
         reader.rejectUnknownKeys(entries, allowed: PipelineConfig.topLevelKeys, in: "the pipeline file")
         var config = PipelineConfig(
@@ -46,6 +48,8 @@ enum ConfigReader {
             if name.value.hasPrefix(".") { continue }
             if let job = job(named: name, value, stages: stageNames, &reader) {
                 config.jobs.append(job)
+            } else {
+                unreadableJobs.insert(name.value)
             }
         }
         if config.jobs.isEmpty && jobEntries.allSatisfy({ $0.key.value.hasPrefix(".") }) {
@@ -83,6 +87,10 @@ enum ConfigReader {
         )
         var sawSteps = false
         var sawStage = false
+        var sawFrom = false
+        // Steps written but wrong (a mapping, a list inside the list) are reported as such, not
+        // again as "no steps".
+        var stepsHadErrors = false
         for (key, value) in entries {
             let field = "'\(key.value)' of \(what)"
             switch key.value {
@@ -93,7 +101,9 @@ enum ConfigReader {
                 }
             case "steps":
                 sawSteps = true
+                let errorsBefore = reader.sink.diagnostics.count
                 job.steps = steps(value, field, &reader)
+                stepsHadErrors = reader.sink.diagnostics.count > errorsBefore
             case "needs":
                 job.needs = reader.stringList(value, field)
             case "env":
@@ -127,6 +137,7 @@ enum ConfigReader {
                 }
                 job.secrets = secrets.map(\.value)
             case "from":
+                sawFrom = true
                 if let source = reader.string(value, field) {
                     if source == "tox" {
                         job.from = Located(source, at: NodeReader.location(value))
@@ -147,7 +158,7 @@ enum ConfigReader {
         } else if !sawStage, !stages.contains(job.stage.value) {
             reader.sink.error("\(what) has no 'stage', and the default stage 'test' is not in 'stages'", at: name.location)
         }
-        if job.steps.isEmpty && job.from == nil {
+        if job.steps.isEmpty && !sawFrom && !stepsHadErrors {
             reader.sink.error(sawSteps ? "\(what) has an empty 'steps' list" : "\(what) has no 'steps'", at: name.location)
         }
         return job
@@ -245,10 +256,12 @@ extension StepConfig {
 }
 
 enum JobName {
+    static let maximumLength = 200
+
     /// Job names end up in file names, log lines and environment variables: keep them printable.
     static func problem(_ name: String) -> String? {
         if name.trimmingWhitespace().isEmpty { return "a job name must not be empty" }
-        if name.count > 200 { return "a job name may be at most 200 characters" }
+        if name.count > maximumLength { return "a job name may be at most \(maximumLength) characters" }
         if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             return "a job name must not contain control characters"
         }

@@ -44,6 +44,9 @@ struct NodeReader {
         }
         var entries: [(key: Located<String>, value: Node)] = []
         var merged: [(key: Located<String>, value: Node)] = []
+        // Sets, not searches of the lists: one template of 10,000 keys merged into many jobs
+        // must stay linear.
+        var mergedKeys = Set<String>()
         for (keyNode, value) in mapping {
             guard case .scalar(let scalar) = keyNode else {
                 error("keys in \(what) must be plain names, not \(Self.describe(keyNode))", at: keyNode)
@@ -54,7 +57,7 @@ struct NodeReader {
                 if case .sequence(let list) = value { sources = Array(list) } else { sources = [value] }
                 for source in sources {
                     guard let sourceEntries = self.mapping(source, "a '<<' merge") else { continue }
-                    for entry in sourceEntries where !merged.contains(where: { $0.key.value == entry.key.value }) {
+                    for entry in sourceEntries where mergedKeys.insert(entry.key.value).inserted {
                         merged.append(entry)
                     }
                 }
@@ -62,7 +65,8 @@ struct NodeReader {
             }
             entries.append((Located(scalar.string, at: Self.location(keyNode)), value))
         }
-        for entry in merged where !entries.contains(where: { $0.key.value == entry.key.value }) {
+        let explicitKeys = Set(entries.map(\.key.value))
+        for entry in merged where !explicitKeys.contains(entry.key.value) {
             entries.append(entry)
         }
         return entries
@@ -169,16 +173,23 @@ enum Suggestion {
         return best.1 <= threshold ? best.0 : nil
     }
 
+    /// Edits between `a` and `b`, a swap of two neighbours counting as one: `stpes` is one typo
+    /// away from `steps`, not two.
     static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a.unicodeScalars.prefix(64)), b = Array(b.unicodeScalars.prefix(64))
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
+        var beforePrevious = [Int](repeating: 0, count: b.count + 1)
         var previous = Array(0...b.count)
         for i in 1...a.count {
             var current = [i] + [Int](repeating: 0, count: b.count)
             for j in 1...b.count {
                 current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    current[j] = min(current[j], beforePrevious[j - 2] + 1)
+                }
             }
+            beforePrevious = previous
             previous = current
         }
         return previous[b.count]

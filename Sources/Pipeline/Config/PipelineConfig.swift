@@ -62,6 +62,9 @@ public struct MatrixConfig: Sendable {
     public var include: [[(key: String, value: String)]]
     public var exclude: [[(key: String, value: String)]]
     public var location: SourceLocation
+    /// Something in the matrix was wrong and left out (and reported): an empty expansion is then
+    /// a consequence, not a second error.
+    var isIncomplete = false
 }
 
 /// One repository a job needs besides its own (`repos:`); fetched by a later issue.
@@ -138,6 +141,8 @@ public struct Seconds: Sendable, Hashable, Comparable, CustomStringConvertible {
             }
             guard let count = Int(number) else { return nil }
             total += count * size
+            // Stop at the first part past the limit: a long enough sum of parts would overflow.
+            guard total <= 31_536_000 else { return nil }
             number = ""
             sawUnit = true
         }

@@ -1,7 +1,8 @@
 /// Expands a job's matrix into its combinations, GitHub-Actions style: the cross product of the
-/// axes, minus every combination an `exclude` entry matches, plus `include` entries (an entry
-/// that agrees with existing combinations on all its axis values extends them; otherwise it is a
-/// combination of its own).
+/// axes, minus every combination an `exclude` entry matches, plus `include` entries. An include
+/// entry extends every remaining cross-product combination that agrees with all of its axis values
+/// (so an entry without axis values extends them all); when it extends none, it is a combination
+/// of its own.
 enum MatrixExpansion {
     static let maximumJobs = 256
 
@@ -10,6 +11,7 @@ enum MatrixExpansion {
             .failure(ConfigDiagnostic(file: file, location: matrix.location, message: message))
         }
         if matrix.axes.isEmpty && matrix.include.isEmpty {
+            if matrix.isIncomplete { return .success([]) }  // what is missing was reported where it was read
             return failure("the matrix of job '\(job)' has no axes: the matrix is empty")
         }
         if matrix.axes.contains(where: { $0.values.isEmpty }) {
@@ -35,10 +37,11 @@ enum MatrixExpansion {
                 entry.allSatisfy { pair in combination.contains { $0.name == pair.key && $0.value == pair.value } }
             }
         }
+        let crossProduct = combinations.indices
         for entry in matrix.include {
             let axisPart = entry.filter { axisNames.contains($0.key) }
             let extraPart = entry.filter { !axisNames.contains($0.key) }
-            let matching = axisPart.isEmpty ? [] : combinations.indices.filter { index in
+            let matching = crossProduct.filter { index in
                 axisPart.allSatisfy { pair in combinations[index].contains { $0.name == pair.key && $0.value == pair.value } }
             }
             if !matching.isEmpty && !extraPart.isEmpty {
@@ -53,6 +56,7 @@ enum MatrixExpansion {
             }
         }
         if combinations.isEmpty {
+            if matrix.isIncomplete { return .success([]) }
             return failure("every combination of the matrix of job '\(job)' is excluded: the matrix is empty")
         }
         if combinations.count > maximumJobs {

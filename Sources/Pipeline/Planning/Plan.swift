@@ -14,6 +14,20 @@ public struct Plan: Sendable {
     /// Expands matrices, resolves `needs`, and refuses duplicate names and dependency cycles.
     public init(_ config: PipelineConfig, file: String = ".gitci.yml") throws(ConfigError) {
         var sink = DiagnosticSink(file: file)
+        let jobs = Self.plannedJobs(config, sink: &sink)
+        try sink.check()
+        self.stages = config.stages.map(\.value)
+        self.config = config
+        self.jobs = jobs
+    }
+
+    /// Every planned job with its dependencies, recording in `sink` every problem planning finds.
+    /// The jobs are only usable when `sink` stayed empty; otherwise they stand in for checking
+    /// the rest: a job whose matrix could not be expanded still counts once for `needs` and
+    /// cycles, as do `unreadableJobs` (named in the file, but not readable as a job), so that one
+    /// mistake is not reported again as a missing job.
+    static func plannedJobs(_ config: PipelineConfig, sink: inout DiagnosticSink,
+                            unreadableJobs: Set<String> = []) -> [PlannedJob] {
         let stages = config.stages.map(\.value)
         var jobs: [PlannedJob] = []
         var producer: [String: String] = [:]
@@ -22,15 +36,20 @@ public struct Plan: Sendable {
             let stageIndex = stages.firstIndex(of: job.stage.value) ?? 0
             var combinations: [[EnvironmentVariable]] = [[]]
             if let matrix = job.matrix {
-                switch MatrixExpansion.combinations(matrix, job: job.name.value, file: file) {
-                case .success(let expanded): combinations = expanded
-                case .failure(let diagnostic):
-                    sink.error(diagnostic.message, at: diagnostic.location)
-                    continue
+                switch MatrixExpansion.combinations(matrix, job: job.name.value, file: sink.file) {
+                case .success(let expanded) where !expanded.isEmpty: combinations = expanded
+                case .success: break  // an axis without values, reported where it was read
+                case .failure(let diagnostic): sink.error(diagnostic.message, at: diagnostic.location)
                 }
             }
+            var reportedLongName = false
             for combination in combinations {
                 let planned = PlannedJob(config: job, pipeline: config, stageIndex: stageIndex, combination: combination)
+                if !combination.isEmpty, planned.name.count > JobName.maximumLength, !reportedLongName {
+                    reportedLongName = true
+                    sink.error("job name '\(NodeReader.truncated(planned.name))' is longer than \(JobName.maximumLength) characters after matrix expansion",
+                               at: job.matrix?.location ?? job.name.location)
+                }
                 if let earlier = producer[planned.name] {
                     let origin = earlier == job.name.value ? "twice by job '\(earlier)'" : "by job '\(earlier)' and job '\(job.name.value)'"
                     sink.error("job name '\(planned.name)' is produced \(origin); job names must be unique after matrix expansion", at: job.name.location)
@@ -43,12 +62,14 @@ public struct Plan: Sendable {
         }
         if jobs.count > Self.maximumJobs {
             sink.error("the pipeline expands to \(jobs.count) jobs; the limit is \(Self.maximumJobs)", at: .start)
-            try sink.check()
+            return []
         }
 
         // Resolve `needs`: a name matches a planned job exactly, or every combination of a matrix job.
-        let names = jobs.map(\.name)
+        let names = Set(jobs.map(\.name))
         let byBase = Dictionary(grouping: jobs, by: \.baseName).mapValues { $0.map(\.name) }
+        var baseNames: [String] = []
+        for job in jobs where baseNames.last != job.baseName { baseNames.append(job.baseName) }
         var resolved: [PlannedJob] = []
         for job in jobs {
             guard let needs = job.config.needs else {
@@ -61,29 +82,30 @@ public struct Plan: Sendable {
                     targets.append(need.value)
                 } else if let expanded = byBase[need.value] {
                     targets.append(contentsOf: expanded)
-                } else {
+                } else if !unreadableJobs.contains(need.value) {
                     var message = "job '\(job.baseName)' needs '\(need.value)', which is not a job of this pipeline"
-                    if let suggestion = Suggestion.closest(to: need.value, among: Array(byBase.keys)) {
+                    if let suggestion = Suggestion.closest(to: need.value, among: baseNames) {
                         message += "; did you mean '\(suggestion)'?"
                     }
                     sink.error(message, at: need.location)
                 }
             }
-            var unique: [String] = []
-            for target in targets where !unique.contains(target) { unique.append(target) }
-            resolved.append(job.withNeeds(unique))
+            var seen = Set<String>()
+            resolved.append(job.withNeeds(targets.filter { seen.insert($0).inserted }))
         }
-        try sink.check()
 
-        self.stages = stages
-        self.config = config
-        self.jobs = Self.withDependencies(resolved, among: Set(resolved.map(\.name)))
-        if let cycle = DependencyCycle.find(in: self.jobs) {
-            let first = self.jobs.first { $0.name == cycle[0] }
-            let location = first?.config.needs?.first?.location ?? locations[cycle[0]] ?? .start
+        let planned = withDependencies(resolved, among: names)
+        let byName = Dictionary(uniqueKeysWithValues: planned.map { ($0.name, $0) })
+        for cycle in DependencyCycle.find(in: planned) {
+            // Point at the first `needs:` entry that closes the cycle (an edge may come from stage
+            // order instead, which has nothing written to point at).
+            let edges = zip(cycle, cycle.dropFirst() + [cycle[0]])
+            let location = edges.lazy.compactMap { job, target in
+                byName[job]?.config.needs?.first { $0.value == target || $0.value == byName[target]?.baseName }?.location
+            }.first ?? locations[cycle[0]] ?? .start
             sink.error("needs cycle: \(cycle.joined(separator: " → ")) → \(cycle[0])", at: location)
-            try sink.check()
         }
+        return planned
     }
 
     private init(stages: [String], jobs: [PlannedJob], config: PipelineConfig) {
@@ -144,41 +166,90 @@ public struct UnknownJobsError: Error, CustomStringConvertible, Sendable {
 }
 
 enum DependencyCycle {
-    /// A cycle in the effective dependency graph as the list of job names along it, or nil.
-    static func find(in jobs: [PlannedJob]) -> [String]? {
+    /// One cycle per group of jobs that wait for each other (a strongly connected component of the
+    /// effective dependency graph), as the job names along it in needs order: `[a, c, b]` reads
+    /// "a waits for c, c for b, b for a". Each starts at the group's first job in file order and
+    /// is the shortest way back to it. Linear in jobs plus dependencies.
+    static func find(in jobs: [PlannedJob]) -> [[String]] {
         let index = Dictionary(uniqueKeysWithValues: jobs.enumerated().map { ($1.name, $0) })
-        var state = [UInt8](repeating: 0, count: jobs.count)  // 0 new, 1 on the path, 2 done
-        for start in jobs.indices where state[start] == 0 {
-            var path: [(node: Int, next: Int)] = [(start, 0)]
-            state[start] = 1
-            while let top = path.last {
-                let edges = jobs[top.node].dependencies
-                if top.next < edges.count {
-                    path[path.count - 1].next += 1
-                    guard let target = index[edges[top.next]] else { continue }
-                    if state[target] == 1 {
-                        let from = path.firstIndex { $0.node == target }!
-                        return path[from...].map { jobs[$0.node].name }.reversed().rotatedToFront()
+        let edges: [[Int]] = jobs.map { $0.dependencies.compactMap { index[$0] } }
+        let component = components(edges)
+        var cycles: [(start: Int, names: [String])] = []
+        var seen = Set<Int>()
+        for start in jobs.indices where seen.insert(component[start]).inserted {
+            let group = component[start]
+            // Breadth-first from `start` inside its group, until an edge leads back to it.
+            var previous: [Int: Int] = [:]
+            var queue = [start]
+            var head = 0
+            var closing: Int?
+            search: while head < queue.count {
+                let node = queue[head]
+                head += 1
+                for target in edges[node] where component[target] == group {
+                    if target == start {
+                        closing = node
+                        break search
                     }
-                    if state[target] == 0 {
-                        state[target] = 1
-                        path.append((target, 0))
+                    if previous[target] == nil {
+                        previous[target] = node
+                        queue.append(target)
                     }
-                } else {
-                    state[top.node] = 2
-                    path.removeLast()
                 }
             }
+            guard let closing else { continue }  // a job alone, waiting for nobody in its group
+            var path = [closing]
+            while let last = path.last, last != start, let before = previous[last] { path.append(before) }
+            cycles.append((start, path.reversed().map { jobs[$0].name }))
         }
-        return nil
+        return cycles.sorted { $0.start < $1.start }.map(\.names)
     }
-}
 
-extension Array where Element == String {
-    /// The cycle read in "needs" order starting from its last element, so that `a → b` reads
-    /// "a needs b".
-    fileprivate func rotatedToFront() -> [String] {
-        guard let last else { return self }
-        return [last] + dropLast()
+    /// Tarjan's strongly connected components, iteratively (a chain of 1,000 jobs must not
+    /// recurse 1,000 deep): the component number of every node.
+    private static func components(_ edges: [[Int]]) -> [Int] {
+        let count = edges.count
+        var order = [Int](repeating: -1, count: count)
+        var low = [Int](repeating: 0, count: count)
+        var onStack = [Bool](repeating: false, count: count)
+        var stack: [Int] = []
+        var component = [Int](repeating: -1, count: count)
+        var components = 0
+        var counter = 0
+        for root in 0..<count where order[root] < 0 {
+            var work: [(node: Int, next: Int)] = [(root, 0)]
+            order[root] = counter
+            low[root] = counter
+            counter += 1
+            stack.append(root)
+            onStack[root] = true
+            while let (node, next) = work.last {
+                if next < edges[node].count {
+                    work[work.count - 1].next += 1
+                    let target = edges[node][next]
+                    if order[target] < 0 {
+                        order[target] = counter
+                        low[target] = counter
+                        counter += 1
+                        stack.append(target)
+                        onStack[target] = true
+                        work.append((target, 0))
+                    } else if onStack[target] {
+                        low[node] = min(low[node], order[target])
+                    }
+                    continue
+                }
+                work.removeLast()
+                if let parent = work.last { low[parent.node] = min(low[parent.node], low[node]) }
+                guard low[node] == order[node] else { continue }
+                while let member = stack.popLast() {
+                    onStack[member] = false
+                    component[member] = components
+                    if member == node { break }
+                }
+                components += 1
+            }
+        }
+        return component
     }
 }
