@@ -20,6 +20,12 @@ struct Gitci: AsyncParsableCommand {
         // steps run on, unsupervised, in their own process groups: writes fail instead, and
         // `Output.write` drops them. Steps get the default disposition back when spawned.
         signal(SIGPIPE, SIG_IGN)
+        // The hook runs inside every `git push`, and ArgumentParser's reflection costs a few
+        // milliseconds of its budget: the installed hook's exact call is dispatched directly.
+        if Array(CommandLine.arguments.dropFirst()) == ["hook", HookCommand.Name.postReceive.rawValue] {
+            HookCommand.runPostReceive()
+            Foundation.exit(ExitStatus.passed)
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

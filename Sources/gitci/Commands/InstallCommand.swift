@@ -67,6 +67,10 @@ struct HookCommand: ParsableCommand {
 
     /// Always exits 0: a hook's failure must never become the pusher's problem.
     func run() throws {
+        Self.runPostReceive()
+    }
+
+    static func runPostReceive() {
         let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         let environment = ProcessInfo.processInfo.environment
         // Hooks run inside the repository with GIT_DIR set (usually to "."), and that is all
