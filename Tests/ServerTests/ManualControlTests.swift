@@ -74,6 +74,31 @@ import TestSupport
         #expect(nothing.stdout.contains("nothing queued or running"))
     }
 
+    @Test func aPushedCommitIsQueuedUntilTheWorkerBuildsIt() throws {
+        let fixture = try ServerFixture(pipeline: Self.twoJobs)
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        // The worker is held off: the push waits in the queue, as it does while a worker starts.
+        let lock = try HeldWorkerLock(fixture)
+        try fixture.pushOK(["origin", "main"])
+
+        let status = try fixture.gitci(["status", commit, "--json"])
+        #expect(status.status == 1, "not passed (yet)")
+        #expect(try fixture.document(status)["status"] as? String == "queued")
+        let plain = try fixture.gitci(["status", commit])
+        #expect(plain.stdout.contains("queued"), "\(plain.stdout)")
+        #expect(!plain.stdout.contains("no results recorded"), "\(plain.stdout)")
+
+        // A push that asked for no build is not shown as waiting for one.
+        try fixture.clone.git(["checkout", "-q", "-b", "docs"])
+        let skipped = try fixture.clone.commit(["skip": "1"])
+        try fixture.pushOK(["-o", "ci.skip", "origin", "docs"])
+        #expect(try fixture.status(skipped)["status"] as? String == "none")
+
+        lock.release()
+        try fixture.drain()
+        #expect(try fixture.status(commit)["status"] as? String == "passed")
+    }
+
     @Test func statusShowsARunningBuildAndCancelStopsIt() async throws {
         let marker = ProcessTable.uniqueSleepDuration()
         let fixture = try ServerFixture(pipeline: """
