@@ -27,6 +27,26 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: fixture.scratch.url("built-\(next)")))
     }
 
+    @Test func ciSkipDoesNotDropTheBuildOfAnEarlierPush() throws {
+        // Skipping this push's build must not cost the branch the build it was waiting for.
+        let fixture = try ServerFixture(pipeline: """
+            jobs:
+              hello:
+                steps: ["touch {scratch}/built-$GITCI_COMMIT"]
+            """)
+        let lock = try HeldWorkerLock(fixture)
+        let first = try fixture.clone.git(["rev-parse", "HEAD"])
+        try fixture.pushOK(["origin", "main"])
+        let skipped = try fixture.clone.commit(["typo": "fixed"])
+        try fixture.pushOK(["-o", "ci.skip", "origin", "main"])
+        lock.release()
+        try fixture.drain()
+
+        #expect(try fixture.pipelineRecords(first).map { $0["status"] as? String } == ["passed"])
+        #expect(try fixture.notes(skipped).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: fixture.scratch.url("built-\(skipped)")))
+    }
+
     @Test func ciVariableReachesStepsAsEnvironment() throws {
         let fixture = try ServerFixture(pipeline: """
             jobs:
