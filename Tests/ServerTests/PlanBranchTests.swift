@@ -76,6 +76,7 @@ import TestSupport
 
         let plans = try fixture.plans()
         #expect(plans.count == 50)
+        var pipelineIDs = Set<String>()
         for i in 1...50 {
             let branch = "many/b\(i)"
             let commit = try fixture.clone.git(["rev-parse", branch])
@@ -84,7 +85,10 @@ import TestSupport
             #expect(records.first?["branch"] as? String == branch)
             #expect(records.first?["status"] as? String == "passed")
             #expect(plans[branch]?["state"] as? String == "active")
+            pipelineIDs.insert(records.first?["pipeline"] as? String ?? "")
         }
+        // Fifty builds, fifty runs: no two of them shared a run id (and so logs or workspaces).
+        #expect(pipelineIDs.count == 50)
     }
 
     @Test func branchesTheProjectExcludesGetNoPlanAndNoBuild() throws {

@@ -124,14 +124,21 @@ public final class BuildQueue: Sendable {
     }
 
     /// Takes the oldest queued build, marking it running with `runID` (kept from an earlier,
-    /// lost attempt so that its results are never recorded twice).
+    /// lost attempt so that its results are never recorded twice). A run id names the build's
+    /// log and workspace folders, so one that another build has is never given out again:
+    /// `runID` is asked until it returns a new one.
     public func claimNext(runID: () -> String) throws -> Build? {
         try pool.write { db in
             guard let build = try Build.fetch(db, where: "state = 'queued' ORDER BY id LIMIT 1").first else { return nil }
+            var newID = build.runID ?? runID()
+            while build.runID == nil,
+                  try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM builds WHERE run_id = ?)", arguments: [newID]) == true {
+                newID = runID()
+            }
             try db.execute(sql: """
                 UPDATE builds SET state = 'running', started = ?, attempt = attempt + 1, run_id = coalesce(run_id, ?)
                 WHERE id = ? AND state = 'queued'
-                """, arguments: [Date().timeIntervalSince1970, runID(), build.id])
+                """, arguments: [Date().timeIntervalSince1970, newID, build.id])
             return try Build.fetch(db, where: "id = \(build.id)").first
         }
     }
