@@ -42,6 +42,26 @@ import TestSupport
         #expect(try fixture.plans()["feature"]?["state"] as? String == "active")
     }
 
+    @Test func deletingABranchCancelsItsQueuedBuild() throws {
+        let fixture = try ServerFixture(pipeline: """
+            jobs:
+              hello:
+                steps: ["touch {scratch}/built-$GITCI_COMMIT"]
+            """)
+        let lock = try HeldWorkerLock(fixture)
+        try fixture.clone.git(["checkout", "-q", "-b", "short-lived"])
+        let commit = try fixture.clone.commit(["x": "1"])
+        try fixture.pushOK(["origin", "short-lived"])
+        try fixture.pushOK(["origin", "--delete", "short-lived"])
+        lock.release()
+        try fixture.drain()
+
+        #expect(try fixture.notes(commit).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: fixture.scratch.url("built-\(commit)")))
+        #expect(try fixture.queue().latestBuild(of: commit)?.state == .cancelled)
+        #expect(try fixture.plans()["short-lived"]?["state"] as? String == "retired")
+    }
+
     @Test func aForcePushBuildsTheNewTip() throws {
         let fixture = try ServerFixture(pipeline: Self.pipeline)
         try fixture.clone.git(["checkout", "-q", "-b", "feature"])
