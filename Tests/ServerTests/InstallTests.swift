@@ -114,6 +114,31 @@ import TestSupport
         #expect((try? fixture.server.git(["rev-parse", "--verify", "-q", "refs/heads/main"])) == nil)
     }
 
+    @Test func installRefusesWhenGitRunsHooksFromElsewhere() throws {
+        // With core.hooksPath set, hooks in <repo>/hooks are never run: an install there would
+        // succeed in name only and no push would ever build.
+        let fixture = try ServerFixture(pipeline: Self.pipeline, install: false)
+        let shared = fixture.scratch.url("shared-hooks")
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        try fixture.server.git(["config", "core.hooksPath", shared])
+
+        let result = try GitciBinary.run(["install", fixture.serverPath], in: fixture.scratch.path)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("core.hooksPath"), "\(result.stderr)")
+        #expect(hook("post-receive", in: fixture) == nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: shared).isEmpty)
+
+        // Pointed back at the repository's own hooks (relative, as git resolves it for a bare
+        // repository), it installs, and pushes build.
+        try fixture.server.git(["config", "core.hooksPath", "hooks"])
+        let install = try GitciBinary.run(["install", fixture.serverPath], in: fixture.scratch.path)
+        #expect(install.status == 0, "\(install.stderr)")
+        try fixture.pushOK(["origin", "main"])
+        try fixture.drain()
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        #expect(try fixture.pipelineRecords(commit).count == 1)
+    }
+
     @Test func uninstallWithoutGitciSaysSoAndChangesNothing() throws {
         let fixture = try ServerFixture(pipeline: Self.pipeline, install: false)
         let result = try GitciBinary.run(["uninstall", fixture.serverPath], in: fixture.scratch.path)
