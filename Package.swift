@@ -46,6 +46,7 @@ let package = Package(
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "GitKit", "Pipeline", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["gitci", "TestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "ServerTests", dependencies: ["Store", "TestSupport"]),
     ]
 )
 

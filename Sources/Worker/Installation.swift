@@ -12,6 +12,8 @@ public struct Installation {
     public let gitDirectory: String
     public let stateFolder: String
     let hooksDirectory: String
+    /// Where git runs the hooks from instead, when `core.hooksPath` points elsewhere.
+    let movedHooksDirectory: String?
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -26,12 +28,35 @@ public struct Installation {
         }
         gitDirectory = repository.commonDirectory
         stateFolder = (gitDirectory as NSString).appendingPathComponent("gitci")
-        hooksDirectory = (gitDirectory as NSString).appendingPathComponent("hooks")
+        let hooks = (gitDirectory as NSString).appendingPathComponent("hooks")
+        hooksDirectory = hooks
+        movedHooksDirectory = Self.configuredHooksDirectory(of: repository).flatMap { Self.samePath($0, hooks) ? nil : $0 }
+    }
+
+    /// `core.hooksPath` as git resolves it: relative to where hooks run (the repository
+    /// itself when bare, else the working tree).
+    static func configuredHooksDirectory(of repository: Repository) -> String? {
+        guard let configured = repository.configValue("core.hooksPath"), !configured.isEmpty else { return nil }
+        let expanded = (configured as NSString).expandingTildeInPath
+        if expanded.hasPrefix("/") { return expanded }
+        let base = repository.workingDirectory ?? repository.gitDirectory
+        return (base as NSString).appendingPathComponent(expanded)
+    }
+
+    static func samePath(_ one: String, _ other: String) -> Bool {
+        URL(fileURLWithPath: one).standardizedFileURL.resolvingSymlinksInPath().path
+            == URL(fileURLWithPath: other).standardizedFileURL.resolvingSymlinksInPath().path
     }
 
     /// Installs the hooks (from `hookSources`, with `binary` written into them), creates the
     /// state folder and sets `receive.advertisePushOptions`. Returns what it did, line by line.
     public func install(hookSources: String, binary: String, force: Bool) throws(Failure) -> [String] {
+        // Hooks written where git does not look would be installed in name only: every push
+        // would go unbuilt without a word.
+        if let moved = movedHooksDirectory {
+            throw Failure(description: "core.hooksPath is set to \(moved): git runs this repository's hooks from there, "
+                + "not from \(hooksDirectory); unset it, or set it to \(hooksDirectory) in this repository, and install again")
+        }
         let manager = FileManager.default
         var done: [String] = []
         var templates: [String: String] = [:]

@@ -79,7 +79,8 @@ struct PushProcessor {
         case .build(let commit, let branch, let ref, let variables, let interruptible, let skip):
             if let branch {
                 try transaction.activatePlan(branch, commit: commit)
-                try transaction.supersede(branch: branch, by: commit, interruptRunning: true)
+                // A push that builds nothing replaces no build: the branch keeps the one it had.
+                if !skip { try transaction.supersede(branch: branch, by: commit, interruptRunning: true) }
             }
             guard !skip else { return }
             try transaction.enqueue(commit: commit, branch: branch, ref: ref, variables: variables, interruptible: interruptible)

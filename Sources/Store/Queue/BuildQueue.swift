@@ -125,14 +125,21 @@ public final class BuildQueue: Sendable {
     }
 
     /// Takes the oldest queued build, marking it running with `runID` (kept from an earlier,
-    /// lost attempt so that its results are never recorded twice).
+    /// lost attempt so that its results are never recorded twice). A run id names the build's
+    /// log and workspace folders, so one that another build has is never given out again:
+    /// `runID` is asked until it returns a new one.
     public func claimNext(runID: () -> String) throws -> Build? {
         try pool.write { db in
             guard let build = try Build.fetch(db, where: "state = 'queued' ORDER BY id LIMIT 1").first else { return nil }
+            var newID = build.runID ?? runID()
+            while build.runID == nil,
+                  try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM builds WHERE run_id = ?)", arguments: [newID]) == true {
+                newID = runID()
+            }
             try db.execute(sql: """
                 UPDATE builds SET state = 'running', started = ?, attempt = attempt + 1, run_id = coalesce(run_id, ?)
                 WHERE id = ? AND state = 'queued'
-                """, arguments: [Date().timeIntervalSince1970, runID(), build.id])
+                """, arguments: [Date().timeIntervalSince1970, newID, build.id])
             return try Build.fetch(db, where: "id = \(build.id)").first
         }
     }
@@ -190,6 +197,17 @@ public final class BuildQueue: Sendable {
     public func activeBuilds(of commit: String) throws -> [Build] {
         try pool.read { db in
             try Build.fetch(db, where: "commit_id = ? AND state IN ('queued', 'running') ORDER BY id DESC", arguments: [commit])
+        }
+    }
+
+    /// Whether a push of `commit` to a branch still waits for the worker to plan it (it will be
+    /// built unless the pipeline at the commit says otherwise): queued, as far as a user can tell.
+    public func awaitsWorker(_ commit: String) throws -> Bool {
+        try pool.read { db in
+            let options = try String.fetchAll(db, sql: """
+                SELECT options FROM events WHERE done = 0 AND new = ? AND substr(ref, 1, 11) = 'refs/heads/'
+                """, arguments: [commit])
+            return options.contains { !((Self.decode($0) as [String]?) ?? []).contains("ci.skip") }
         }
     }
 

@@ -26,20 +26,26 @@ struct StatusCommand: ParsableCommand {
             throw ExitCode(ExitStatus.usage)
         }
         // A build still queued or running says more than older results of the same commit.
-        let active = (try? access.queueIfInstalled?.activeBuilds(of: commit.hex))??.first
+        let queue = access.queueIfInstalled
+        let active = (try? queue?.activeBuilds(of: commit.hex))??.first
         let live = active.map { build in
-            LiveBuild(build: build, jobs: (try? access.queueIfInstalled?.jobStatuses(of: build.id)) ?? [])
+            LiveBuild(build: build, jobs: (try? queue?.jobStatuses(of: build.id)) ?? [])
         }
-        let status = live?.build.state.rawValue ?? results.status
+        // So is a push the worker has not planned yet (it is starting, or busy planning others).
+        let pushed = live == nil && (try? queue?.awaitsWorker(commit.hex)) == true
+        let status = live?.build.state.rawValue ?? (pushed ? Build.State.queued.rawValue : results.status)
         if output.json {
             var document = RunDocument(results: results)
             if let live { document.overlay(live) }
+            if pushed { document.status = status }
             document.print()
         } else {
             let info = try? access.repository.commit(commit)
             let terminal = Terminal(descriptor: STDOUT_FILENO)
-            print(CommitResultsView.render(results, subject: info?.summary, terminal: terminal, building: live != nil), terminator: "")
+            print(CommitResultsView.render(results, subject: info?.summary, terminal: terminal, building: live != nil || pushed),
+                  terminator: "")
             if let live { print(CommitResultsView.render(live, terminal: terminal), terminator: "") }
+            if pushed { print("pushed, \(terminal.paint(status, StatusColor.of(status))): waiting for the worker") }
         }
         throw ExitCode(status == "passed" ? ExitStatus.passed : ExitStatus.failed)
     }

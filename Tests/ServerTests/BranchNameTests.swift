@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Branch names are data from whoever pushes: any name git accepts is built, listed and handed
+/// to steps as it is, and never run as shell code.
+@Suite struct BranchNameTests {
+    /// Names git accepts (it forbids spaces in refs, so `${IFS}` stands in for them).
+    static let names = [
+        #"q'uo"te"#,
+        "$(touch${IFS}pwned)",
+        "`touch${IFS}pwned`",
+        ";touch${IFS}pwned;#",
+        "a|touch${IFS}pwned&&b",
+        "ünïcødé/分支/🚀",
+        String(repeating: "x", count: 200),
+    ]
+
+    @Test func hostileBranchNamesAreBuiltListedAndNeverExecuted() throws {
+        let fixture = try ServerFixture(pipeline: """
+            jobs:
+              show:
+                steps: ['printf "branch=[%s]\\n" "$GITCI_BRANCH"']
+            """)
+        var tips: [String: String] = [:]
+        for (index, name) in Self.names.enumerated() {
+            try fixture.clone.git(["branch", name, "main"])
+            try fixture.clone.git(["checkout", "-q", name])
+            tips[name] = try fixture.clone.commit(["which": "\(index)"], message: "branch \(index)")
+        }
+        try fixture.clone.git(["checkout", "-q", "main"])
+        try fixture.pushOK(["origin", "--all"])
+        try fixture.drain()
+
+        let plans = try fixture.plans()
+        for name in Self.names {
+            let commit = try #require(tips[name])
+            #expect(plans[name]?["state"] as? String == "active", "\(name)")
+            #expect((plans[name]?["last"] as? [String: Any])?["status"] as? String == "passed", "\(name)")
+            let records = try fixture.pipelineRecords(commit)
+            #expect(records.count == 1, "\(name)")
+            #expect(records.first?["branch"] as? String == name)
+            #expect(try fixture.log(of: commit, job: "show").contains("branch=[\(name)]"), "\(name)")
+        }
+        // The human-readable listing shows them too (the long one may be cut to fit).
+        let listing = try fixture.gitci(["plans"])
+        #expect(listing.status == 0)
+        for name in Self.names where name.count < 60 {
+            #expect(listing.stdout.contains(name), "\(name)")
+        }
+
+        for folder in [fixture.server.path, fixture.clone.path, fixture.scratch.path] {
+            let pwned = FileManager.default.enumerator(atPath: folder)?
+                .compactMap { $0 as? String }.filter { ($0 as NSString).lastPathComponent == "pwned" } ?? []
+            #expect(pwned.isEmpty, "\(folder): \(pwned)")
+        }
+    }
+
+    @Test func deletingAHostileBranchRetiresItsPlan() throws {
+        let fixture = try ServerFixture(pipeline: "jobs:\n  a:\n    steps: [\"true\"]\n")
+        let name = "$(touch${IFS}pwned)"
+        try fixture.clone.git(["branch", name])
+        try fixture.pushOK(["origin", name])
+        try fixture.drain()
+        try fixture.pushOK(["origin", "--delete", name])
+        try fixture.drain()
+        #expect(try fixture.plans()[name]?["state"] as? String == "retired")
+        #expect(!FileManager.default.fileExists(atPath: fixture.serverPath + "/pwned"))
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+import Store
+import Testing
+import TestSupport
+
+/// Guarantees of the queue that no end-to-end test can force: they depend on chance (two
+/// random run ids alike) or on a moment no signal hits reliably.
+@Suite struct BuildQueueTests {
+    @Test func twoBuildsNeverShareARunID() throws {
+        // Run ids are a second's timestamp and 16 random bits: builds claimed in the same
+        // second collide now and then, and would then share log and workspace folders.
+        let state = TemporaryDirectory("gitci-state")
+        let queue = try BuildQueue.open(stateFolder: state.path)
+        try queue.update { transaction in
+            try transaction.enqueue(commit: String(repeating: "a", count: 40), branch: "one", ref: "refs/heads/one")
+            try transaction.enqueue(commit: String(repeating: "b", count: 40), branch: "two", ref: "refs/heads/two")
+        }
+        var offered = ["20261125-083000-3fa2", "20261125-083000-3fa2", "20261125-083000-0001"]
+        let first = try #require(try queue.claimNext { offered.removeFirst() })
+        let second = try #require(try queue.claimNext { offered.removeFirst() })
+        #expect(first.runID == "20261125-083000-3fa2")
+        #expect(second.runID == "20261125-083000-0001")
+        #expect(offered.isEmpty)
+    }
+}

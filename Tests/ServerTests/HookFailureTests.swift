@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Whatever is wrong with gitci's state on the server, a push goes through: the pusher is told
+/// in a `remote: gitci: …` line, and nothing crashes.
+@Suite struct HookFailureTests {
+    static let pipeline = """
+        jobs:
+          hello:
+            steps: ["echo hello"]
+        """
+
+    /// The push went through, the server's branch moved, and gitci explained itself without
+    /// crashing.
+    func expectPushedDespiteGitci(_ push: CommandResult, _ fixture: ServerFixture, commit: String,
+                                  sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(push.status == 0, "\(push.stderr)", sourceLocation: sourceLocation)
+        #expect(try fixture.server.git(["rev-parse", "refs/heads/main"]) == commit, sourceLocation: sourceLocation)
+        let remoteLines = push.stderr.split(separator: "\n").filter { $0.hasPrefix("remote:") }
+        #expect(remoteLines.contains { $0.hasPrefix("remote: gitci: ") }, "\(push.stderr)", sourceLocation: sourceLocation)
+        for crash in ["Fatal error", "Backtrace", "Segmentation", "Illegal instruction", "core dumped"] {
+            #expect(!push.stderr.contains(crash), "\(push.stderr)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func aMissingStateFolderDoesNotFailThePush() throws {
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        try FileManager.default.removeItem(atPath: fixture.stateFolder)
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+
+        let push = try fixture.push(["origin", "main"])
+        try expectPushedDespiteGitci(push, fixture, commit: commit)
+        #expect(push.stderr.contains("gitci install"), "the message says how to repair: \(push.stderr)")
+        // The hook does not recreate the folder behind the administrator's back.
+        #expect(!FileManager.default.fileExists(atPath: fixture.stateFolder))
+    }
+
+    @Test func aStateFolderThatIsAFileDoesNotFailThePush() throws {
+        // What really fails for root too: nothing can be created inside a regular file.
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        try FileManager.default.removeItem(atPath: fixture.stateFolder)
+        try Data("not a folder\n".utf8).write(to: URL(fileURLWithPath: fixture.stateFolder))
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+
+        let push = try fixture.push(["origin", "main"])
+        try expectPushedDespiteGitci(push, fixture, commit: commit)
+        #expect(try String(contentsOfFile: fixture.stateFolder, encoding: .utf8) == "not a folder\n")
+    }
+
+    @Test func anUnusableQueueSpoolsThePushAndItIsBuiltLater() throws {
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        // A folder where the queue's database should be: SQLite cannot open it, even as root.
+        let queuePath = fixture.stateFolder + "/queue.sqlite"
+        try FileManager.default.createDirectory(atPath: queuePath, withIntermediateDirectories: false)
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        // No worker while the queue is broken: it is repaired before anything drains.
+        let lock = try HeldWorkerLock(fixture)
+
+        let push = try fixture.push(["origin", "main"])
+        try expectPushedDespiteGitci(push, fixture, commit: commit)
+        #expect(push.stderr.contains("spooled"), "\(push.stderr)")
+
+        try FileManager.default.removeItem(atPath: queuePath)
+        lock.release()
+        try fixture.drain()
+        #expect(try fixture.pipelineRecords(commit).map { $0["status"] as? String } == ["passed"])
+        #expect(try fixture.plans()["main"]?["state"] as? String == "active")
+    }
+
+    @Test func aCorruptQueueDoesNotFailThePush() throws {
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        try Data(repeating: 0x5A, count: 8192).write(to: URL(fileURLWithPath: fixture.stateFolder + "/queue.sqlite"))
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        let lock = try HeldWorkerLock(fixture)
+
+        let push = try fixture.push(["origin", "main"])
+        try expectPushedDespiteGitci(push, fixture, commit: commit)
+        lock.release()
+    }
+
+    @Test func malformedHookInputIsReportedAndTheRestQueued() throws {
+        // `gitci hook post-receive` as git calls it, with one line that is not a ref update.
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        try fixture.pushOK(["origin", "main"])
+        try fixture.drain()
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        let zero = String(repeating: "0", count: 40)
+        let input = "garbage line\n\(zero) \(commit) refs/heads/copy\n"
+        let result = try GitciBinary.run(["hook", "post-receive"], in: fixture.serverPath,
+                                         environment: ["GIT_DIR": "."], input: input)
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("gitci: ignoring a malformed hook line"))
+        try fixture.drain()
+        #expect(try fixture.plans()["copy"]?["state"] as? String == "active")
+    }
+}

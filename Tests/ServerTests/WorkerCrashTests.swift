@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A worker killed with `kill -9` loses nothing: the next worker finds its build orphaned,
+/// stops what its steps left running, builds it again, and records the result exactly once.
+@Suite struct WorkerCrashTests {
+    @Test func aBuildWhoseWorkerWasKilledIsRunAgainAndRecordedOnce() async throws {
+        let marker = ProcessTable.uniqueSleepDuration()
+        let fixture = try ServerFixture(pipeline: """
+            jobs:
+              block:
+                steps:
+                  - |
+                    echo attempt >> {scratch}/attempts
+                    if [ ! -e {scratch}/second-attempt ]; then
+                      touch {scratch}/started
+                      sleep \(marker)
+                    fi
+            """)
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        try fixture.pushOK(["origin", "main"])
+        #expect(await Poll.untilExists(fixture.scratch.url("started")))
+
+        // The step's process group is on record before the worker dies (what the next worker
+        // stops); the worker's pid is in its lock file.
+        let queue = try fixture.queue()
+        let build = try #require(try queue.latestBuild(of: commit))
+        #expect(await Poll.until { !((try? queue.processGroups(of: [build.id])) ?? []).isEmpty })
+        let pidText = try String(contentsOfFile: fixture.stateFolder + "/worker.lock", encoding: .utf8)
+        let worker = try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let commandLine = String(decoding: FileManager.default.contents(atPath: "/proc/\(worker)/cmdline") ?? Data(), as: UTF8.self)
+        #expect(commandLine.contains("worker"), "pid \(worker) is gitci's worker")
+        #expect(kill(worker, SIGKILL) == 0)
+        #expect(await Poll.until { ProcessTable.hasExited(worker) })
+        // Its step runs on, orphaned: nobody but the next worker knows about it.
+        #expect(!ProcessTable.processes(containing: "sleep \(marker)").isEmpty)
+
+        fixture.touch(fixture.scratch.url("second-attempt"))
+        try fixture.drain()
+
+        #expect(fixture.lines("attempts").count == 2)
+        let records = try fixture.pipelineRecords(commit)
+        #expect(records.map { $0["status"] as? String } == ["passed"])
+        #expect(try fixture.notes(commit).filter { $0["kind"] as? String == "job" }.count == 1)
+        let after = try #require(try queue.build(build.id))
+        #expect(after.state == .finished)
+        #expect(after.attempt == 2)
+        #expect(after.lostAttempts == 1)
+        // The retry recorded under the run id the lost attempt had.
+        #expect(after.runID != nil && records.first?["pipeline"] as? String == after.runID)
+        #expect(await ProcessTable.survivors(of: marker, timeout: 2).isEmpty, "the killed build's steps were stopped")
+        #expect(try fixture.status(commit)["status"] as? String == "passed")
+    }
+
+    @Test(.enabled(if: Shell.isAvailable("sqlite3")))
+    func aBuildWhoseResultsWereWrittenBeforeItsWorkerDiedIsNotRecordedTwice() throws {
+        // The worst moment to die: notes written, queue not yet told. The queue is put back in
+        // that state by hand (no signal can hit that window reliably).
+        let fixture = try ServerFixture(pipeline: """
+            jobs:
+              once:
+                steps: ["echo attempt >> {scratch}/attempts"]
+            """)
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        try fixture.pushOK(["origin", "main"])
+        try fixture.drain()
+        let build = try #require(try fixture.queue().latestBuild(of: commit))
+        #expect(build.state == .finished)
+
+        let reset = try Shell.run(["sqlite3", fixture.stateFolder + "/queue.sqlite",
+                                   "UPDATE builds SET state = 'running', result = NULL, finished = NULL WHERE id = \(build.id)"])
+        #expect(reset.status == 0, "\(reset.stderr)")
+        try fixture.drain()
+
+        #expect(fixture.lines("attempts").count == 1, "the steps did not run again")
+        #expect(try fixture.pipelineRecords(commit).count == 1)
+        let after = try #require(try fixture.queue().build(build.id))
+        #expect(after.state == .finished)
+        #expect(after.result == "passed")
+        #expect(after.lostAttempts == 1)
+        #expect(after.runID == build.runID)
+    }
+}
+
+extension Shell {
+    /// Whether `command` is on PATH.
+    static func isAvailable(_ command: String) -> Bool {
+        (try? run(["sh", "-c", "command -v \(command)"]).status) == 0
+    }
+}
