@@ -39,7 +39,7 @@ public struct Worker: Sendable {
         let repository: Repository
         do {
             repository = try Repository.open(gitDirectory)
-            queue = try BuildQueue.open(stateFolder: stateFolder)
+            queue = try BuildQueue.openRepairing(stateFolder: stateFolder, report: log)
         } catch {
             throw Failure(description: "\(error)")
         }

@@ -23,7 +23,7 @@ struct InitCommand: ParsableCommand {
         let target = (root as NSString).appendingPathComponent(PipelineSource.fileName)
         guard !FileManager.default.fileExists(atPath: target) else {
             Output.error("gitci: \(target) already exists; gitci init never overwrites it (edit it, or remove it first)")
-            throw ExitCode(ExitStatus.failed)
+            throw ExitCode(ExitStatus.usage)
         }
         let chosen = template ?? Self.detect(in: root)
         guard let source = Resources.template(named: chosen.rawValue),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GitKit
 import Runner
 
 struct RunCommand: AsyncParsableCommand {
@@ -83,7 +84,10 @@ struct RunCommand: AsyncParsableCommand {
         if case .pipeline(.invalid(let configError)) = error {
             if record, let commit { RunRecording.writeConfigError(configError, revision: commit, branch: branch, directory: repository.path) }
             configError.diagnostics.forEach { Output.error($0.description) }
-            if output.json { RunDocument(configError: configError, commit: nil).print() }
+            if output.json {
+                let resolved = commit.flatMap { try? Repository.open(repository.path, search: true).resolveCommit($0).hex }
+                RunDocument(configError: configError, commit: resolved).print()
+            }
         } else {
             Output.error(error.description.hasPrefix("gitci:") ? error.description : "gitci: \(error.description)")
         }
