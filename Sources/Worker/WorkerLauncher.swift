@@ -4,6 +4,9 @@ import Foundation
 /// Starts `gitci worker --once` for a repository, detached from whoever asked (a hook inside
 /// `git push`, a `gitci trigger`), unless a worker already runs there.
 public enum WorkerLauncher {
+    /// The niceness of a worker started in the background (and so of its builds).
+    public static let backgroundNiceness: Int32 = 10
+
     public struct LaunchError: Error, CustomStringConvertible {
         public let description: String
     }
@@ -26,6 +29,9 @@ public enum WorkerLauncher {
         guard rc == 0 else {
             throw LaunchError(description: "cannot start a worker (\(String(cString: strerror(rc))))")
         }
+        // Builds are background work: on a server, git itself (the push that is still
+        // finishing, clones, fetches) comes first. Set before the worker is through loading.
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), backgroundNiceness)
         return true
     }
 
