@@ -50,6 +50,12 @@ public struct Worker: Sendable {
         try? queue.prune()
 
         let wakeup = Wakeup()
+        // A hook that finds this worker running nudges it with SIGUSR1 (see WorkerLock).
+        signal(SIGUSR1, SIG_IGN)
+        let nudges = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
+        nudges.setEventHandler { wakeup.signal() }
+        nudges.resume()
+        defer { nudges.cancel() }
         var running: [Int64: Task<Void, Never>] = [:]
         let finished = FinishedBuilds()
         while lock != nil {

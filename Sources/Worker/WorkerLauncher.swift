@@ -14,7 +14,10 @@ public enum WorkerLauncher {
     /// Returns true when a worker was started, false when one was already running.
     @discardableResult
     public static func ensureRunning(gitDirectory: String, stateFolder: String) throws(LaunchError) -> Bool {
-        guard !WorkerLock.isHeld(in: stateFolder) else { return false }
+        guard !WorkerLock.isHeld(in: stateFolder) else {
+            WorkerLock.nudgeHolder(in: stateFolder)
+            return false
+        }
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let arguments = [executable, "worker", "--once", "--repo", gitDirectory]
         // A hook runs with GIT_DIR=. and friends: they must not reach the worker or its builds.

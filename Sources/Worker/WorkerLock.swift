@@ -33,6 +33,21 @@ final class WorkerLock {
         return WorkerLock(descriptor: descriptor)
     }
 
+    /// Tells the worker holding the lock that there is new work (SIGUSR1), so that a
+    /// long-running worker starts a pushed build at once instead of at its next poll. The pid
+    /// comes from the lock file, and is trusted only while the lock is held: then its writer
+    /// is alive, and the pid cannot have been reused.
+    static func nudgeHolder(in stateFolder: String) {
+        let descriptor = open(path(in: stateFolder), O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 16)
+        let count = read(descriptor, &buffer, buffer.count - 1)
+        guard count > 0, let pid = Int32(String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+              pid > 1, isHeld(in: stateFolder) else { return }
+        kill(pid, SIGUSR1)
+    }
+
     /// Whether a worker holds the lock right now (asked by taking and dropping it).
     static func isHeld(in stateFolder: String) -> Bool {
         let descriptor = open(path(in: stateFolder), O_RDONLY | O_CREAT | O_CLOEXEC, 0o644)
