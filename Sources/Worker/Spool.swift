@@ -16,12 +16,23 @@ enum Spool {
             bytes.append(try encoder.encode(event))
             bytes.append(0x0A)
         }
-        let descriptor = open(path(in: stateFolder), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        defer { close(descriptor) }
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == bytes.count else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        fsync(descriptor)
+        // The worker renames the file, reads it and unlinks it, all under an exclusive lock.
+        // A hook that opened it before the rename either gets the lock first (and its lines are
+        // read) or finds the file unlinked once it has the lock, and appends to a new one.
+        for _ in 0..<10 {
+            let descriptor = open(path(in: stateFolder), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            defer { close(descriptor) }
+            guard flock(descriptor, LOCK_EX) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            var status = stat()
+            guard fstat(descriptor, &status) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            if status.st_nlink == 0 { continue }
+            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            guard written == bytes.count else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            fsync(descriptor)
+            return
+        }
+        throw POSIXError(.EAGAIN)
     }
 
     /// Moves spooled events into the queue. The file is renamed first, so that a hook
@@ -32,7 +43,11 @@ enum Spool {
         if !FileManager.default.fileExists(atPath: draining) {
             guard rename(spool, draining) == 0 else { return }
         }
-        guard let data = FileManager.default.contents(atPath: draining) else { return }
+        let descriptor = open(draining, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        // Waits for a hook still appending to the renamed file (see `append`).
+        guard flock(descriptor, LOCK_EX) == 0, let data = FileManager.default.contents(atPath: draining) else { return }
         let decoder = JSONDecoder()
         var events: [PushEvent] = []
         for line in data.split(separator: 0x0A) where !line.isEmpty {
