@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import GitKit
+import Pipeline
 import Runner
 import Store
+import Worker
 
 /// Opens the repository a results command is about and its index, caught up with the notes.
 /// Failures become the one-line messages and exit status 2 of the command-line contract.
@@ -36,8 +38,7 @@ struct ResultsAccess {
     }
 }
 
-import Pipeline
-import Worker
+// MARK: - The queue, for the server-side commands
 
 extension ResultsAccess {
     var stateFolder: String { StateFolder(gitCommonDirectory: repository.commonDirectory).path }
