@@ -14,8 +14,8 @@ public enum WorkerLauncher {
     /// Returns true when a worker was started, false when one was already running.
     @discardableResult
     public static func ensureRunning(gitDirectory: String, stateFolder: String) throws(LaunchError) -> Bool {
-        guard !WorkerLock.isHeld(in: stateFolder) else {
-            WorkerLock.nudgeHolder(in: stateFolder)
+        if case .worker(let pid) = WorkerLock.holder(in: stateFolder) {
+            if let pid { kill(pid, SIGUSR1) }
             return false
         }
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]

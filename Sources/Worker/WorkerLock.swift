@@ -33,30 +33,29 @@ final class WorkerLock {
         return WorkerLock(descriptor: descriptor)
     }
 
-    /// Tells the worker holding the lock that there is new work (SIGUSR1), so that a
-    /// long-running worker starts a pushed build at once instead of at its next poll. The pid
-    /// comes from the lock file, and is trusted only while the lock is held: then its writer
-    /// is alive, and the pid cannot have been reused.
-    static func nudgeHolder(in stateFolder: String) {
-        let descriptor = open(path(in: stateFolder), O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        defer { close(descriptor) }
-        var buffer = [UInt8](repeating: 0, count: 16)
-        let count = read(descriptor, &buffer, buffer.count - 1)
-        guard count > 0, let pid = Int32(String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
-              pid > 1, isHeld(in: stateFolder) else { return }
-        kill(pid, SIGUSR1)
+    /// What a hook needs to know: whether a worker runs, and if so who, so that it can be
+    /// nudged (SIGUSR1) to start a pushed build at once instead of at its next poll. One open
+    /// and one flock attempt: this runs inside every push. The pid in the file is trusted only
+    /// while the lock is held, when its writer is alive and the pid cannot have been reused.
+    enum Holder {
+        case none
+        case worker(pid: Int32?)
     }
 
-    /// Whether a worker holds the lock right now (asked by taking and dropping it).
-    static func isHeld(in stateFolder: String) -> Bool {
+    static func holder(in stateFolder: String) -> Holder {
         let descriptor = open(path(in: stateFolder), O_RDONLY | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { return false }
+        guard descriptor >= 0 else { return .none }
         defer { close(descriptor) }
         if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
             flock(descriptor, LOCK_UN)
-            return false
+            return .none
         }
-        return errno == EWOULDBLOCK
+        guard errno == EWOULDBLOCK else { return .none }
+        var buffer = [UInt8](repeating: 0, count: 16)
+        let count = pread(descriptor, &buffer, buffer.count - 1, 0)
+        let pid = count > 0
+            ? Int32(String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            : nil
+        return .worker(pid: pid.flatMap { $0 > 1 ? $0 : nil })
     }
 }
