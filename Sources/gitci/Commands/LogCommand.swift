@@ -60,26 +60,3 @@ struct LogCommand: ParsableCommand {
         var commits: [Entry]
     }
 }
-
-struct ReindexCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "reindex",
-        abstract: "Rebuild the SQLite index from refs/notes/gitci alone."
-    )
-
-    @OptionGroup var repository: RepositoryOptions
-
-    func run() throws {
-        let access = try ResultsAccess(path: repository.path)
-        let started = Date()
-        do {
-            let notes = try access.index.rebuild(access.repository, report: Output.error)
-            let counts = try access.index.counts()
-            let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
-            print("gitci: indexed \(counts.records) results on \(counts.commits) commits (\(notes) notes read) in \(seconds)s")
-        } catch {
-            Output.error("gitci: cannot rebuild the index: \(error)")
-            throw ExitCode(ExitStatus.failed)
-        }
-    }
-}

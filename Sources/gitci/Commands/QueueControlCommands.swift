@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Store
+
+struct RerunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rerun",
+        abstract: "Queue a new build of a commit (or of one job and what it needs) for the worker."
+    )
+
+    @Argument(help: "The commit to build again.")
+    var revision: String
+
+    @Argument(help: "Only this job (with what it needs).")
+    var job: String?
+
+    @OptionGroup var repository: RepositoryOptions
+
+    func run() throws {
+        let access = try ResultsAccess(path: repository.path)
+        let commit = try access.resolve(revision)
+        if let job { try access.checkJob(job, at: commit) }
+        let queue = try access.openQueue()
+        let branch = (try? queue.latestBuild(of: commit.hex))??.branch
+        try access.enqueue(in: queue, describing: "\(commit.short)\(job.map { " (\($0))" } ?? "")") {
+            try $0.enqueue(commit: commit.hex, branch: branch, ref: nil, jobs: job.map { [$0] } ?? [], reason: "gitci rerun")
+        }
+    }
+}
+
+struct TriggerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trigger",
+        abstract: "Queue a build of a branch's tip now, as a push would."
+    )
+
+    @Argument(help: "The branch.")
+    var branch: String
+
+    @OptionGroup var repository: RepositoryOptions
+
+    func run() throws {
+        let access = try ResultsAccess(path: repository.path)
+        guard let commit = access.repository.branchTip(branch) else {
+            Output.error("gitci: no branch '\(branch)' in \(access.repository.gitDirectory)")
+            throw ExitCode(ExitStatus.usage)
+        }
+        try access.enqueue(in: access.openQueue(), describing: "\(branch) at \(commit.short)") { transaction in
+            try transaction.activatePlan(branch, commit: commit.hex)
+            return try transaction.enqueue(commit: commit.hex, branch: branch, ref: "refs/heads/" + branch, reason: "gitci trigger")
+        }
+    }
+}
+
+struct CancelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel",
+        abstract: "Cancel the queued and running builds of a commit."
+    )
+
+    @Argument(help: "The commit.")
+    var revision: String
+
+    @OptionGroup var repository: RepositoryOptions
+
+    func run() throws {
+        let access = try ResultsAccess(path: repository.path)
+        let commit = try access.resolve(revision)
+        do {
+            let (queued, running) = try access.openQueue().cancel(commit: commit.hex)
+            if queued + running == 0 {
+                print("gitci: nothing queued or running for \(commit.short)")
+            } else {
+                print("gitci: cancelled \(queued) queued build(s) of \(commit.short); asked the worker to stop \(running) running")
+            }
+        } catch {
+            Output.error("gitci: cannot cancel: \(error)")
+            throw ExitCode(ExitStatus.failed)
+        }
+    }
+}
