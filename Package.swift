@@ -19,7 +19,14 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
-        .target(name: "GitKit", dependencies: ["CLibgit2"]),
+        .target(
+            name: "CLibgit2Startup",
+            // Its mbedTLS certificate loaders must be exported, in every executable that links
+            // it, to take libgit2's calls.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=mbedtls_x509_crt_parse_file",
+                                           "-Xlinker", "--export-dynamic-symbol=mbedtls_x509_crt_parse_path"])]
+        ),
+        .target(name: "GitKit", dependencies: ["CLibgit2", "CLibgit2Startup"]),
         .target(name: "Pipeline", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "CSpawn"),
         .target(name: "Store", dependencies: ["GitKit", .product(name: "GRDB", package: "GRDB.swift")]),

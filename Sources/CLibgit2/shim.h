@@ -12,4 +12,8 @@ static inline int gitci_enable_strict_object_creation(int enabled) {
     return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, enabled);
 }
 
+static inline int gitci_set_ssl_cert_locations(const char *file, const char *folder) {
+    return git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, folder);
+}
+
 #endif

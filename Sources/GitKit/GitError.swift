@@ -30,11 +30,3 @@ func git(_ result: Int32, _ context: @autoclosure () -> String = "") throws(GitE
     let prefix = context()
     throw GitError(code: result, message: prefix.isEmpty ? message : "\(prefix): \(message)")
 }
-
-/// libgit2 must be initialised once per process before any call; done lazily so that commands
-/// that never touch git do not pay for it.
-enum Libgit2 {
-    static let initialized: Void = {
-        git_libgit2_init()
-    }()
-}

@@ -47,6 +47,7 @@ extension Repository {
 
     /// A configured remote by name, or an anonymous remote for a URL or path.
     private func openRemote(_ remote: String) throws(GitError) -> OpaquePointer {
+        _ = Libgit2.certificates
         var pointer: OpaquePointer?
         let rc = git_remote_lookup(&pointer, handle, remote)
         if rc == GIT_ENOTFOUND.rawValue || rc == GIT_EINVALIDSPEC.rawValue {
