@@ -17,8 +17,10 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# gitci-hook is the lean post-receive hook program; it must sit next to gitci.
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib --product gitci
+	$(SWIFT) build -c release --static-swift-stdlib --product gitci-hook
 
 # Serial on purpose: many end-to-end tests wait for real processes synchronously, and run in
 # parallel on a 2-core machine they starve Swift's cooperative thread pool (a test polling for
@@ -42,10 +44,11 @@ bench: release
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/gitci
 	install -m 755 $$($(SWIFT) build -c release --show-bin-path)/gitci $(DESTDIR)$(PREFIX)/bin/gitci
+	install -m 755 $$($(SWIFT) build -c release --show-bin-path)/gitci-hook $(DESTDIR)$(PREFIX)/bin/gitci-hook
 	cp -R hooks templates $(DESTDIR)$(PREFIX)/share/gitci/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/gitci
+	rm -f $(DESTDIR)$(PREFIX)/bin/gitci $(DESTDIR)$(PREFIX)/bin/gitci-hook
 	rm -rf $(DESTDIR)$(PREFIX)/share/gitci
 
 clean:

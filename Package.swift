@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "gitci", targets: ["gitci"]),
+        .executable(name: "gitci-hook", targets: ["gitci-hook"]),
         .executable(name: "gitci-bench-notes", targets: ["gitci-bench-notes"]),
     ],
     dependencies: [
@@ -29,13 +30,18 @@ let package = Package(
         .target(name: "GitKit", dependencies: ["CLibgit2", "CLibgit2Startup"]),
         .target(name: "Pipeline", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "CSpawn"),
-        .target(name: "Store", dependencies: ["GitKit", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "CHookSupport", linkerSettings: [.linkedLibrary("sqlite3")]),
+        // What the post-receive hook needs, without Foundation, GRDB or libgit2: shared by
+        // `gitci hook post-receive` and the lean `gitci-hook` executable.
+        .target(name: "HookIntake", dependencies: ["CSpawn", "CHookSupport"]),
+        .executableTarget(name: "gitci-hook", dependencies: ["HookIntake", "CHookSupport"]),
+        .target(name: "Store", dependencies: ["GitKit", "HookIntake", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Runner", dependencies: ["GitKit", "Pipeline", "Store", "CSpawn"]),
-        .target(name: "Worker", dependencies: ["GitKit", "Pipeline", "Store", "Runner", "CSpawn"]),
+        .target(name: "Worker", dependencies: ["GitKit", "Pipeline", "Store", "Runner", "CSpawn", "HookIntake"]),
         .executableTarget(
             name: "gitci",
             dependencies: [
-                "GitKit", "Pipeline", "Runner", "Store", "Worker",
+                "GitKit", "Pipeline", "Runner", "Store", "Worker", "HookIntake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Bind library symbols on first call instead of all ~9,000 at start-up: the hook

@@ -1,5 +1,6 @@
 import Foundation
 import GitKit
+import Store
 
 /// `gitci install` / `gitci uninstall`: gitci's hooks in a repository, its state folder, and
 /// push options advertised so that `git push -o ci.skip` works.
@@ -101,6 +102,12 @@ public struct Installation {
         }
         do {
             try Repository.open(gitDirectory).setConfig("receive.advertisePushOptions", "true")
+        } catch {
+            throw Failure(description: error.message)
+        }
+        // The lean hook (gitci-hook) only appends to an existing queue: it is made here.
+        do {
+            _ = try BuildQueue.open(stateFolder: stateFolder)
         } catch {
             throw Failure(description: error.message)
         }

@@ -1,3 +1,4 @@
+import HookIntake
 import Foundation
 import GitKit
 import Runner

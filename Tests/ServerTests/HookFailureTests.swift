@@ -52,6 +52,7 @@ import TestSupport
         let fixture = try ServerFixture(pipeline: Self.pipeline)
         // A folder where the queue's database should be: SQLite cannot open it, even as root.
         let queuePath = fixture.stateFolder + "/queue.sqlite"
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: queuePath + suffix) }
         try FileManager.default.createDirectory(atPath: queuePath, withIntermediateDirectories: false)
         let commit = try fixture.clone.git(["rev-parse", "HEAD"])
         // No worker while the queue is broken: it is repaired before anything drains.

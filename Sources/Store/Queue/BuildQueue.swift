@@ -1,4 +1,5 @@
 public import Foundation
+public import HookIntake
 import GRDB
 
 /// The durable queue of a repository's state folder (`queue.sqlite`, WAL): pushes as the hook
@@ -377,3 +378,6 @@ extension BuildQueue {
         }
     }
 }
+
+/// The hook's ref updates, as the queue stores them (defined with the hook's own code).
+public typealias PushEvent = HookIntake.PushEvent

@@ -1,3 +1,4 @@
+import HookIntake
 import ArgumentParser
 import Foundation
 import GitKit

@@ -1,5 +1,5 @@
 internal import CSpawn
-import Foundation
+import Glibc
 
 /// Starts `gitci worker --once` for a repository, detached from whoever asked (a hook inside
 /// `git push`, a `gitci trigger`), unless a worker already runs there.
@@ -11,20 +11,20 @@ public enum WorkerLauncher {
         public let description: String
     }
 
-    /// Returns true when a worker was started, false when one was already running.
+    /// Returns true when a worker was started, false when one was already running (and was
+    /// nudged). `gitci` is the full gitci executable: this process's own unless said.
     @discardableResult
-    public static func ensureRunning(gitDirectory: String, stateFolder: String) throws(LaunchError) -> Bool {
+    public static func ensureRunning(gitDirectory: String, stateFolder: String,
+                                     gitci: String? = nil) throws(LaunchError) -> Bool {
         if case .worker(let pid) = WorkerLock.holder(in: stateFolder) {
             if let pid { kill(pid, SIGUSR1) }
             return false
         }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable = gitci ?? ownExecutable() ?? CommandLine.arguments[0]
         let arguments = [executable, "worker", "--once", "--repo", gitDirectory]
         // A hook runs with GIT_DIR=. and friends: they must not reach the worker or its builds.
-        let environment = ProcessInfo.processInfo.environment
-            .filter { !$0.key.hasPrefix("GIT_") }
-            .map { "\($0.key)=\($0.value)" }
-        let logPath = (stateFolder as NSString).appendingPathComponent("worker.log")
+        let environment = currentEnvironment().filter { !$0.hasPrefix("GIT_") }
+        let logPath = stateFolder + "/worker.log"
         var pid: pid_t = 0
         let rc = withCStrings(arguments) { argv in
             withCStrings(environment) { envp in gitci_spawn_detached(&pid, argv, envp, logPath) }
@@ -38,7 +38,31 @@ public enum WorkerLauncher {
         return true
     }
 
-    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    /// The absolute path of the running executable.
+    public static func ownExecutable() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        return string(buffer[0..<count])
+    }
+
+    /// The text of a C buffer, up to its first NUL.
+    package static func string(_ buffer: some Collection<CChar>) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// `NAME=value` entries of this process's environment.
+    static func currentEnvironment() -> [String] {
+        var entries: [String] = []
+        var cursor = environ
+        while let entry = cursor.pointee {
+            entries.append(String(cString: entry))
+            cursor += 1
+        }
+        return entries
+    }
+
+    package static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
         let pointers = strings.map { strdup($0) }
         defer { pointers.forEach { free($0) } }
         let array = pointers.map { UnsafePointer($0) } + [nil]

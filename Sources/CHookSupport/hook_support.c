@@ -1,0 +1,75 @@
+/* The parts of the lean post-receive hook (gitci-hook) that talk to C libraries: SQLite, and
+   an exec with a prepared standard input. In C so that the hook binary links neither GRDB nor
+   Foundation (see Sources/gitci-hook). */
+#define _GNU_SOURCE
+#include "gitci_hook_support.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static int fail(sqlite3 *db, int rc, char *error, size_t error_size) {
+    snprintf(error, error_size, "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    return rc;
+}
+
+int gitci_queue_append(const char *path, size_t count, const char *const olds[],
+                       const char *const news[], const char *const refs[], double received,
+                       int busy_ms, char *error, size_t error_size) {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *insert = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) goto done;
+    sqlite3_busy_timeout(db, busy_ms);
+    /* The queue is in WAL mode (set when it was created); FULL makes the commit an fsync of the
+       WAL: what the hook records exists nowhere else. */
+    rc = sqlite3_exec(db, "PRAGMA synchronous = FULL; BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) goto done;
+    rc = sqlite3_prepare_v2(db, "INSERT INTO events (received, old, new, ref, options) VALUES (?, ?, ?, ?, '[]')",
+                            -1, &insert, NULL);
+    for (size_t i = 0; rc == SQLITE_OK && i < count; i++) {
+        sqlite3_bind_double(insert, 1, received);
+        sqlite3_bind_text(insert, 2, olds[i], -1, SQLITE_STATIC);
+        sqlite3_bind_text(insert, 3, news[i], -1, SQLITE_STATIC);
+        sqlite3_bind_text(insert, 4, refs[i], -1, SQLITE_STATIC);
+        rc = sqlite3_step(insert);
+        if (rc == SQLITE_DONE) rc = sqlite3_reset(insert);
+    }
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+done:
+    if (rc != SQLITE_OK) {
+        fail(db, rc, error, error_size);
+        if (db) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    sqlite3_finalize(insert);
+    sqlite3_close(db);
+    return rc;
+}
+
+int gitci_exec_with_input(const char *const argv[], const char *input, size_t length) {
+    /* A memory file, not a pipe: no writer has to stay behind for inputs over 64 KiB. */
+    int fd = memfd_create("gitci-hook-input", 0);
+    if (fd < 0) return errno;
+    size_t written = 0;
+    while (written < length) {
+        ssize_t n = write(fd, input + written, length - written);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int saved = errno;
+            close(fd);
+            return saved;
+        }
+        written += (size_t)n;
+    }
+    if (lseek(fd, 0, SEEK_SET) < 0 || dup2(fd, 0) < 0) {
+        int saved = errno;
+        close(fd);
+        return saved;
+    }
+    close(fd);
+    execv(argv[0], (char *const *)argv);
+    return errno;
+}

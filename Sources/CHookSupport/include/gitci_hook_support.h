@@ -1,0 +1,19 @@
+#ifndef GITCI_HOOK_SUPPORT_H
+#define GITCI_HOOK_SUPPORT_H
+
+#include <stddef.h>
+
+/// Appends `count` ref updates (`olds[i] news[i] refs[i]`, no push options) to the events table
+/// of an existing queue database, in one transaction that is on disk when this returns
+/// (synchronous=FULL), waiting at most `busy_ms` for another writer. Never creates the file.
+/// Returns 0, or an SQLite result code with a message in `error` (`error_size` bytes).
+int gitci_queue_append(const char *path, size_t count, const char *const olds[],
+                       const char *const news[], const char *const refs[], double received,
+                       int busy_ms, char *error, size_t error_size);
+
+/// Replaces the process with `argv[0]`, whose standard input reads `input` (`length` bytes):
+/// how the lean hook hands a push it does not handle itself to `gitci hook post-receive`,
+/// after it has already read its own standard input. Returns only on failure, with an errno.
+int gitci_exec_with_input(const char *const argv[], const char *input, size_t length);
+
+#endif

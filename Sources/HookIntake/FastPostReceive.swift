@@ -1,0 +1,61 @@
+internal import CHookSupport
+import Glibc
+
+/// The post-receive hook's fast path, for the lean `gitci-hook` executable: a push of
+/// well-formed ref updates without push options goes straight into an existing queue, and a
+/// worker is nudged or started. Anything else (push options, a malformed line, a queue that
+/// cannot take it) is handed over to `gitci hook post-receive`, which knows every case and
+/// says what it did; nothing is recorded here in that case.
+public enum FastPostReceive {
+    public enum Outcome: Equatable, Sendable {
+        case handled
+        case handOver(reason: String)
+    }
+
+    public static func run(input: [UInt8], gitDirectory: String, gitci: String, say: (String) -> Void) -> Outcome {
+        if let count = getenv("GIT_PUSH_OPTION_COUNT").flatMap({ Int(String(cString: $0)) }), count > 0 {
+            return .handOver(reason: "push options")
+        }
+        var events: [PushEvent] = []
+        for line in String(decoding: input, as: UTF8.self).split(separator: "\n") where !line.isEmpty {
+            guard let event = try? PushEvent.parse(line, options: []) else {
+                return .handOver(reason: "a malformed line")
+            }
+            events.append(event)
+        }
+        guard !events.isEmpty else { return .handled }
+        let stateFolder = gitDirectory + "/gitci"
+        if let failure = append(events, to: stateFolder + "/queue.sqlite") {
+            return .handOver(reason: failure)
+        }
+        do {
+            try WorkerLauncher.ensureRunning(gitDirectory: gitDirectory, stateFolder: stateFolder, gitci: gitci)
+        } catch {
+            say(error.hookAdvice)
+        }
+        return .handled
+    }
+
+    /// Nil when the events are on disk in the queue, or why not.
+    static func append(_ events: [PushEvent], to path: String) -> String? {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let received = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+        var message = [CChar](repeating: 0, count: 512)
+        let rc = WorkerLauncher.withCStrings(events.map(\.old)) { olds in
+            WorkerLauncher.withCStrings(events.map(\.new)) { news in
+                WorkerLauncher.withCStrings(events.map(\.ref)) { refs in
+                    gitci_queue_append(path, events.count, olds, news, refs, received, 2000, &message, message.count)
+                }
+            }
+        }
+        return rc == 0 ? nil : "cannot queue the push in \(path): \(WorkerLauncher.string(message))"
+    }
+}
+
+extension WorkerLauncher.LaunchError {
+    /// What the pusher is told when the push is queued but no worker could be started.
+    public var hookAdvice: String {
+        "gitci: the push is queued, but \(description); run `gitci worker --once` in the repository"
+    }
+}
