@@ -114,6 +114,19 @@ import TestSupport
         #expect((try? fixture.server.git(["rev-parse", "--verify", "-q", "refs/heads/main"])) == nil)
     }
 
+    @Test func behindAnAcceptingChainedHookGitcisOwnRefsAreStillRefused() throws {
+        let fixture = try ServerFixture(pipeline: Self.pipeline, install: false)
+        try fixture.server.write("hooks/pre-receive", "#!/bin/sh\ncat > /dev/null\nexit 0\n", executable: true)
+        let install = try GitciBinary.run(["install", "--force", fixture.serverPath], in: fixture.scratch.path)
+        #expect(install.status == 0, "\(install.stderr)")
+        try fixture.pushOK(["origin", "main"])
+
+        let push = try fixture.push(["origin", "+HEAD:refs/gitci/forged"])
+        #expect(push.status != 0)
+        #expect(push.stderr.contains("gitci: refs/gitci/forged is written by gitci on this server only"), "\(push.stderr)")
+        #expect((try? fixture.server.git(["rev-parse", "--verify", "-q", "refs/gitci/forged"])) == nil)
+    }
+
     @Test func installRefusesWhenGitRunsHooksFromElsewhere() throws {
         // With core.hooksPath set, hooks in <repo>/hooks are never run: an install there would
         // succeed in name only and no push would ever build.
