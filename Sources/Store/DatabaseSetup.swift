@@ -2,7 +2,7 @@ import GRDB
 
 /// The connection settings gitci's SQLite files share.
 enum DatabaseSetup {
-    /// WAL mode comes with DatabasePool. The WAL file is deliberately not kept between
+    /// WAL mode is set by `open`. The WAL file is deliberately not kept between
     /// processes (SQLITE_FCNTL_PERSIST_WAL): a kept WAL can hold valid copies of pages that were
     /// since damaged in the main file, and the index would then miss its own corruption.
     ///
@@ -19,5 +19,21 @@ enum DatabaseSetup {
             try db.execute(sql: "PRAGMA synchronous = \(mode)")
         }
         return configuration
+    }
+
+    /// Opens `path` (creating it) in WAL mode, with `migrator`'s schema in place. One connection
+    /// (DatabaseQueue), not a DatabasePool: gitci's commands live a few milliseconds and the
+    /// worker writes from one place, while a pool writes a dummy transaction at every open to
+    /// make sure a WAL file exists (four fsyncs and two files made and deleted in every
+    /// `gitci status`). A database already in WAL mode, already migrated, is only read here.
+    static func open(path: String, busyTimeout: Double, durable: Bool, migrator: DatabaseMigrator) throws -> DatabaseQueue {
+        let database = try DatabaseQueue(path: path, configuration: configuration(busyTimeout: busyTimeout, durable: durable))
+        if try database.read({ db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }) != "wal" {
+            try database.writeWithoutTransaction { db in _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
+        }
+        if try !database.read({ db in try migrator.hasCompletedMigrations(db) }) {
+            try migrator.migrate(database)
+        }
+        return database
     }
 }

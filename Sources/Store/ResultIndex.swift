@@ -13,12 +13,12 @@ public final class ResultIndex {
 
     public let path: String
     /// Replaced, file and all, when SQLite finds the file corrupt.
-    private(set) var pool: DatabasePool
+    private(set) var pool: DatabaseQueue
     /// Where a rebuild after corruption reads the notes, and whom it tells.
     private let repository: Repository
     private let report: (String) -> Void
 
-    private init(path: String, pool: DatabasePool, repository: Repository, report: @escaping (String) -> Void) {
+    private init(path: String, pool: DatabaseQueue, repository: Repository, report: @escaping (String) -> Void) {
         self.path = path
         self.pool = pool
         self.repository = repository
@@ -31,7 +31,7 @@ public final class ResultIndex {
                             report: @escaping (String) -> Void = { _ in }) throws(StoreError) -> ResultIndex {
         let path = (stateFolder as NSString).appendingPathComponent(fileName)
         let existed = FileManager.default.fileExists(atPath: path)
-        let pool: DatabasePool
+        let pool: DatabaseQueue
         do {
             pool = try openPool(at: path)
         } catch let error as DatabaseError where error.isCorruption {
@@ -61,13 +61,10 @@ public final class ResultIndex {
         return index
     }
 
-    private static func openPool(at path: String) throws -> DatabasePool {
+    private static func openPool(at path: String) throws -> DatabaseQueue {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
-        let configuration = DatabaseSetup.configuration(busyTimeout: 15, durable: false)
-        let pool = try DatabasePool(path: path, configuration: configuration)
-        try migrator.migrate(pool)
-        return pool
+        return try DatabaseSetup.open(path: path, busyTimeout: 15, durable: false, migrator: migrator)
     }
 
     /// Runs `body`; when SQLite finds the file corrupt (which it may only notice on the page a

@@ -11,9 +11,9 @@ public final class BuildQueue: Sendable {
     public static let fileName = "queue.sqlite"
 
     public let path: String
-    let pool: DatabasePool
+    let pool: DatabaseQueue
 
-    private init(path: String, pool: DatabasePool) {
+    private init(path: String, pool: DatabaseQueue) {
         self.path = path
         self.pool = pool
     }
@@ -30,9 +30,7 @@ public final class BuildQueue: Sendable {
         }
         let path = (stateFolder as NSString).appendingPathComponent(fileName)
         do {
-            let configuration = DatabaseSetup.configuration(busyTimeout: busyTimeout, durable: durable)
-            let pool = try DatabasePool(path: path, configuration: configuration)
-            try migrator.migrate(pool)
+            let pool = try DatabaseSetup.open(path: path, busyTimeout: busyTimeout, durable: durable, migrator: migrator)
             return BuildQueue(path: path, pool: pool)
         } catch {
             throw StoreError("cannot open the queue \(path): \(error)")
