@@ -6,6 +6,7 @@ and noisy (±30%), so read ratios, not single milliseconds.
 Usage: GITCI=path/to/release/gitci [GITCI_BENCH_NOTES=path] python3 scripts/bench.py [section...]
 Sections: run, validate, notes, status, hook (default: all).
 """
+import fcntl
 import json
 import os
 import shutil
@@ -181,25 +182,55 @@ def bench_hook(scratch):
     mark = f"{scratch}/started"
     ENV["MARK"] = mark
 
-    def push_new_branch(remote):
-        counter = {"n": 0}
+    def worker_idle(remote):
+        """Waits (untimed) until no worker holds the lock: a build still running from the
+        previous push would otherwise compete with the next push for the CPU."""
+        lock_path = f"{remote}/gitci/worker.lock"
+        if not os.path.exists(lock_path):
+            return
+        deadline = time.time() + 30
+        with open(lock_path, "a") as lock:
+            while time.time() < deadline:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+                    return
+                except OSError:
+                    time.sleep(0.005)
 
-        def push(_):
-            counter["n"] += 1
-        samples = []
-        for i in range(12):
-            name = f"b{remote[-10:-4]}{i}"
-            start = time.perf_counter()
-            subprocess.run(["git", "push", "-q", remote, f"HEAD:refs/heads/{name}"], cwd=work, env=ENV,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            samples.append((time.perf_counter() - start) * 1000)
-        return statistics.median(samples[2:])
-    without = push_new_branch(plain)
-    sh([GITCI, "worker", "--once", "-C", hooked], check=False)
-    with_hook = push_new_branch(hooked)
+    def push_new_branch(remote, i):
+        name = f"b{remote[-10:-4]}{i}"
+        start = time.perf_counter()
+        subprocess.run(["git", "push", "-q", remote, f"HEAD:refs/heads/{name}"], cwd=work, env=ENV,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return (time.perf_counter() - start) * 1000
+
+    # Paired: each round pushes to both, so that the machine's drift hits both alike.
+    without, with_hook = [], []
+    for i in range(24):
+        without.append(push_new_branch(plain, i))
+        worker_idle(hooked)
+        with_hook.append(push_new_branch(hooked, i))
+    without, with_hook = statistics.median(without[3:]), statistics.median(with_hook[3:])
+    worker_idle(hooked)
     line("git push of a new branch, no hook", without)
     line("git push of a new branch, gitci installed", with_hook, note=f"hook adds {with_hook - without:.1f} ms")
-    sh([GITCI, "worker", "--once", "-C", hooked], check=False)
+
+    # The floor under push -> first step: when git itself gets round to running a
+    # post-receive hook (one that only writes the time).
+    floor_repo = f"{scratch}/floor.git"
+    sh(["git", "init", "-q", "--bare", "-b", "main", floor_repo])
+    floor_mark = f"{scratch}/hook-ran"
+    with open(f"{floor_repo}/hooks/post-receive", "w") as f:
+        f.write(f"#!/bin/sh\ndate +%s.%N > '{floor_mark}'\ncat > /dev/null\n")
+    os.chmod(f"{floor_repo}/hooks/post-receive", 0o755)
+    hook_starts = []
+    for i in range(12):
+        start = time.time()
+        push_new_branch(floor_repo, i)
+        with open(floor_mark) as f:
+            hook_starts.append((float(f.read().strip()) - start) * 1000)
+    line("push -> a do-nothing post-receive hook starts (the floor)", statistics.median(hook_starts[2:]))
 
     for mode in ("worker started by the hook", "worker running as a service"):
         service = None

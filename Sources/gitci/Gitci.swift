@@ -26,6 +26,14 @@ struct Gitci: AsyncParsableCommand {
             HookCommand.runPostReceive()
             Foundation.exit(ExitStatus.passed)
         }
+        if var command = parsedDirectly(Array(CommandLine.arguments.dropFirst())) {
+            do {
+                try command.run()
+                Foundation.exit(ExitStatus.passed)
+            } catch {
+                exit(reporting: error)
+            }
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -34,17 +42,38 @@ struct Gitci: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            if exitCode(for: error) == .success {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
-            }
-            if let exitCode = error as? ExitCode {
-                Foundation.exit(exitCode.rawValue)
-            }
-            let message = fullMessage(for: error)
-            if !message.isEmpty { Output.error(message) }
-            Foundation.exit(ExitStatus.usage)
+            exit(reporting: error)
         }
+    }
+
+    /// The quick read-only commands scripts and prompts call all the time. Parsing through the
+    /// root walks every subcommand's arguments and checks for a completion-script request,
+    /// ~3 ms of conformance lookups in a binary this size: these are parsed by their own type.
+    static let directlyParsed: [String: any ParsableCommand.Type] = [
+        "status": StatusCommand.self, "log": LogCommand.self, "validate": ValidateCommand.self,
+    ]
+
+    /// The command, when `arguments` name one of `directlyParsed` and parse cleanly. Anything
+    /// else (help, a usage error) goes through the root, for its usual texts and messages.
+    static func parsedDirectly(_ arguments: [String]) -> (any ParsableCommand)? {
+        guard let name = arguments.first, let type = directlyParsed[name] else { return nil }
+        let rest = Array(arguments.dropFirst())
+        let asksForHelp = rest.contains { $0 == "-h" || $0 == "--help" || $0 == "help" || $0.hasPrefix("--generate-completion") }
+        guard !asksForHelp else { return nil }
+        return try? type.parse(rest)
+    }
+
+    static func exit(reporting error: any Error) -> Never {
+        if exitCode(for: error) == .success {
+            print(fullMessage(for: error))
+            Foundation.exit(0)
+        }
+        if let exitCode = error as? ExitCode {
+            Foundation.exit(exitCode.rawValue)
+        }
+        let message = fullMessage(for: error)
+        if !message.isEmpty { Output.error(message) }
+        Foundation.exit(ExitStatus.usage)
     }
 }
 
