@@ -40,7 +40,7 @@ public enum PostReceiveHook {
         do {
             try WorkerLauncher.ensureRunning(gitDirectory: gitDirectory, stateFolder: stateFolder)
         } catch {
-            say("gitci: the push is queued, but \(error); run `gitci worker --once` in the repository")
+            say(error.hookAdvice)
         }
     }
 
