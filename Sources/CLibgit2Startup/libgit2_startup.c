@@ -25,26 +25,22 @@ const char *gitci_deferred_ca_folder(void) { return deferred_folder; }
 
 typedef int (*certificate_loader)(void *chain, const char *location);
 
-static int load(const char *symbol, void *chain, const char *location) {
+/* While deferring, notes `location` in `slot`; otherwise calls mbedTLS's own `symbol`. */
+static int defer_or_load(char **slot, const char *symbol, void *chain, const char *location) {
+    if (atomic_load(&deferring) && location) {
+        free(*slot);
+        *slot = strdup(location);
+        return 0;
+    }
     certificate_loader real = (certificate_loader)dlsym(RTLD_NEXT, symbol);
     /* MBEDTLS_ERR_X509_FILE_IO_ERROR: what mbedTLS itself answers for an unreadable file. */
     return real ? real(chain, location) : -0x2900;
 }
 
 int mbedtls_x509_crt_parse_file(void *chain, const char *path) {
-    if (atomic_load(&deferring) && path) {
-        free(deferred_file);
-        deferred_file = strdup(path);
-        return 0;
-    }
-    return load("mbedtls_x509_crt_parse_file", chain, path);
+    return defer_or_load(&deferred_file, "mbedtls_x509_crt_parse_file", chain, path);
 }
 
 int mbedtls_x509_crt_parse_path(void *chain, const char *path) {
-    if (atomic_load(&deferring) && path) {
-        free(deferred_folder);
-        deferred_folder = strdup(path);
-        return 0;
-    }
-    return load("mbedtls_x509_crt_parse_path", chain, path);
+    return defer_or_load(&deferred_folder, "mbedtls_x509_crt_parse_path", chain, path);
 }

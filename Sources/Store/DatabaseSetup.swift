@@ -28,10 +28,13 @@ enum DatabaseSetup {
     /// `gitci status`). A database already in WAL mode, already migrated, is only read here.
     static func open(path: String, busyTimeout: Double, durable: Bool, migrator: DatabaseMigrator) throws -> DatabaseQueue {
         let database = try DatabaseQueue(path: path, configuration: configuration(busyTimeout: busyTimeout, durable: durable))
-        if try database.read({ db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }) != "wal" {
+        let (journalMode, migrated) = try database.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try migrator.hasCompletedMigrations(db))
+        }
+        if journalMode != "wal" {
             try database.writeWithoutTransaction { db in _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
         }
-        if try !database.read({ db in try migrator.hasCompletedMigrations(db) }) {
+        if !migrated {
             try migrator.migrate(database)
         }
         return database
