@@ -30,11 +30,17 @@ let package = Package(
         .target(name: "GitKit", dependencies: ["CLibgit2", "CLibgit2Startup"]),
         .target(name: "Pipeline", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "CSpawn"),
-        .target(name: "CHookSupport", linkerSettings: [.linkedLibrary("sqlite3")]),
+        .target(name: "CHookSupport", linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("m")]),
         // What the post-receive hook needs, without Foundation, GRDB or libgit2: shared by
         // `gitci hook post-receive` and the lean `gitci-hook` executable.
         .target(name: "HookIntake", dependencies: ["CSpawn", "CHookSupport"]),
-        .executableTarget(name: "gitci-hook", dependencies: ["HookIntake", "CHookSupport"]),
+        .executableTarget(
+            name: "gitci-hook", dependencies: ["HookIntake", "CHookSupport"],
+            // Fully static (SQLite included): no dynamic loader at all, ~2 ms less per push.
+            // lld, because it does not warn, as GNU ld does, about the dlopen that glibc and
+            // SQLite carry and the hook never calls.
+            linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"])]
+        ),
         .target(name: "Store", dependencies: ["GitKit", "HookIntake", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Runner", dependencies: ["GitKit", "Pipeline", "Store", "CSpawn"]),
         .target(name: "Worker", dependencies: ["GitKit", "Pipeline", "Store", "Runner", "CSpawn", "HookIntake"]),
