@@ -15,9 +15,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
+        // Headers only: GitKit says how libgit2 is linked.
         .systemLibrary(
             name: "CLibgit2",
-            pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
         .target(
@@ -27,7 +27,20 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=mbedtls_x509_crt_parse_file",
                                            "-Xlinker", "--export-dynamic-symbol=mbedtls_x509_crt_parse_path"])]
         ),
-        .target(name: "GitKit", dependencies: ["CLibgit2", "CLibgit2Startup"]),
+        .target(
+            name: "GitKit", dependencies: ["CLibgit2", "CLibgit2Startup"],
+            // libgit2 and the libraries Debian ships static archives of (libgit2-dev brings
+            // them) are linked in: loading and relocating them at every start, OpenSSL's
+            // libcrypto above all, cost each gitci process ~2.4 ms. mbedTLS and Kerberos have
+            // no archives and stay shared. lld, because it resolves archives in any order.
+            linkerSettings: [.unsafeFlags([
+                "-use-ld=lld",
+                "-Xlinker", "-l:libgit2.a", "-Xlinker", "-l:libssh2.a", "-Xlinker", "-l:libcrypto.a",
+                "-Xlinker", "-l:libhttp_parser.a", "-Xlinker", "-l:libpcre2-8.a", "-Xlinker", "-l:libz.a",
+                "-Xlinker", "-lmbedtls", "-Xlinker", "-lmbedx509", "-Xlinker", "-lmbedcrypto",
+                "-Xlinker", "-l:libgssapi_krb5.so.2",
+            ])]
+        ),
         .target(name: "Pipeline", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "CSpawn"),
         .target(name: "CHookSupport", linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("m")]),

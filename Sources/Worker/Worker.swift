@@ -48,7 +48,9 @@ public struct Worker: Sendable {
             throw Failure(description: "cannot take the worker lock \(WorkerLock.path(in: stateFolder))")
         }
         recoverOrphans(queue)
-        try? queue.prune()
+        // Old bookkeeping goes once the work at hand is done: a worker a push started is
+        // expected to start that push's build first.
+        var pruned = false
 
         let wakeup = Wakeup()
         // A hook that finds this worker running nudges it with SIGUSR1 (see WorkerLock).
@@ -79,6 +81,10 @@ public struct Worker: Sendable {
                 }
             }
             if running.isEmpty, !((try? queue.hasWork()) ?? false) {
+                if !pruned {
+                    try? queue.prune()
+                    pruned = true
+                }
                 guard once else {
                     await wakeup.wait(seconds: Self.pollInterval * 5)
                     continue

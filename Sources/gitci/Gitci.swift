@@ -26,16 +26,13 @@ struct Gitci: AsyncParsableCommand {
             HookCommand.runPostReceive()
             Foundation.exit(ExitStatus.passed)
         }
-        if var command = parsedDirectly(Array(CommandLine.arguments.dropFirst())) {
-            do {
-                try command.run()
-                Foundation.exit(ExitStatus.passed)
-            } catch {
-                exit(reporting: error)
-            }
-        }
         do {
-            var command = try parseAsRoot()
+            var command: any ParsableCommand
+            if let direct = parsedDirectly(Array(CommandLine.arguments.dropFirst())) {
+                command = direct
+            } else {
+                command = try parseAsRoot()
+            }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -46,17 +43,14 @@ struct Gitci: AsyncParsableCommand {
         }
     }
 
-    /// The quick read-only commands scripts and prompts call all the time. Parsing through the
-    /// root walks every subcommand's arguments and checks for a completion-script request,
-    /// ~3 ms of conformance lookups in a binary this size: these are parsed by their own type.
-    static let directlyParsed: [String: any ParsableCommand.Type] = [
-        "status": StatusCommand.self, "log": LogCommand.self, "validate": ValidateCommand.self,
-    ]
-
-    /// The command, when `arguments` name one of `directlyParsed` and parse cleanly. Anything
-    /// else (help, a usage error) goes through the root, for its usual texts and messages.
-    static func parsedDirectly(_ arguments: [String]) -> (any ParsableCommand)? {
-        guard let name = arguments.first, let type = directlyParsed[name] else { return nil }
+    /// The subcommand `arguments` name, parsed by its own type. Parsing through the root walks
+    /// every subcommand's arguments and checks for a completion-script request: ~3 ms of
+    /// conformance lookups in a binary this size, in every `status`, and in every worker a push
+    /// starts. Anything this does not take cleanly (help, a usage error) goes through the root,
+    /// for its usual texts and messages.
+    static func parsedDirectly(_ arguments: [String]) -> sending (any ParsableCommand)? {
+        guard let name = arguments.first,
+              let type = configuration.subcommands.first(where: { $0.configuration.commandName == name }) else { return nil }
         let rest = Array(arguments.dropFirst())
         let asksForHelp = rest.contains { $0 == "-h" || $0 == "--help" || $0 == "help" || $0.hasPrefix("--generate-completion") }
         guard !asksForHelp else { return nil }
