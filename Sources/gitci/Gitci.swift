@@ -4,7 +4,7 @@ import Foundation
 @main
 struct Gitci: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "gitci",
+        commandName: Gitci.commandName,
         abstract: "A git-native build orchestrator: pipelines and results live in git.",
         version: "0.1.0",
         subcommands: [RunCommand.self, ValidateCommand.self, InitCommand.self, StatusCommand.self, LogCommand.self,
@@ -43,11 +43,15 @@ struct Gitci: AsyncParsableCommand {
         }
     }
 
+    static let commandName = "gitci"
+
     /// The subcommand `arguments` name, parsed by its own type. Parsing through the root walks
     /// every subcommand's arguments and checks for a completion-script request: ~3 ms of
     /// conformance lookups in a binary this size, in every `status`, and in every worker a push
-    /// starts. Anything this does not take cleanly (help, a usage error) goes through the root,
-    /// for its usual texts and messages.
+    /// starts. Every subcommand names gitci as its super-command (ArgumentParser's experimental
+    /// `_superCommandName`), which also spares a command parsed on its own the two parsers that
+    /// look for a completion-script request, another ~2 ms. Anything this does not take cleanly
+    /// (help, completion scripts, a usage error) goes through the root, for its usual texts.
     static func parsedDirectly(_ arguments: [String]) -> sending (any ParsableCommand)? {
         guard let name = arguments.first,
               let type = configuration.subcommands.first(where: { $0.configuration.commandName == name }) else { return nil }
@@ -58,12 +62,14 @@ struct Gitci: AsyncParsableCommand {
     }
 
     static func exit(reporting error: any Error) -> Never {
+        // A command's own exit status says nothing more: asking ArgumentParser about it would
+        // print an empty message (a blank line after `gitci status`).
+        if let exitCode = error as? ExitCode {
+            Foundation.exit(exitCode.rawValue)
+        }
         if exitCode(for: error) == .success {
             print(fullMessage(for: error))
             Foundation.exit(0)
-        }
-        if let exitCode = error as? ExitCode {
-            Foundation.exit(exitCode.rawValue)
         }
         let message = fullMessage(for: error)
         if !message.isEmpty { Output.error(message) }

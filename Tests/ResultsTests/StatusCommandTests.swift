@@ -44,6 +44,16 @@ import TestSupport
         #expect(compile.contains("passed"))
     }
 
+    @Test func textOfAPassedCommitEndsWithItsLastJob() throws {
+        // Its exit status once printed an empty message: a blank line after the jobs.
+        let repo = try ResultsRepository()
+        try repo.record()
+        let result = try repo.gitci(["status"])
+        #expect(result.status == 0)
+        #expect(result.stdout.hasSuffix("\n"))
+        #expect(!result.stdout.hasSuffix("\n\n"), "\(result.stdout)")
+    }
+
     @Test func theDefaultIsHeadAndAnyRevisionWorks() throws {
         let repo = try ResultsRepository()
         try repo.record()

@@ -5,6 +5,7 @@ import Worker
 struct HookCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hook",
+        _superCommandName: Gitci.commandName,
         abstract: "What the installed hooks call (reads the hook's standard input).",
         shouldDisplay: false
     )

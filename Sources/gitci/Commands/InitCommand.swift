@@ -6,6 +6,7 @@ import Runner
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
+        _superCommandName: Gitci.commandName,
         abstract: "Write a starter .gitci.yml, chosen from what the repository holds unless --template is given."
     )
 

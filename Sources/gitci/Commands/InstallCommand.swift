@@ -5,6 +5,7 @@ import Worker
 struct InstallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "install",
+        _superCommandName: Gitci.commandName,
         abstract: "Install gitci's hooks into a (bare) repository: every push then builds in the background."
     )
 
@@ -34,6 +35,7 @@ struct InstallCommand: ParsableCommand {
 struct UninstallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uninstall",
+        _superCommandName: Gitci.commandName,
         abstract: "Remove gitci's hooks from a repository (its results stay)."
     )
 

@@ -6,6 +6,7 @@ import Store
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
+        _superCommandName: Gitci.commandName,
         abstract: "A branch's first-parent history with the result of each commit, like `git log --oneline`."
     )
 

@@ -5,6 +5,7 @@ import Store
 struct PlansCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plans",
+        _superCommandName: Gitci.commandName,
         abstract: "The repository's plan branches (one per pushed branch) and their last result."
     )
 

@@ -5,6 +5,7 @@ import Store
 struct RerunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rerun",
+        _superCommandName: Gitci.commandName,
         abstract: "Queue a new build of a commit (or of one job and what it needs) for the worker."
     )
 
@@ -31,6 +32,7 @@ struct RerunCommand: ParsableCommand {
 struct TriggerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trigger",
+        _superCommandName: Gitci.commandName,
         abstract: "Queue a build of a branch's tip now, as a push would."
     )
 
@@ -55,6 +57,7 @@ struct TriggerCommand: ParsableCommand {
 struct CancelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancel",
+        _superCommandName: Gitci.commandName,
         abstract: "Cancel the queued and running builds of a commit."
     )
 

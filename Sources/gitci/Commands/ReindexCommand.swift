@@ -6,6 +6,7 @@ import Store
 struct ReindexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reindex",
+        _superCommandName: Gitci.commandName,
         abstract: "Rebuild the SQLite index from refs/notes/gitci alone."
     )
 

@@ -6,6 +6,7 @@ import Runner
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
+        _superCommandName: Gitci.commandName,
         abstract: "Run the pipeline on this machine (the working tree as it is, or a commit).",
         discussion: "Exit status: 0 when the pipeline passed, 1 when it failed, 2 for usage or configuration errors."
     )

@@ -5,6 +5,7 @@ import Store
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
+        _superCommandName: Gitci.commandName,
         abstract: "Show the results of a commit: the pipeline, each job, durations, where it ran.",
         discussion: "Exit status: 0 when the commit's pipeline passed, 1 otherwise (no result included), 2 for usage errors."
     )

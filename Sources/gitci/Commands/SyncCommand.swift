@@ -6,6 +6,7 @@ import Store
 struct SyncCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
+        _superCommandName: Gitci.commandName,
         abstract: "Fetch a remote's results, merge them with the local ones, and push the union back.",
         discussion: """
             Results are merged line by line (like `git notes merge -s cat_sort_uniq`), so no \

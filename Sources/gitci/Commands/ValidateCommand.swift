@@ -7,6 +7,7 @@ import Runner
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
+        _superCommandName: Gitci.commandName,
         abstract: "Check .gitci.yml (in the working tree, or at a commit) and print every error with line:column.",
         discussion: "Exit status: 0 when the file is valid, 2 when it is not."
     )

@@ -5,6 +5,7 @@ import Worker
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
+        _superCommandName: Gitci.commandName,
         abstract: "Drain the repository's build queue: plan branches, builds, results in notes.",
         discussion: "The post-receive hook starts `gitci worker --once` by itself when none runs."
     )
