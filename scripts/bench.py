@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """`make bench`: gitci's figures against the plain-shell floor and the peers measured in
 shared/FACTS.md. Medians of repeated runs on scratch repositories; the machines are shared
-and noisy (±30%), so read ratios, not single milliseconds.
+and noisy (±30%), so read ratios, not single milliseconds. Each target is judged at the floor
+the issues set it against (14 ms): every section measures the floor afresh and scales its
+figures by 14 ms / that floor; the last lines list every target with its verdict.
 
 Usage: GITCI=path/to/release/gitci [GITCI_BENCH_NOTES=path] python3 scripts/bench.py [section...]
 Sections: run, validate, notes, status, hook (default: all).
@@ -9,6 +11,7 @@ Sections: run, validate, notes, status, hook (default: all).
 import fcntl
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -56,10 +59,29 @@ def line(label, value, unit="ms", note=""):
     print(f"  {label:<58} {value:>9.2f} {unit}  {note}")
 
 
+def measure_floor():
+    """The plain-shell floor now: sh running 20 x /bin/true. The issues' targets were set on a
+    machine where it took 14 ms; a shared machine's load moves it (and everything else) by tens
+    of percent within minutes, so each section measures it afresh and judges at that floor."""
+    floor = timed(["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true; done"], runs=20)
+    line("floor: sh running 20 x /bin/true, now", floor, note=f"(FACTS.md: {PEERS['floor20']} ms)")
+    return floor
+
+
+VERDICTS = []
+
+
+def judge(label, value, limit, floor, unit="ms"):
+    """Prints `value` scaled to FACTS.md's floor next to its target, and keeps the verdict."""
+    scaled = value * PEERS["floor20"] / floor
+    verdict = "met" if scaled <= limit else "MISSED"
+    VERDICTS.append((label, value, scaled, limit, unit, verdict))
+    print(f"  {'-> at the 14 ms floor':<58} {scaled:>9.2f} {unit}  target <= {limit} {unit}: {verdict}")
+
+
 def bench_run(scratch):
     print("gitci run (issue: per-step <= 1 ms, per-job <= 5 ms)")
-    floor = timed(["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true; done"])
-    line("floor: sh running 20 x /bin/true", floor, note=f"(FACTS.md: {PEERS['floor20']} ms)")
+    floor = measure_floor()
     steps = "\n".join("      - true" for _ in range(20))
     one_step = repo_with(f"{scratch}/one-step", "jobs:\n  a:\n    steps: [true]\n")
     twenty_steps = repo_with(f"{scratch}/steps", f"jobs:\n  a:\n    steps:\n{steps}\n")
@@ -75,7 +97,9 @@ def bench_run(scratch):
     per_job = (t20j - t1) / 19
     line("per-step cost, process included (target <= 1 ms)", per_step,
          note=f"{per_step / PEERS['make']:.2f}x make's 0.7 ms; the process itself is ~{floor / 20:.2f} ms")
+    judge("per-step cost", per_step, 1, floor)
     line("per-job cost (target <= 5 ms)", per_job, note=f"{per_job / PEERS['laminar_job']:.2f}x laminar's 11.9 ms")
+    judge("per-job cost", per_job, 5, floor)
 
 
 def bench_validate(scratch):
@@ -83,7 +107,10 @@ def bench_validate(scratch):
     jobs = "".join(f"  job{i}:\n    stage: {'build' if i < 100 else 'test'}\n    steps: [make build{i}, make test{i}]\n"
                    + (f"    needs: [job{i - 100}]\n" if i >= 100 else "") for i in range(200))
     repo = repo_with(f"{scratch}/validate", f"stages: [build, test]\njobs:\n{jobs}")
-    line("gitci validate HEAD, 200 jobs", timed([GITCI, "validate", "HEAD"], cwd=repo, runs=20))
+    floor = measure_floor()
+    validate = timed([GITCI, "validate", "HEAD"], cwd=repo, runs=20)
+    line("gitci validate HEAD, 200 jobs", validate)
+    judge("validate, 200 jobs", validate, 20, floor)
 
 
 def fast_import_results(repo, commits, jobs_per_commit):
@@ -117,10 +144,14 @@ def bench_status(scratch):
     fast_import_results(repo, 10000, 10)
     start = time.perf_counter()
     sh([GITCI, "reindex", "-C", repo])
-    line("gitci reindex: 100,000 results on 10,000 commits", time.perf_counter() - start, unit="s")
+    reindex = time.perf_counter() - start
+    line("gitci reindex: 100,000 results on 10,000 commits", reindex, unit="s")
     tip = sh(["git", "rev-parse", "main"], cwd=repo).stdout.decode().strip()
+    floor = measure_floor()
+    judge("reindex of 100,000 results", reindex, 10, floor, unit="s")
     status = timed([GITCI, "status", tip, "-C", repo], runs=20)
     line("gitci status REV (whole process)", status)
+    judge("status with 100,000 results", status, 15, floor)
     line("gitci log -n 20 (whole process)", timed([GITCI, "log", "-n", "20", "-C", repo], runs=20))
     line("git notes --ref=gitci show REV, for scale", timed(["git", "notes", "--ref=gitci", "show", tip], cwd=repo, runs=20))
 
@@ -130,9 +161,14 @@ def bench_notes(scratch):
     if not BENCH_NOTES:
         print("  (GITCI_BENCH_NOTES not set: skipped)")
         return
+    floor = measure_floor()
     out = sh([BENCH_NOTES, "--count", "10000", "--dir", f"{scratch}/notes"]).stdout.decode()
     for text in out.strip().splitlines():
         print("  " + text)
+        # The cost of a write at 10,000 notes: the mean of the last 1,000 single writes.
+        at_10k = re.search(r"notes single: .*last 1000: ([0-9.]+)", text)
+        if at_10k:
+            judge("single notes write at 10,000 notes", float(at_10k.group(1)), 1.5, floor)
 
 
 def read_file(path):
@@ -143,7 +179,7 @@ def read_file(path):
         return None
 
 
-def push_to_results(work, hooked, mark, mode, drain):
+def push_to_results(work, hooked, mark, mode, drain, floor):
     """Median push -> first step and push -> note, over 8 pushes of a new commit to main."""
     starts, finishes = [], []
     for i in range(8):
@@ -180,8 +216,10 @@ def push_to_results(work, hooked, mark, mode, drain):
     if starts:
         line(f"push -> first step starts ({mode})", statistics.median(starts),
              note=f"{statistics.median(starts) / PEERS['laminar_start']:.2f}x laminar's 27 ms")
+        judge(f"push -> first step ({mode})", statistics.median(starts), 25, floor)
         line(f"push -> results in refs/notes/gitci ({mode})", statistics.median(finishes),
              note=f"{statistics.median(finishes) / PEERS['laminar_finish']:.2f}x laminar's 57 ms (without notes)")
+        judge(f"push -> notes ({mode})", statistics.median(finishes), 60, floor)
 
 
 def bench_hook(scratch):
@@ -231,6 +269,8 @@ def bench_hook(scratch):
     worker_idle(hooked)
     line("git push of a new branch, no hook", without)
     line("git push of a new branch, gitci installed", with_hook, note=f"hook adds {with_hook - without:.1f} ms")
+    floor = measure_floor()
+    judge("what the hooks add to a push", with_hook - without, 15, floor)
 
     # The floor under push -> first step: when git itself gets round to running a
     # post-receive hook (one that only writes the time).
@@ -254,7 +294,7 @@ def bench_hook(scratch):
             service = subprocess.Popen([GITCI, "worker", "-C", hooked], env=ENV,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
-        push_to_results(work, hooked, mark, mode, drain=service is None)
+        push_to_results(work, hooked, mark, mode, drain=service is None, floor=floor)
         if service:
             service.terminate()
             service.wait()
@@ -268,6 +308,7 @@ def bench_hook(scratch):
         results[name] = (time.perf_counter() - start) * 1000
         line(f"git push of 1,000 new branches, {name}", results[name])
     line("what the hook adds to that push (target <= 300 ms)", results["gitci installed"] - results["no hook"])
+    judge("what the hooks add to a 1,000-branch push", results["gitci installed"] - results["no hook"], 300, floor)
     sh([GITCI, "worker", "--once", "-C", hooked], check=False)
 
 
@@ -281,6 +322,9 @@ def main():
             print()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    print("targets, judged at FACTS.md's 14 ms floor (measured figure -> scaled to that floor)")
+    for label, value, scaled, limit, unit, verdict in VERDICTS:
+        print(f"  {label:<52} {value:>8.2f} -> {scaled:>8.2f} {unit}  <= {limit} {unit}  {verdict}")
 
 
 if __name__ == "__main__":
