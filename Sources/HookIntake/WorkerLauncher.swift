@@ -1,8 +1,9 @@
 internal import CSpawn
 import Glibc
 
-/// Starts `gitci worker --once` for a repository, detached from whoever asked (a hook inside
-/// `git push`, a `gitci trigger`), unless a worker already runs there.
+/// Starts a worker for a repository, detached from whoever asked (a hook inside `git push`, a
+/// `gitci trigger`), unless a worker already runs there. It builds what is queued and stays
+/// for `gitci.workerLinger` once idle.
 public enum WorkerLauncher {
     /// The niceness of a worker started in the background (and so of its builds).
     public static let backgroundNiceness: Int32 = 10
@@ -21,7 +22,8 @@ public enum WorkerLauncher {
             return false
         }
         let executable = gitci ?? ownExecutable() ?? CommandLine.arguments[0]
-        let arguments = [executable, "worker", "--once", "--repo", gitDirectory]
+        // Exactly this call is run without ArgumentParser (WorkerCommand.runStartedByHook).
+        let arguments = [executable, "worker", "--started-by-hook", "--repo", gitDirectory]
         // A hook runs with GIT_DIR=. and friends: they must not reach the worker or its builds.
         let environment = currentEnvironment().filter { !$0.hasPrefix("GIT_") }
         let logPath = stateFolder + "/worker.log"

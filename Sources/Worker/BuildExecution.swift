@@ -15,14 +15,7 @@ struct BuildExecution: Sendable {
 
     func run(_ build: Build) async {
         let label = "build \(build.id) of \(build.commit.prefix(10))\(build.branch.map { " (\($0))" } ?? "")"
-        let repository: Repository
-        do {
-            repository = try Repository.open(gitDirectory)
-        } catch {
-            finish(build, .finished, result: "failed", reason: "cannot open the repository: \(error)")
-            return
-        }
-        if let recorded = alreadyRecorded(build, in: repository) {
+        if build.attempt > 1, let recorded = alreadyRecorded(build) {
             finish(build, .finished, result: recorded, reason: "results of an earlier attempt were already recorded")
             return
         }
@@ -32,12 +25,16 @@ struct BuildExecution: Sendable {
         do {
             localRun = try LocalRun(directory: gitDirectory, options: options)
         } catch {
-            recordFailureToStart(build, error: error, repository: repository)
+            recordFailureToStart(build, error: error)
             return
         }
         log("gitci: worker: \(label): running \(localRun.plan.jobs.count) jobs")
-        let report = await localRun.run(observer: QueueObserver(queue: queue, buildID: build.id))
+        let observer = QueueObserver(queue: queue, buildID: build.id)
+        let report = await localRun.run(observer: observer)
+        observer.flush()
+        // Opened only now: LocalRun has its own, and the way to the first step is kept short.
         do {
+            let repository = try Repository.open(gitDirectory)
             try ResultRecords.write(report, in: repository)
             updateIndex(repository)
         } catch {
@@ -50,8 +47,9 @@ struct BuildExecution: Sendable {
 
     /// A build that could not even start: a broken pipeline file is the commit's result
     /// (`config-error`, with the messages); anything else is noted in the queue.
-    private func recordFailureToStart(_ build: Build, error: LocalRun.Failure, repository: Repository) {
-        guard case .pipeline(.invalid(let configError)) = error, let commit = ObjectID(hex: build.commit) else {
+    private func recordFailureToStart(_ build: Build, error: LocalRun.Failure) {
+        guard case .pipeline(.invalid(let configError)) = error, let commit = ObjectID(hex: build.commit),
+              let repository = try? Repository.open(gitDirectory) else {
             log("gitci: worker: build \(build.id) of \(build.commit.prefix(10)): \(error)")
             finish(build, .finished, result: "failed", reason: error.description)
             return
@@ -70,8 +68,8 @@ struct BuildExecution: Sendable {
     }
 
     /// The pipeline status recorded under this build's run id, if an earlier attempt got as far.
-    private func alreadyRecorded(_ build: Build, in repository: Repository) -> String? {
-        guard build.attempt > 1, let runID = build.runID, let commit = ObjectID(hex: build.commit),
+    private func alreadyRecorded(_ build: Build) -> String? {
+        guard let runID = build.runID, let commit = ObjectID(hex: build.commit), let repository = try? Repository.open(gitDirectory),
               let text = try? repository.note(for: commit, ref: ResultIndex.notesRef) else { return nil }
         let results = CommitResults(commit: build.commit, text: text)
         return results.pipelineRecord(runID: runID)?.status
@@ -95,23 +93,44 @@ struct BuildExecution: Sendable {
     }
 }
 
-/// Live job statuses for `gitci status` while a build runs.
+/// Live job statuses for `gitci status` while a build runs, and the process groups a lost
+/// worker's successor must stop. Written in order from a serial queue of their own, so that no
+/// job waits for a SQLite transaction before its next step starts; `flush()` before the build
+/// is marked finished.
 struct QueueObserver: RunObserver {
     let queue: BuildQueue
     let buildID: Int64
+    private let writes = DispatchQueue(label: "gitci.worker.build-status")
+
+    init(queue: BuildQueue, buildID: Int64) {
+        self.queue = queue
+        self.buildID = buildID
+    }
 
     func jobStarted(_ job: PlannedJob, at date: Date) {
-        queue.setJobStatus(buildID, job: job.name, status: JobStatus.running.rawValue, started: date.timeIntervalSince1970)
+        let name = job.name, started = date.timeIntervalSince1970
+        writes.async { [queue, buildID] in
+            queue.setJobStatus(buildID, job: name, status: JobStatus.running.rawValue, started: started)
+        }
     }
 
     func stepStarted(_ job: PlannedJob, index: Int, name: String) {}
 
     func jobFinished(_ result: JobResult) {
-        queue.setJobStatus(buildID, job: result.name, status: result.status.rawValue,
-                           started: result.started?.timeIntervalSince1970)
+        let name = result.name, status = result.status.rawValue, started = result.started?.timeIntervalSince1970
+        writes.async { [queue, buildID] in
+            queue.setJobStatus(buildID, job: name, status: status, started: started)
+        }
     }
 
     func stepProcessStarted(_ job: PlannedJob, processGroup: Int32) {
-        queue.addProcessGroup(buildID, pgid: processGroup)
+        writes.async { [queue, buildID] in
+            queue.addProcessGroup(buildID, pgid: processGroup)
+        }
+    }
+
+    /// Waits until every status written so far is in the queue.
+    func flush() {
+        writes.sync {}
     }
 }

@@ -1,6 +1,7 @@
 import HookIntake
 import Foundation
 import GitKit
+import Pipeline
 import Runner
 import Store
 import Synchronization
@@ -13,17 +14,33 @@ public struct Worker: Sendable {
     public let parallelBuilds: Int
     /// Jobs at once inside one build.
     public let parallelJobs: Int
-    /// Exit once the queue is empty instead of waiting for more work.
-    public let once: Bool
+    /// How long to stay once the queue is empty, in seconds: nil waits for work for ever (a
+    /// service), 0 exits at once (`--once`). A worker a push started stays a while, so that the
+    /// next push finds it running: starting one costs a push ~15 ms more before its build starts.
+    public let linger: Double?
     let log: @Sendable (String) -> Void
 
-    public init(gitDirectory: String, parallelBuilds: Int, parallelJobs: Int, once: Bool,
+    public init(gitDirectory: String, parallelBuilds: Int, parallelJobs: Int, linger: Double?,
                 log: @escaping @Sendable (String) -> Void) {
         self.gitDirectory = gitDirectory
         self.parallelBuilds = max(1, parallelBuilds)
         self.parallelJobs = max(1, parallelJobs)
-        self.once = once
+        self.linger = linger.map { max(0, $0) }
         self.log = log
+    }
+
+    /// How long a worker started by a push stays once idle: `gitci.workerLinger` in the
+    /// repository's config (`0`, `45`, `2m`), else 30 seconds.
+    public static let defaultLinger: Double = 30
+
+    public static func configuredLinger(gitDirectory: String, log: (String) -> Void) -> Double {
+        guard let text = (try? Repository.open(gitDirectory))?.configValue("gitci.workerLinger") else { return defaultLinger }
+        if text.trimmingCharacters(in: .whitespaces) == "0" { return 0 }
+        guard let seconds = Seconds.parse(text) else {
+            log("gitci: worker: gitci.workerLinger '\(text.prefix(40))' is not a duration (like 0, 45, 2m); staying \(Int(defaultLinger))s")
+            return defaultLinger
+        }
+        return Double(seconds.value)
     }
 
     var stateFolder: String { (gitDirectory as NSString).appendingPathComponent("gitci") }
@@ -44,7 +61,19 @@ public struct Worker: Sendable {
         } catch {
             throw Failure(description: "\(error)")
         }
-        guard var lock = Optional(WorkerLock.acquire(in: stateFolder, wait: true)), lock != nil else {
+        var lock: WorkerLock?
+        if linger == nil {
+            lock = WorkerLock.acquire(in: stateFolder, wait: true)
+        } else {
+            // A worker that will exit when idle need not outlast one that runs already (which
+            // may linger for a while): it waits only until that one has built what is queued.
+            switch await lockOrQueueDrained(queue) {
+            case .acquired(let acquired): lock = acquired
+            case .drainedByAnother: return
+            case .unavailable: lock = nil
+            }
+        }
+        guard lock != nil else {
             throw Failure(description: "cannot take the worker lock \(WorkerLock.path(in: stateFolder))")
         }
         recoverOrphans(queue)
@@ -61,6 +90,7 @@ public struct Worker: Sendable {
         defer { nudges.cancel() }
         var running: [Int64: Task<Void, Never>] = [:]
         let finished = FinishedBuilds()
+        var idleSince: ContinuousClock.Instant?
         while lock != nil {
             Spool.drain(into: queue, stateFolder: stateFolder, log: log)
             do {
@@ -69,9 +99,6 @@ public struct Worker: Sendable {
                 log("gitci: worker: cannot process pushes: \(error)")
             }
             for id in finished.take() { running[id] = nil }
-            if let cancelled = try? queue.cancelRequested() {
-                for id in cancelled { running[id]?.cancel() }
-            }
             while running.count < parallelBuilds, let build = try? queue.claimNext(runID: { StateFolder.newRunID() }) {
                 let execution = BuildExecution(gitDirectory: gitDirectory, queue: queue, parallelJobs: parallelJobs, log: log)
                 running[build.id] = Task {
@@ -80,13 +107,21 @@ public struct Worker: Sendable {
                     wakeup.signal()
                 }
             }
+            // After the claims: a new push's build starts before the running ones are looked at.
+            if !running.isEmpty, let cancelled = try? queue.cancelRequested() {
+                for id in cancelled { running[id]?.cancel() }
+            }
             if running.isEmpty, !((try? queue.hasWork()) ?? false) {
                 if !pruned {
                     try? queue.prune()
                     pruned = true
                 }
-                guard once else {
-                    await wakeup.wait(seconds: Self.pollInterval * 5)
+                let idle = idleSince ?? .now
+                idleSince = idle
+                let stayed = ContinuousClock.now - idle
+                if linger.map({ stayed < .seconds($0) }) ?? true {
+                    let left = linger.map { Double($0) - Self.seconds(stayed) } ?? .infinity
+                    await wakeup.wait(seconds: min(Self.pollInterval * 5, left))
                     continue
                 }
                 // Let go, then look once more: a hook that queued a push just before we let go
@@ -97,8 +132,33 @@ public struct Worker: Sendable {
                 lock = again
                 continue
             }
+            idleSince = nil
             await wakeup.wait(seconds: Self.pollInterval)
         }
+    }
+
+    private enum LockOutcome {
+        case acquired(WorkerLock)
+        /// Another worker holds the lock and has built everything queued.
+        case drainedByAnother
+        case unavailable
+    }
+
+    private func lockOrQueueDrained(_ queue: BuildQueue) async -> LockOutcome {
+        while true {
+            if let lock = WorkerLock.acquire(in: stateFolder, wait: false) { return .acquired(lock) }
+            guard case .worker = WorkerLock.holder(in: stateFolder) else {
+                // Let go just now, or the lock file cannot be opened: one more try tells which.
+                return WorkerLock.acquire(in: stateFolder, wait: false).map { .acquired($0) } ?? .unavailable
+            }
+            let spooled = FileManager.default.fileExists(atPath: Spool.path(in: stateFolder))
+            if !spooled, (try? queue.hasWork()) == false { return .drainedByAnother }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Builds a killed worker was running go back to the queue, and the processes their steps

@@ -27,6 +27,10 @@ struct Gitci: AsyncParsableCommand {
             Foundation.exit(ExitStatus.passed)
         }
         do {
+            // The worker a push starts: run without ArgumentParser (see runStartedByHook).
+            if try await WorkerCommand.runStartedByHook(arguments: Array(CommandLine.arguments.dropFirst())) {
+                Foundation.exit(ExitStatus.passed)
+            }
             var command: any ParsableCommand
             if let direct = parsedDirectly(Array(CommandLine.arguments.dropFirst())) {
                 command = direct

@@ -166,6 +166,7 @@ import TestSupport
         let install = try GitciBinary.run(["install", target.path], in: target.path)
         #expect(install.status == 0, "\(install.stderr)")
         #expect(FileManager.default.isExecutableFile(atPath: target.path + "/.git/hooks/post-receive"))
+        try target.git(["config", "gitci.workerLinger", "0"])
 
         let source = try GitFixture()
         try source.git(["remote", "add", "origin", target.path])

@@ -24,6 +24,10 @@ final class ServerFixture: @unchecked Sendable {
         if install {
             let result = try GitciBinary.run(["install", server.path], in: server.path)
             guard result.status == 0 else { throw FixtureError("gitci install failed: \(result.stderr)") }
+            // A worker a push starts would otherwise stay 30 s after its builds: the tests that
+            // take the worker lock themselves need it gone, and the suite need not keep a
+            // worker per finished test (WorkerLingerTests sets its own).
+            try server.git(["config", "gitci.workerLinger", "0"])
         }
         try clone.git(["remote", "add", "origin", server.path])
         if let pipeline { try clone.commit([".gitci.yml": expand(pipeline)], message: "pipeline") }

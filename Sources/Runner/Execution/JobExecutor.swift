@@ -1,5 +1,6 @@
 import Foundation
 public import Pipeline
+import Store
 import Synchronization
 
 /// Runs one planned job: prepares its workspace, runs its steps in order with `/bin/sh -e -c`,
@@ -141,6 +142,6 @@ public struct JobExecutor: Sendable {
     }
 
     static func timestamp(_ date: Date) -> String {
-        ISO8601DateFormatter().string(from: date)
+        Timestamp.format(date, fractionalSeconds: false)
     }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+import Store
 
 /// gitci's per-repository state: `<git common dir>/gitci/`, holding run logs and job
 /// workspaces (and, with the results issue, the SQLite index). Inside `.git`, so it is never
@@ -38,9 +39,11 @@ public struct StateFolder: Sendable {
         var time = time_t(date.timeIntervalSince1970)
         var parts = tm()
         gmtime_r(&time, &parts)
-        let stamp = String(format: "%04d%02d%02d-%02d%02d%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                           parts.tm_hour, parts.tm_min, parts.tm_sec)
-        return stamp + "-" + String(format: "%04x", UInt16.random(in: .min ... .max))
+        let day = Timestamp.digits(Int(parts.tm_year) + 1900, 4) + Timestamp.digits(Int(parts.tm_mon) + 1, 2)
+            + Timestamp.digits(Int(parts.tm_mday), 2)
+        let clock = Timestamp.digits(Int(parts.tm_hour), 2) + Timestamp.digits(Int(parts.tm_min), 2) + Timestamp.digits(Int(parts.tm_sec), 2)
+        let random = String(UInt16.random(in: .min ... .max), radix: 16)
+        return day + "-" + clock + "-" + String(repeating: "0", count: 4 - random.count) + random
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Store
 import Worker
 
 struct WorkerCommand: AsyncParsableCommand {
@@ -7,11 +8,19 @@ struct WorkerCommand: AsyncParsableCommand {
         commandName: "worker",
         _superCommandName: Gitci.commandName,
         abstract: "Drain the repository's build queue: plan branches, builds, results in notes.",
-        discussion: "The post-receive hook starts `gitci worker --once` by itself when none runs."
+        discussion: """
+            The post-receive hook starts a worker by itself when none runs; that worker stays \
+            for `gitci.workerLinger` (git config; default 30s, 0 to exit at once) after the \
+            queue empties, so that the next push finds it running.
+            """
     )
 
-    @Flag(help: "Exit once the queue is empty (waiting first for a worker that already runs).")
+    @Flag(help: "Exit once the queue is empty (waiting first for a worker that already runs to build what is queued).")
     var once = false
+
+    /// What the hook's launcher passes (WorkerLauncher): stay for `gitci.workerLinger`.
+    @Flag(help: .hidden)
+    var startedByHook = false
 
     @Option(help: "How many builds may run at once.")
     var builds: Int = 2
@@ -28,10 +37,24 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let gitDirectory = try RepositoryOptions.commonDirectory(of: repository.path)
+        let linger = once ? 0 : startedByHook ? Worker.configuredLinger(gitDirectory: gitDirectory, log: Self.log) : nil
+        try await Self.work(gitDirectory: gitDirectory, builds: builds, jobs: jobs, linger: linger)
+    }
+
+    /// The worker a hook starts, `gitci worker --started-by-hook --repo DIR` exactly, run
+    /// without ArgumentParser: its reflection costs ~2 ms of every push that finds no worker.
+    static func runStartedByHook(arguments: [String]) async throws -> Bool {
+        guard arguments.count == 4, arguments[0] == configuration.commandName, arguments[1] == "--started-by-hook",
+              arguments[2] == "--repo" else { return false }
+        let gitDirectory = try RepositoryOptions.commonDirectory(of: RepositoryOptions.absolute(arguments[3]))
+        try await work(gitDirectory: gitDirectory, builds: 2, jobs: nil,
+                       linger: Worker.configuredLinger(gitDirectory: gitDirectory, log: log))
+        return true
+    }
+
+    static func work(gitDirectory: String, builds: Int, jobs: Int?, linger: Double?) async throws {
         let worker = Worker(gitDirectory: gitDirectory, parallelBuilds: builds,
-                            parallelJobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, once: once) { message in
-            Output.error(Self.timestamp() + " " + message)
-        }
+                            parallelJobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, linger: linger, log: log)
         do {
             try await worker.run()
         } catch {
@@ -40,7 +63,11 @@ struct WorkerCommand: AsyncParsableCommand {
         }
     }
 
+    @Sendable static func log(_ message: String) {
+        Output.error(timestamp() + " " + message)
+    }
+
     static func timestamp() -> String {
-        Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        Timestamp.format(Date())
     }
 }
