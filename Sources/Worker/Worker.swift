@@ -14,27 +14,43 @@ public struct Worker: Sendable {
     public let parallelBuilds: Int
     /// Jobs at once inside one build.
     public let parallelJobs: Int
-    /// How long to stay once the queue is empty, in seconds: nil waits for work for ever (a
-    /// service), 0 exits at once (`--once`). A worker a push started stays a while, so that the
-    /// next push finds it running: starting one costs a push ~15 ms more before its build starts.
-    public let linger: Double?
+    /// How long to stay once the queue is empty. A worker a push started stays a while, so
+    /// that the next push finds it running: starting one costs a push ~15 ms more before its
+    /// build starts.
+    public enum Linger: Sendable, Equatable {
+        /// Wait for work for ever (a service).
+        case forever
+        /// Exit once the queue has been empty this many seconds; 0 is `--once`.
+        case seconds(Double)
+        /// `gitci.workerLinger` in the repository's config (`0`, `45`, `2m`), else 30 seconds.
+        case configured
+    }
+
+    public let linger: Linger
     let log: @Sendable (String) -> Void
 
-    public init(gitDirectory: String, parallelBuilds: Int, parallelJobs: Int, linger: Double?,
+    public init(gitDirectory: String, parallelBuilds: Int, parallelJobs: Int, linger: Linger,
                 log: @escaping @Sendable (String) -> Void) {
         self.gitDirectory = gitDirectory
         self.parallelBuilds = max(1, parallelBuilds)
         self.parallelJobs = max(1, parallelJobs)
-        self.linger = linger.map { max(0, $0) }
+        self.linger = linger
         self.log = log
     }
 
-    /// How long a worker started by a push stays once idle: `gitci.workerLinger` in the
-    /// repository's config (`0`, `45`, `2m`), else 30 seconds.
     public static let defaultLinger: Double = 30
 
-    public static func configuredLinger(gitDirectory: String, log: (String) -> Void) -> Double {
-        guard let text = (try? Repository.open(gitDirectory))?.configValue("gitci.workerLinger") else { return defaultLinger }
+    /// Seconds to stay once idle; nil for ever.
+    func lingerSeconds(_ repository: Repository) -> Double? {
+        switch linger {
+        case .forever: return nil
+        case .seconds(let seconds): return max(0, seconds)
+        case .configured: return Self.configuredLinger(repository, log: log)
+        }
+    }
+
+    static func configuredLinger(_ repository: Repository, log: (String) -> Void) -> Double {
+        guard let text = repository.configValue("gitci.workerLinger") else { return defaultLinger }
         if text.trimmingCharacters(in: .whitespaces) == "0" { return 0 }
         guard let seconds = Seconds.parse(text) else {
             log("gitci: worker: gitci.workerLinger '\(text.prefix(40))' is not a duration (like 0, 45, 2m); staying \(Int(defaultLinger))s")
@@ -61,6 +77,16 @@ public struct Worker: Sendable {
         } catch {
             throw Failure(description: "\(error)")
         }
+        // First of all: a hook that finds this worker holding the lock nudges it with SIGUSR1
+        // (see WorkerLock), whose default action would end it.
+        let wakeup = Wakeup()
+        signal(SIGUSR1, SIG_IGN)
+        let nudges = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
+        nudges.setEventHandler { wakeup.signal() }
+        nudges.resume()
+        defer { nudges.cancel() }
+
+        let linger = lingerSeconds(repository)
         var lock: WorkerLock?
         if linger == nil {
             lock = WorkerLock.acquire(in: stateFolder, wait: true)
@@ -80,14 +106,6 @@ public struct Worker: Sendable {
         // Old bookkeeping goes once the work at hand is done: a worker a push started is
         // expected to start that push's build first.
         var pruned = false
-
-        let wakeup = Wakeup()
-        // A hook that finds this worker running nudges it with SIGUSR1 (see WorkerLock).
-        signal(SIGUSR1, SIG_IGN)
-        let nudges = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
-        nudges.setEventHandler { wakeup.signal() }
-        nudges.resume()
-        defer { nudges.cancel() }
         var running: [Int64: Task<Void, Never>] = [:]
         let finished = FinishedBuilds()
         var idleSince: ContinuousClock.Instant?

@@ -43,4 +43,31 @@ import TestSupport
         let spawnedLog = (try? String(contentsOfFile: fixture.stateFolder + "/worker.log", encoding: .utf8)) ?? ""
         #expect(!spawnedLog.contains("running"), "a second worker was started: \(spawnedLog)")
     }
+
+    /// A hook nudges whichever process holds the worker lock; one nudged the moment it took the
+    /// lock, still starting, must not die of it (SIGUSR1's default action) and leave the push
+    /// unbuilt.
+    @Test func aWorkerNudgedAsItTakesTheLockKeepsRunning() async throws {
+        let fixture = try ServerFixture(pipeline: nil)
+        let lockPath = fixture.stateFolder + "/worker.lock"
+        for _ in 0..<3 {
+            try? FileManager.default.removeItem(atPath: lockPath)
+            let worker = Process()
+            worker.executableURL = URL(fileURLWithPath: GitciBinary.path)
+            worker.arguments = ["worker", "-C", fixture.serverPath]
+            worker.standardOutput = FileHandle.nullDevice
+            worker.standardError = FileHandle.nullDevice
+            try worker.run()
+            defer {
+                if worker.isRunning { worker.terminate() }
+                worker.waitUntilExit()
+            }
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline, (try? String(contentsOfFile: lockPath, encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) != String(worker.processIdentifier) {}
+            kill(worker.processIdentifier, SIGUSR1)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(worker.isRunning, "the worker died of a nudge as it started")
+        }
+    }
 }

@@ -37,7 +37,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let gitDirectory = try RepositoryOptions.commonDirectory(of: repository.path)
-        let linger = once ? 0 : startedByHook ? Worker.configuredLinger(gitDirectory: gitDirectory, log: Self.log) : nil
+        let linger: Worker.Linger = once ? .seconds(0) : startedByHook ? .configured : .forever
         try await Self.work(gitDirectory: gitDirectory, builds: builds, jobs: jobs, linger: linger)
     }
 
@@ -47,12 +47,11 @@ struct WorkerCommand: AsyncParsableCommand {
         guard arguments.count == 4, arguments[0] == configuration.commandName, arguments[1] == "--started-by-hook",
               arguments[2] == "--repo" else { return false }
         let gitDirectory = try RepositoryOptions.commonDirectory(of: RepositoryOptions.absolute(arguments[3]))
-        try await work(gitDirectory: gitDirectory, builds: 2, jobs: nil,
-                       linger: Worker.configuredLinger(gitDirectory: gitDirectory, log: log))
+        try await work(gitDirectory: gitDirectory, builds: 2, jobs: nil, linger: .configured)
         return true
     }
 
-    static func work(gitDirectory: String, builds: Int, jobs: Int?, linger: Double?) async throws {
+    static func work(gitDirectory: String, builds: Int, jobs: Int?, linger: Worker.Linger) async throws {
         let worker = Worker(gitDirectory: gitDirectory, parallelBuilds: builds,
                             parallelJobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, linger: linger, log: log)
         do {
