@@ -38,9 +38,10 @@ struct PlansCommand: ParsableCommand {
             return
         }
         let terminal = Terminal(descriptor: STDOUT_FILENO)
+        // Names line up to 60 characters; a longer one is shown whole and pushes its line out.
         let width = min(60, entries.map(\.branch.count).max() ?? 6)
         for entry in entries {
-            let branch = entry.branch.padding(toLength: width, withPad: " ", startingAt: 0)
+            let branch = entry.branch.count >= width ? entry.branch : entry.branch.padding(toLength: width, withPad: " ", startingAt: 0)
             let state = entry.state.padding(toLength: 8, withPad: " ", startingAt: 0)
             let last = entry.last.map { "\(terminal.paint(String($0.commit.prefix(10)), .yellow)) \(terminal.paint($0.status, StatusColor.of($0.status)))" } ?? "-"
             print("\(branch)  \(terminal.paint(state, entry.state == "active" ? .green : .gray)) \(last)")
