@@ -15,6 +15,7 @@ import Testing
     @Test(arguments: [
         "", " ", "0", "0s", "0h0m", "-5", "-5m", "1.5h", "10M", "10 minutes", "m", "h1", "1h30", "10x",
         "366d", "31536001", "8761h", "99999999s", "1e3", "１０m", "10m!", "∞", "NaN", "0x10",
+        "1s1h", "5m5m", "1m1h", "1 0m", "10 m", "+5", "+5m", "1h+30m",
     ])
     func refusesAnythingElse(text: String) {
         #expect(Seconds.parse(text) == nil)

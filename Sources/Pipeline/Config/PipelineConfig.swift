@@ -118,14 +118,23 @@ public struct Seconds: Sendable, Hashable, Comparable, CustomStringConvertible {
         return parts.joined()
     }
 
-    /// Parses `90`, `90s`, `10m`, `1h30m`, `1h 30m`, `2d`. Nil for anything else or for zero.
+    /// Parses `90`, `90s`, `10m`, `1h30m`, `1h 30m`, `2d`: units from the largest down, each
+    /// once, spaces only between parts. Nil for anything else (`1s1h`, `5m5m`, `1 0m`, `+5`) or
+    /// for zero.
     public static func parse(_ text: String) -> Seconds? {
         let trimmed = text.trimmingWhitespace()
-        if let plain = Int(trimmed) { return plain > 0 && plain <= 31_536_000 ? Seconds(plain) : nil }
+        if trimmed.allSatisfy({ $0.isASCII && $0.isNumber }), let plain = Int(trimmed) {
+            return plain > 0 && plain <= 31_536_000 ? Seconds(plain) : nil
+        }
         var total = 0
         var number = ""
         var sawUnit = false
-        for character in trimmed where character != " " {
+        var smallestUnit = Int.max
+        for character in trimmed {
+            if character == " " {
+                guard number.isEmpty else { return nil }
+                continue
+            }
             if character.isASCII, character.isNumber {
                 number.append(character)
                 guard number.count <= 7 else { return nil }
@@ -139,7 +148,8 @@ public struct Seconds: Sendable, Hashable, Comparable, CustomStringConvertible {
             case "d": size = 86_400
             default: return nil
             }
-            guard let count = Int(number) else { return nil }
+            guard let count = Int(number), size < smallestUnit else { return nil }
+            smallestUnit = size
             total += count * size
             // Stop at the first part past the limit: a long enough sum of parts would overflow.
             guard total <= 31_536_000 else { return nil }
