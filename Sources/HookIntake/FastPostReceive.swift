@@ -9,8 +9,13 @@ import Glibc
 public enum FastPostReceive {
     public enum Outcome: Equatable, Sendable {
         case handled
-        case handOver(reason: String)
+        /// `queueBusy`: another process kept the queue locked all the while the hook waited,
+        /// so the full hook spools the push at once instead of waiting as long again.
+        case handOver(reason: String, queueBusy: Bool = false)
     }
+
+    /// Set (to 1) for `gitci hook post-receive` when this hook found the queue locked.
+    public static let queueBusyVariable = "GITCI_QUEUE_BUSY"
 
     public static func run(input: [UInt8], gitDirectory: String, gitci: String, say: (String) -> Void) -> Outcome {
         if let count = getenv("GIT_PUSH_OPTION_COUNT").flatMap({ Int(String(cString: $0)) }), count > 0 {
@@ -26,7 +31,7 @@ public enum FastPostReceive {
         guard !events.isEmpty else { return .handled }
         let stateFolder = gitDirectory + "/gitci"
         if let failure = append(events, to: stateFolder + "/queue.sqlite") {
-            return .handOver(reason: failure)
+            return .handOver(reason: failure.reason, queueBusy: failure.busy)
         }
         do {
             try WorkerLauncher.ensureRunning(gitDirectory: gitDirectory, stateFolder: stateFolder, gitci: gitci)
@@ -36,8 +41,9 @@ public enum FastPostReceive {
         return .handled
     }
 
-    /// Nil when the events are on disk in the queue, or why not.
-    static func append(_ events: [PushEvent], to path: String) -> String? {
+    /// Nil when the events are on disk in the queue, or why not (and whether because the
+    /// queue was locked: SQLITE_BUSY or SQLITE_LOCKED).
+    static func append(_ events: [PushEvent], to path: String) -> (reason: String, busy: Bool)? {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let received = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
@@ -49,7 +55,8 @@ public enum FastPostReceive {
                 }
             }
         }
-        return rc == 0 ? nil : "cannot queue the push in \(path): \(WorkerLauncher.string(message))"
+        guard rc != 0 else { return nil }
+        return ("cannot queue the push in \(path): \(WorkerLauncher.string(message))", rc & 0xFF == 5 || rc & 0xFF == 6)
     }
 }
 

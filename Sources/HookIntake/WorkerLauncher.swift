@@ -25,7 +25,7 @@ public enum WorkerLauncher {
         // Exactly this call is run without ArgumentParser (WorkerCommand.runStartedByHook).
         let arguments = [executable, "worker", "--started-by-hook", "--repo", gitDirectory]
         // A hook runs with GIT_DIR=. and friends: they must not reach the worker or its builds.
-        let environment = currentEnvironment().filter { !$0.hasPrefix("GIT_") }
+        let environment = currentEnvironment().filter { !$0.hasPrefix("GIT_") && !$0.hasPrefix(FastPostReceive.queueBusyVariable + "=") }
         let logPath = stateFolder + "/worker.log"
         var pid: pid_t = 0
         let rc = withCStrings(arguments) { argv in

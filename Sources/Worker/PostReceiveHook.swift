@@ -25,15 +25,12 @@ public enum PostReceiveHook {
             say("gitci: ci.skip: plan branches updated, nothing built")
         }
 
-        do {
-            let queue = try BuildQueue.open(stateFolder: stateFolder, busyTimeout: 2, durable: true)
-            try queue.record(events)
-        } catch let queueError {
+        if let queueError = record(events, stateFolder: stateFolder, environment: environment) {
             do {
                 try Spool.append(events, stateFolder: stateFolder)
                 say("gitci: the queue is not usable (\(queueError)); the push was spooled and will be built")
             } catch {
-                say("gitci: cannot queue this push for a build: \(queueError.message)")
+                say("gitci: cannot queue this push for a build: \(queueError)")
                 return
             }
         }
@@ -41,6 +38,21 @@ public enum PostReceiveHook {
             try WorkerLauncher.ensureRunning(gitDirectory: gitDirectory, stateFolder: stateFolder)
         } catch {
             say(error.hookAdvice)
+        }
+    }
+
+    /// Nil when the events are in the queue, or why not. When the lean hook already waited for
+    /// a locked queue (FastPostReceive), the push is not held up as long again.
+    static func record(_ events: [PushEvent], stateFolder: String, environment: [String: String]) -> String? {
+        if environment[FastPostReceive.queueBusyVariable] == "1" {
+            return "another process kept it locked for 2 s"
+        }
+        do {
+            let queue = try BuildQueue.open(stateFolder: stateFolder, busyTimeout: 2, durable: true)
+            try queue.record(events)
+            return nil
+        } catch {
+            return error.message
         }
     }
 

@@ -18,7 +18,8 @@ struct GitciHook {
         let input = readStandardInput()
         let gitci = siblingGitci()
         let outcome = FastPostReceive.run(input: input, gitDirectory: gitDirectory(), gitci: gitci, say: say)
-        guard case .handOver = outcome else { exit(0) }
+        guard case .handOver(_, let queueBusy) = outcome else { exit(0) }
+        if queueBusy { setenv(FastPostReceive.queueBusyVariable, "1", 1) }
         let rc = WorkerLauncher.withCStrings([gitci, "hook", "post-receive"]) { argv in
             input.withUnsafeBufferPointer { bytes in
                 bytes.withMemoryRebound(to: CChar.self) { gitci_exec_with_input(argv, $0.baseAddress, $0.count) }

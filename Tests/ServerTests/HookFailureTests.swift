@@ -45,6 +45,7 @@ import TestSupport
 
         let push = try fixture.push(["origin", "main"])
         try expectPushedDespiteGitci(push, fixture, commit: commit)
+        #expect(push.stderr.contains("is a file, not a folder"), "\(push.stderr)")
         #expect(try String(contentsOfFile: fixture.stateFolder, encoding: .utf8) == "not a folder\n")
     }
 
@@ -67,6 +68,36 @@ import TestSupport
         try fixture.drain()
         #expect(try fixture.pipelineRecords(commit).map { $0["status"] as? String } == ["passed"])
         #expect(try fixture.plans()["main"]?["state"] as? String == "active")
+    }
+
+    @Test(.enabled(if: Shell.isAvailable("sqlite3")))
+    func aQueueLockedByAnotherProcessSpoolsThePushAfterOneWait() async throws {
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        let workerLock = try HeldWorkerLock(fixture)
+        // sqlite3 holds the queue's write lock for 6 s: longer than the lean hook waits (2 s).
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = ["sqlite3", fixture.stateFolder + "/queue.sqlite"]
+        let input = Pipe()
+        holder.standardInput = input
+        holder.standardOutput = FileHandle.nullDevice
+        try holder.run()
+        let locked = fixture.scratch.url("locked")
+        input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE;\n.shell touch '\(locked)'\n.shell sleep 6\nCOMMIT;\n".utf8))
+        try input.fileHandleForWriting.close()
+        #expect(await Poll.until(timeout: 30) { FileManager.default.fileExists(atPath: locked) })
+
+        let push = try fixture.push(["origin", "main"])
+        try expectPushedDespiteGitci(push, fixture, commit: commit)
+        // The full hook took the lean hook's word for the lock instead of waiting again.
+        #expect(push.stderr.contains("another process kept it locked for 2 s"), "\(push.stderr)")
+        #expect(push.stderr.contains("spooled"), "\(push.stderr)")
+
+        holder.waitUntilExit()
+        workerLock.release()
+        try fixture.drain()
+        #expect(try fixture.pipelineRecords(commit).map { $0["status"] as? String } == ["passed"])
     }
 
     @Test func aCorruptQueueDoesNotFailThePush() throws {

@@ -25,8 +25,11 @@ public final class BuildQueue: Sendable {
     /// before it returns: what the hook records exists nowhere else.
     public static func open(stateFolder: String, busyTimeout: Double = 15, durable: Bool = false) throws(StoreError) -> BuildQueue {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: stateFolder, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: stateFolder, isDirectory: &isDirectory) else {
             throw StoreError("the state folder \(stateFolder) is missing (run `gitci install` on the repository)")
+        }
+        guard isDirectory.boolValue else {
+            throw StoreError("the state folder \(stateFolder) is a file, not a folder (move it aside and run `gitci install` on the repository)")
         }
         let path = (stateFolder as NSString).appendingPathComponent(fileName)
         do {
