@@ -260,7 +260,9 @@ def bench_hook(scratch):
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return (time.perf_counter() - start) * 1000
 
-    # Paired: each round pushes to both, so that the machine's drift hits both alike.
+    # Paired: each round pushes to both, so that the machine's drift hits both alike. Every
+    # hooked push finds no worker and starts one (gitci.workerLinger 0): the dearer case.
+    sh(["git", "config", "gitci.workerLinger", "0"], cwd=hooked)
     without, with_hook = [], []
     for i in range(24):
         without.append(push_new_branch(plain, i))
@@ -301,7 +303,6 @@ def bench_hook(scratch):
     # Three ways a push finds its worker: none running (gitci.workerLinger 0, so every push
     # starts one), still there from the push before (the default: it stays 30 s), and a
     # worker run as a service.
-    sh(["git", "config", "gitci.workerLinger", "0"], cwd=hooked)
     push_to_results(work, hooked, mark, "worker started by this push", settle_and_worker_gone, floor)
     sh(["git", "config", "--unset", "gitci.workerLinger"], cwd=hooked)
     sh(["git", "commit", "-q", "--allow-empty", "-m", "starts the worker that stays"], cwd=work)
@@ -321,6 +322,7 @@ def bench_hook(scratch):
     push_to_results(work, hooked, mark, "worker run as a service", lambda: time.sleep(0.2), floor)
     service.terminate()
     service.wait()
+    sh(["git", "config", "gitci.workerLinger", "0"], cwd=hooked)
 
     refs = "".join(f"create refs/heads/many{i:04d} {head}\n" for i in range(1000))
     subprocess.run(["git", "update-ref", "--stdin"], cwd=work, env=ENV, input=refs.encode(), check=True)
@@ -336,6 +338,8 @@ def bench_hook(scratch):
 
 
 def main():
+    # Progress shows as it comes when the output goes to a file.
+    sys.stdout.reconfigure(line_buffering=True)
     sections = sys.argv[1:] or ["run", "validate", "notes", "status", "hook"]
     scratch = tempfile.mkdtemp(prefix="gitci-bench-")
     print(f"gitci benchmarks ({GITCI}); medians, milliseconds unless said")
