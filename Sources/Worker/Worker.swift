@@ -1,7 +1,6 @@
 import HookIntake
 import Foundation
 import GitKit
-import Pipeline
 import Runner
 import Store
 import Synchronization
@@ -11,7 +10,8 @@ import Synchronization
 /// keeps the index current. One worker per repository, enforced by the worker lock.
 public struct Worker: Sendable {
     public let gitDirectory: String
-    public let parallelBuilds: Int
+    /// Builds at once; nil for `gitci.workerBuilds` in the repository's config, else 2.
+    public let parallelBuilds: Int?
     /// Jobs at once inside one build.
     public let parallelJobs: Int
     /// How long to stay once the queue is empty. A worker a push started stays a while, so
@@ -29,34 +29,13 @@ public struct Worker: Sendable {
     public let linger: Linger
     let log: @Sendable (String) -> Void
 
-    public init(gitDirectory: String, parallelBuilds: Int, parallelJobs: Int, linger: Linger,
+    public init(gitDirectory: String, parallelBuilds: Int?, parallelJobs: Int, linger: Linger,
                 log: @escaping @Sendable (String) -> Void) {
         self.gitDirectory = gitDirectory
-        self.parallelBuilds = max(1, parallelBuilds)
+        self.parallelBuilds = parallelBuilds.map { max(1, $0) }
         self.parallelJobs = max(1, parallelJobs)
         self.linger = linger
         self.log = log
-    }
-
-    public static let defaultLinger: Double = 30
-
-    /// Seconds to stay once idle; nil for ever.
-    func lingerSeconds(_ repository: Repository) -> Double? {
-        switch linger {
-        case .forever: return nil
-        case .seconds(let seconds): return max(0, seconds)
-        case .configured: return Self.configuredLinger(repository, log: log)
-        }
-    }
-
-    static func configuredLinger(_ repository: Repository, log: (String) -> Void) -> Double {
-        guard let text = repository.configValue("gitci.workerLinger") else { return defaultLinger }
-        if text.trimmingCharacters(in: .whitespaces) == "0" { return 0 }
-        guard let seconds = Seconds.parse(text) else {
-            log("gitci: worker: gitci.workerLinger '\(text.prefix(40))' is not a duration (like 0, 45, 2m); staying \(Int(defaultLinger))s")
-            return defaultLinger
-        }
-        return Double(seconds.value)
     }
 
     var stateFolder: String { (gitDirectory as NSString).appendingPathComponent("gitci") }
@@ -87,6 +66,7 @@ public struct Worker: Sendable {
         defer { nudges.cancel() }
 
         let linger = lingerSeconds(repository)
+        let parallelBuilds = buildLimit(repository)
         var lock: WorkerLock?
         if linger == nil {
             lock = WorkerLock.acquire(in: stateFolder, wait: true)

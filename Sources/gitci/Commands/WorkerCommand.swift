@@ -22,8 +22,8 @@ struct WorkerCommand: AsyncParsableCommand {
     @Flag(help: .hidden)
     var startedByHook = false
 
-    @Option(help: "How many builds may run at once.")
-    var builds: Int = 2
+    @Option(help: "How many builds may run at once (default: gitci.workerBuilds in the repository's git config, else 2).")
+    var builds: Int?
 
     @Option(help: "How many jobs of one build may run at once (default: number of cores).")
     var jobs: Int?
@@ -31,7 +31,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var repository: RepositoryOptions
 
     func validate() throws {
-        if builds < 1 { throw ValidationError("--builds must be at least 1") }
+        if let builds, builds < 1 { throw ValidationError("--builds must be at least 1") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
@@ -47,11 +47,11 @@ struct WorkerCommand: AsyncParsableCommand {
         guard arguments.count == 4, arguments[0] == configuration.commandName, arguments[1] == "--started-by-hook",
               arguments[2] == "--repo" else { return false }
         let gitDirectory = try RepositoryOptions.commonDirectory(of: RepositoryOptions.absolute(arguments[3]))
-        try await work(gitDirectory: gitDirectory, builds: 2, jobs: nil, linger: .configured)
+        try await work(gitDirectory: gitDirectory, builds: nil, jobs: nil, linger: .configured)
         return true
     }
 
-    static func work(gitDirectory: String, builds: Int, jobs: Int?, linger: Worker.Linger) async throws {
+    static func work(gitDirectory: String, builds: Int?, jobs: Int?, linger: Worker.Linger) async throws {
         let worker = Worker(gitDirectory: gitDirectory, parallelBuilds: builds,
                             parallelJobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, linger: linger, log: log)
         do {
