@@ -40,7 +40,8 @@ enum Spool {
     static func drain(into queue: BuildQueue, stateFolder: String, log: (String) -> Void) {
         let spool = path(in: stateFolder)
         let draining = spool + ".draining"
-        if !FileManager.default.fileExists(atPath: draining) {
+        // Plain system calls: this runs at every turn of the worker's loop.
+        if access(draining, F_OK) != 0 {
             guard rename(spool, draining) == 0 else { return }
         }
         let descriptor = open(draining, O_RDONLY | O_CLOEXEC)

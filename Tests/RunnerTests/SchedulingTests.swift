@@ -229,4 +229,22 @@ import TestSupport
         #expect(!fixture.sharedFileExists("three"))
         #expect(try job.log().contains("==> step 2/3"))
     }
+
+    @Test func theLogTimesEveryStepAndTheJob() async throws {
+        let fixture = try RunnerFixture(pipeline: """
+            jobs:
+              timed:
+                steps: ["true", "sleep 0.25"]
+            """)
+        let log = try await fixture.run()["timed"].log()
+        let stepTimes = log.split(separator: "\n").filter { $0.hasPrefix("==> ok in ") }
+            .map { Double($0.dropFirst("==> ok in ".count).dropLast()) }
+        #expect(stepTimes.count == 2, "\(log)")
+        #expect(stepTimes.allSatisfy { $0 != nil }, "\(log)")
+        #expect((stepTimes.last.flatMap { $0 } ?? 0) >= 0.25, "\(log)")
+        // Two decimals under ten seconds: `0.25s`, never `0.3s` or `0.250000s`.
+        #expect(log.split(separator: "\n").contains { $0.wholeMatch(of: /==> ok in \d\.\d\ds/) != nil }, "\(log)")
+        #expect(log.contains(/gitci: job passed in \d\.\d\ds/), "\(log)")
+        #expect(log.contains(/gitci: job timed on .+, \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/), "\(log)")
+    }
 }

@@ -136,9 +136,17 @@ public struct JobExecutor: Sendable {
         return variables.map { "\($0.key)=\($0.value)" }
     }
 
+    /// `0.42s`, `12.5s`, `3m07s`-style durations for the log, without String(format:): a
+    /// build writes one per step.
     static func format(_ seconds: TimeInterval) -> String {
-        seconds < 10 ? String(format: "%.2fs", seconds) : seconds < 120 ? String(format: "%.1fs", seconds)
+        seconds < 10 ? decimal(seconds, places: 2) + "s" : seconds < 120 ? decimal(seconds, places: 1) + "s"
             : "\(Int(seconds) / 60)m\(Int(seconds) % 60)s"
+    }
+
+    static func decimal(_ value: Double, places: Int) -> String {
+        let scale = places == 2 ? 100 : 10
+        let scaled = Int((max(0, value) * Double(scale)).rounded())
+        return "\(scaled / scale)." + Timestamp.digits(scaled % scale, places)
     }
 
     static func timestamp(_ date: Date) -> String {
