@@ -324,16 +324,25 @@ def bench_hook(scratch):
     service.wait()
     sh(["git", "config", "gitci.workerLinger", "0"], cwd=hooked)
 
-    refs = "".join(f"create refs/heads/many{i:04d} {head}\n" for i in range(1000))
-    subprocess.run(["git", "update-ref", "--stdin"], cwd=work, env=ENV, input=refs.encode(), check=True)
-    results = {}
-    for name, remote in (("no hook", plain), ("gitci installed", hooked)):
-        start = time.perf_counter()
-        sh(["git", "push", "-q", remote, "refs/heads/many*:refs/heads/many*"], cwd=work)
-        results[name] = (time.perf_counter() - start) * 1000
-        line(f"git push of 1,000 new branches, {name}", results[name])
-    line("what the hook adds to that push (target <= 300 ms)", results["gitci installed"] - results["no hook"])
-    judge("what the hooks add to a 1,000-branch push", results["gitci installed"] - results["no hook"], 300, floor)
+    # Three rounds of 1,000 new branches each, alternating which remote goes first; one push
+    # alone swings by more than the hook costs.
+    pushes = {"no hook": [], "gitci installed": []}
+    for round_number in range(3):
+        prefix = f"many{round_number}-"
+        refs = "".join(f"create refs/heads/{prefix}{i:04d} {head}\n" for i in range(1000))
+        subprocess.run(["git", "update-ref", "--stdin"], cwd=work, env=ENV, input=refs.encode(), check=True)
+        remotes = [("no hook", plain), ("gitci installed", hooked)]
+        for name, remote in remotes if round_number % 2 == 0 else reversed(remotes):
+            worker_idle(hooked)
+            start = time.perf_counter()
+            sh(["git", "push", "-q", remote, f"refs/heads/{prefix}*:refs/heads/{prefix}*"], cwd=work)
+            pushes[name].append((time.perf_counter() - start) * 1000)
+    for name, times in pushes.items():
+        line(f"git push of 1,000 new branches, {name} (median of 3)", statistics.median(times))
+    added = statistics.median(hooked_time - plain_time for plain_time, hooked_time
+                              in zip(pushes["no hook"], pushes["gitci installed"]))
+    line("what the hook adds to that push (target <= 300 ms)", added)
+    judge("what the hooks add to a 1,000-branch push", added, 300, floor)
     sh([GITCI, "worker", "--once", "-C", hooked], check=False)
 
 
