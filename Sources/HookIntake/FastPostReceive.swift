@@ -17,6 +17,10 @@ public enum FastPostReceive {
     /// Set (to 1) for `gitci hook post-receive` when this hook found the queue locked.
     public static let queueBusyVariable = "GITCI_QUEUE_BUSY"
 
+    /// SQLite's result codes for "another connection holds the lock" (sqlite3.h).
+    static let sqliteBusy: Int32 = 5
+    static let sqliteLocked: Int32 = 6
+
     public static func run(input: [UInt8], gitDirectory: String, gitci: String, say: (String) -> Void) -> Outcome {
         if let count = getenv("GIT_PUSH_OPTION_COUNT").flatMap({ Int(String(cString: $0)) }), count > 0 {
             return .handOver(reason: "push options")
@@ -56,7 +60,8 @@ public enum FastPostReceive {
             }
         }
         guard rc != 0 else { return nil }
-        return ("cannot queue the push in \(path): \(WorkerLauncher.string(message))", rc & 0xFF == 5 || rc & 0xFF == 6)
+        let primary = rc & 0xFF
+        return ("cannot queue the push in \(path): \(WorkerLauncher.string(message))", primary == sqliteBusy || primary == sqliteLocked)
     }
 }
 

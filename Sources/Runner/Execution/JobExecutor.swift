@@ -136,7 +136,7 @@ public struct JobExecutor: Sendable {
         return variables.map { "\($0.key)=\($0.value)" }
     }
 
-    /// `0.42s`, `12.5s`, `3m07s`-style durations for the log, without String(format:): a
+    /// `0.42s`, `12.5s`, `3m7s`-style durations for the log, without String(format:): a
     /// build writes one per step.
     static func format(_ seconds: TimeInterval) -> String {
         seconds < 10 ? decimal(seconds, places: 2) + "s" : seconds < 120 ? decimal(seconds, places: 1) + "s"
