@@ -100,6 +100,46 @@ import TestSupport
         #expect(try fixture.pipelineRecords(commit).map { $0["status"] as? String } == ["passed"])
     }
 
+    @Test(.enabled(if: Shell.isAvailable("sqlite3")))
+    func whatACorruptQueueHeldIsCarriedOverAndBuilt() throws {
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        let lock = try HeldWorkerLock(fixture)  // the pushes stay in the queue, unprocessed
+        try fixture.pushOK(["origin", "main"])
+        let main = try fixture.clone.git(["rev-parse", "HEAD"])
+        try fixture.clone.git(["checkout", "-q", "-b", "topic"])
+        let topic = try fixture.clone.commit(["topic.txt": "topic\n"], message: "topic")
+        try fixture.pushOK(["origin", "topic"])
+        // And a build already queued (by hand, while no worker runs).
+        let trigger = try fixture.gitci(["trigger", "topic"])
+        #expect(trigger.status == 0, "\(trigger.stderr)")
+
+        // Everything into the main file, then one page garbled: the one holding GRDB's record
+        // of the schema, which every open reads.
+        let queuePath = fixture.stateFolder + "/queue.sqlite"
+        let info = try Shell.run(["sqlite3", queuePath, """
+            PRAGMA wal_checkpoint(TRUNCATE); PRAGMA page_size; SELECT rootpage FROM sqlite_master WHERE name = 'grdb_migrations';
+            """])
+        let numbers = info.stdout.split(separator: "\n").compactMap { Int($0) }
+        try #require(numbers.count == 2, "\(info.stdout)\(info.stderr)")
+        let file = try #require(FileHandle(forWritingAtPath: queuePath))
+        try file.seek(toOffset: UInt64((numbers[1] - 1) * numbers[0]))
+        file.write(Data(repeating: 0x5A, count: numbers[0]))
+        try file.close()
+
+        lock.release()
+        let drain = try fixture.gitci(["worker", "--once"])
+        #expect(drain.status == 0, "\(drain.stderr)")
+        #expect(drain.stderr.contains("is corrupt; moved it to"), "\(drain.stderr)")
+        #expect(drain.stderr.contains("carried over what could be read: 2 unprocessed ref updates, 1 build not yet done"),
+                "\(drain.stderr)")
+        for commit in [main, topic] {
+            #expect(try fixture.pipelineRecords(commit).map { $0["status"] as? String } == ["passed"], "\(commit)")
+        }
+        #expect(try fixture.plans()["topic"]?["state"] as? String == "active")
+        let aside = try FileManager.default.contentsOfDirectory(atPath: fixture.stateFolder).filter { $0.hasPrefix("queue.sqlite.corrupt-") }
+        #expect(!aside.isEmpty, "the corrupt queue is kept for inspection")
+    }
+
     @Test func aCorruptQueueDoesNotFailThePush() throws {
         let fixture = try ServerFixture(pipeline: Self.pipeline)
         try Data(repeating: 0x5A, count: 8192).write(to: URL(fileURLWithPath: fixture.stateFolder + "/queue.sqlite"))

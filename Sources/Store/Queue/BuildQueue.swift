@@ -42,7 +42,8 @@ public final class BuildQueue: Sendable {
 
     /// The worker's way in: a queue file SQLite calls corrupt is moved aside (kept for
     /// inspection, never deleted) and a fresh one started, so that spooled pushes can be built
-    /// again instead of piling up behind a file nobody can open.
+    /// again instead of piling up behind a file nobody can open. What can still be read of the
+    /// old one (pushes not yet processed, builds not yet done, plan branches) is carried over.
     public static func openRepairing(stateFolder: String, report: (String) -> Void) throws(StoreError) -> BuildQueue {
         do {
             return try open(stateFolder: stateFolder)
@@ -53,9 +54,10 @@ public final class BuildQueue: Sendable {
             for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
                 try? FileManager.default.moveItem(atPath: path + suffix, toPath: aside + suffix)
             }
-            report("gitci: worker: the queue \(path) is corrupt; moved it to \(aside) and started a new one "
-                + "(builds it held are not run; pushes the hook spooled are)")
-            return try open(stateFolder: stateFolder)
+            let fresh = try open(stateFolder: stateFolder)
+            let carried = fresh.salvage(from: aside)
+            report("gitci: worker: the queue \(path) is corrupt; moved it to \(aside) and started a new one; \(carried)")
+            return fresh
         }
     }
 
