@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The connection settings gitci's SQLite files share.
@@ -28,6 +29,24 @@ enum DatabaseSetup {
     /// `gitci status`). A database already in WAL mode, already migrated, is only read here.
     static func open(path: String, busyTimeout: Double, durable: Bool, migrator: DatabaseMigrator) throws -> DatabaseQueue {
         let database = try DatabaseQueue(path: path, configuration: configuration(busyTimeout: busyTimeout, durable: durable))
+        // Processes that open a file that did not exist at the same moment (a `gitci status`
+        // while the worker writes its first results) race to make its schema: the losers fail
+        // on the winner's half-made or just-made tables. Looked at again, the schema is there.
+        var attempt = 0
+        while true {
+            do {
+                try prepare(database, migrator: migrator)
+                return database
+            } catch let error as DatabaseError where attempt < 5 && racedResultCodes.contains(error.resultCode) {
+                attempt += 1
+                usleep(UInt32(10_000 * attempt))
+            }
+        }
+    }
+
+    private static let racedResultCodes: [ResultCode] = [.SQLITE_ERROR, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_SCHEMA]
+
+    private static func prepare(_ database: DatabaseQueue, migrator: DatabaseMigrator) throws {
         let (journalMode, migrated) = try database.read { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try migrator.hasCompletedMigrations(db))
         }
@@ -37,6 +56,5 @@ enum DatabaseSetup {
         if !migrated {
             try migrator.migrate(database)
         }
-        return database
     }
 }
