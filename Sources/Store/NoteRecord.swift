@@ -111,9 +111,9 @@ public enum Timestamp {
         return text + "Z"
     }
 
-    /// `value` in decimal, zero-padded to `width` digits.
-    public static func digits(_ value: Int, _ width: Int) -> String {
-        let text = String(value)
+    /// `value` in decimal (or `radix`), zero-padded to `width` digits.
+    public static func digits(_ value: Int, _ width: Int, radix: Int = 10) -> String {
+        let text = String(value, radix: radix)
         return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 

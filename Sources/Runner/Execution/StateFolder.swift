@@ -42,8 +42,7 @@ public struct StateFolder: Sendable {
         let day = Timestamp.digits(Int(parts.tm_year) + 1900, 4) + Timestamp.digits(Int(parts.tm_mon) + 1, 2)
             + Timestamp.digits(Int(parts.tm_mday), 2)
         let clock = Timestamp.digits(Int(parts.tm_hour), 2) + Timestamp.digits(Int(parts.tm_min), 2) + Timestamp.digits(Int(parts.tm_sec), 2)
-        let random = String(UInt16.random(in: .min ... .max), radix: 16)
-        return day + "-" + clock + "-" + String(repeating: "0", count: 4 - random.count) + random
+        return day + "-" + clock + "-" + Timestamp.digits(Int(UInt16.random(in: .min ... .max)), 4, radix: 16)
     }
 }
 
