@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""A/B of two gitci builds on push latency: push -> first step starts, push -> results in the
+notes, for a pipeline of 20 `true` steps, with pushes to the two builds' repositories
+alternating so that the machine's drift hits both alike. On a shared machine a change of a
+millisecond or two shows only this way (medians of paired differences), never in two runs
+taken minutes apart.
+
+    python3 scripts/ab.py OLD/gitci NEW/gitci [--rounds 40] [--modes service,service]
+
+Each binary needs gitci-hook next to it for the lean hook (else `gitci hook post-receive`
+runs). Modes, one per side: `service` (a `gitci worker` runs all along), `hook` (the worker a
+push starts, which stays for the next push), `cold` (gitci.workerLinger 0: every push starts a
+worker).
+"""
+import argparse
+import fcntl
+import os
+import signal
+import statistics
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ENV = dict(os.environ, GIT_AUTHOR_NAME="ab", GIT_AUTHOR_EMAIL="ab@gitci.invalid",
+           GIT_COMMITTER_NAME="ab", GIT_COMMITTER_EMAIL="ab@gitci.invalid",
+           GITCI_SHARE=os.environ.get("GITCI_SHARE", ROOT))
+
+
+def run(args, **kw):
+    return subprocess.run(args, env=kw.pop("env", ENV), check=True, stdout=subprocess.DEVNULL, **kw)
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def wait_for_no_worker(bare):
+    """Waits (untimed) until no worker holds the repository's lock."""
+    lock_path = f"{bare}/gitci/worker.lock"
+    if not os.path.exists(lock_path):
+        return
+    with open(lock_path, "a") as lock:
+        for _ in range(6000):
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(lock, fcntl.LOCK_UN)
+                return
+            except OSError:
+                time.sleep(0.005)
+
+
+def push(side, work):
+    """One timed push; returns (first step, notes) in ms, or None when either is missing."""
+    if os.path.exists(side["mark"]):
+        os.remove(side["mark"])
+    ref = f"{side['bare']}/refs/notes/gitci"
+    before = read(ref)
+    start = time.time()
+    # A worker the hook starts takes MARK from the push's environment.
+    subprocess.run(["git", "push", "-q", side["bare"], "HEAD:refs/heads/main"], cwd=work,
+                   env=dict(ENV, MARK=side["mark"]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    noted = None
+    while time.time() < start + 10:
+        if read(ref) != before:
+            noted = time.time()
+            break
+        time.sleep(0.0005)
+    mark = read(side["mark"])
+    time.sleep(0.3)
+    if side["mode"] == "cold":
+        wait_for_no_worker(side["bare"])
+    if noted is None or not mark:
+        return None
+    return (float(mark) - start) * 1000, (noted - start) * 1000
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("a")
+    parser.add_argument("b")
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--modes", default="service,service")
+    options = parser.parse_args()
+    modes = options.modes.split(",")
+    if len(modes) == 1:
+        modes *= 2
+
+    scratch = tempfile.mkdtemp(prefix="gitci-ab-")
+    work = f"{scratch}/work"
+    run(["git", "init", "-q", "-b", "main", work])
+    steps = "\n".join("      - true" for _ in range(19))
+    with open(f"{work}/.gitci.yml", "w") as f:
+        f.write(f"jobs:\n  a:\n    steps:\n      - date +%s.%N > \"$MARK\"\n{steps}\n")
+    run(["git", "add", "."], cwd=work)
+    run(["git", "commit", "-qm", "pipeline"], cwd=work)
+
+    sides = {}
+    for (name, gitci), mode in zip((("A", options.a), ("B", options.b)), modes):
+        bare = f"{scratch}/{name}.git"
+        run(["git", "init", "-q", "--bare", "-b", "main", bare])
+        run([gitci, "install", bare])
+        if mode == "cold":
+            run(["git", "config", "gitci.workerLinger", "0"], cwd=bare)
+        mark = f"{scratch}/started-{name}"
+        service = None
+        if mode == "service":
+            service = subprocess.Popen([gitci, "worker", "-C", bare], env=dict(ENV, MARK=mark),
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sides[name] = dict(mode=mode, bare=bare, mark=mark, service=service)
+    time.sleep(1.5)
+
+    pairs = []
+    try:
+        for round_number in range(options.rounds):
+            run(["git", "commit", "-q", "--allow-empty", "-m", f"round {round_number}"], cwd=work)
+            order = ("A", "B") if round_number % 2 == 0 else ("B", "A")
+            result = {name: push(sides[name], work) for name in order}
+            if result["A"] and result["B"]:
+                pairs.append((result["A"], result["B"]))
+    finally:
+        for side in sides.values():
+            if side["service"]:
+                side["service"].terminate()
+                side["service"].wait()
+            else:
+                # A worker a push started may still be staying for the next push.
+                holder = (read(f"{side['bare']}/gitci/worker.lock") or "").strip()
+                if holder.isdigit():
+                    try:
+                        os.kill(int(holder), signal.SIGTERM)
+                    except OSError:
+                        pass
+        subprocess.run(["rm", "-rf", scratch])
+
+    if not pairs:
+        print("no round produced both figures on both sides")
+        return
+    for index, name in enumerate(("A", "B")):
+        starts = [pair[index][0] for pair in pairs]
+        notes = [pair[index][1] for pair in pairs]
+        print(f"{name} ({sides[name]['mode']}): push -> first step median {statistics.median(starts):.1f} ms, "
+              f"push -> notes median {statistics.median(notes):.1f} ms")
+    print(f"B - A, median of {len(pairs)} paired rounds: first step "
+          f"{statistics.median(b[0] - a[0] for a, b in pairs):+.2f} ms, notes {statistics.median(b[1] - a[1] for a, b in pairs):+.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
