@@ -13,13 +13,14 @@ push starts, which stays for the next push), `cold` (gitci.workerLinger 0: every
 worker).
 """
 import argparse
-import fcntl
 import os
 import signal
 import statistics
 import subprocess
 import tempfile
 import time
+
+from bench import read_file, wait_for_no_worker
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = dict(os.environ, GIT_AUTHOR_NAME="ab", GIT_AUTHOR_EMAIL="ab@gitci.invalid",
@@ -31,46 +32,23 @@ def run(args, **kw):
     return subprocess.run(args, env=kw.pop("env", ENV), check=True, stdout=subprocess.DEVNULL, **kw)
 
 
-def read(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return None
-
-
-def wait_for_no_worker(bare):
-    """Waits (untimed) until no worker holds the repository's lock."""
-    lock_path = f"{bare}/gitci/worker.lock"
-    if not os.path.exists(lock_path):
-        return
-    with open(lock_path, "a") as lock:
-        for _ in range(6000):
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                fcntl.flock(lock, fcntl.LOCK_UN)
-                return
-            except OSError:
-                time.sleep(0.005)
-
-
 def push(side, work):
     """One timed push; returns (first step, notes) in ms, or None when either is missing."""
     if os.path.exists(side["mark"]):
         os.remove(side["mark"])
     ref = f"{side['bare']}/refs/notes/gitci"
-    before = read(ref)
+    before = read_file(ref)
     start = time.time()
     # A worker the hook starts takes MARK from the push's environment.
     subprocess.run(["git", "push", "-q", side["bare"], "HEAD:refs/heads/main"], cwd=work,
                    env=dict(ENV, MARK=side["mark"]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     noted = None
     while time.time() < start + 10:
-        if read(ref) != before:
+        if read_file(ref) != before:
             noted = time.time()
             break
         time.sleep(0.0005)
-    mark = read(side["mark"])
+    mark = read_file(side["mark"])
     time.sleep(0.3)
     if side["mode"] == "cold":
         wait_for_no_worker(side["bare"])
@@ -129,7 +107,7 @@ def main():
                 side["service"].wait()
             else:
                 # A worker a push started may still be staying for the next push.
-                holder = (read(f"{side['bare']}/gitci/worker.lock") or "").strip()
+                holder = (read_file(f"{side['bare']}/gitci/worker.lock") or "").strip()
                 if holder.isdigit():
                     try:
                         os.kill(int(holder), signal.SIGTERM)

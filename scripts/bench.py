@@ -172,6 +172,23 @@ def bench_notes(scratch):
             judge("single notes write at 10,000 notes", float(at_10k.group(1)), 1.5, floor)
 
 
+def wait_for_no_worker(remote):
+    """Waits (untimed) until no worker holds the lock: a build still running from the
+    previous push would otherwise compete with the next push for the CPU."""
+    lock_path = f"{remote}/gitci/worker.lock"
+    if not os.path.exists(lock_path):
+        return
+    deadline = time.time() + 30
+    with open(lock_path, "a") as lock:
+        while time.time() < deadline:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(lock, fcntl.LOCK_UN)
+                return
+            except OSError:
+                time.sleep(0.005)
+
+
 def read_file(path):
     try:
         with open(path) as f:
@@ -237,22 +254,6 @@ def bench_hook(scratch):
     mark = f"{scratch}/started"
     ENV["MARK"] = mark
 
-    def worker_idle(remote):
-        """Waits (untimed) until no worker holds the lock: a build still running from the
-        previous push would otherwise compete with the next push for the CPU."""
-        lock_path = f"{remote}/gitci/worker.lock"
-        if not os.path.exists(lock_path):
-            return
-        deadline = time.time() + 30
-        with open(lock_path, "a") as lock:
-            while time.time() < deadline:
-                try:
-                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    fcntl.flock(lock, fcntl.LOCK_UN)
-                    return
-                except OSError:
-                    time.sleep(0.005)
-
     def push_new_branch(remote, i):
         name = f"b{remote[-10:-4]}{i}"
         start = time.perf_counter()
@@ -266,10 +267,10 @@ def bench_hook(scratch):
     without, with_hook = [], []
     for i in range(24):
         without.append(push_new_branch(plain, i))
-        worker_idle(hooked)
+        wait_for_no_worker(hooked)
         with_hook.append(push_new_branch(hooked, i))
     without, with_hook = statistics.median(without[3:]), statistics.median(with_hook[3:])
-    worker_idle(hooked)
+    wait_for_no_worker(hooked)
     line("git push of a new branch, no hook", without)
     line("git push of a new branch, gitci installed", with_hook, note=f"hook adds {with_hook - without:.1f} ms")
     floor = measure_floor()
@@ -298,7 +299,7 @@ def bench_hook(scratch):
 
     def settle_and_worker_gone():
         settle()
-        worker_idle(hooked)
+        wait_for_no_worker(hooked)
 
     # Three ways a push finds its worker: none running (gitci.workerLinger 0, so every push
     # starts one), still there from the push before (the default: it stays 30 s), and a
@@ -315,7 +316,7 @@ def bench_hook(scratch):
             os.kill(int(lingering.strip()), signal.SIGTERM)
         except OSError:
             pass
-    worker_idle(hooked)
+    wait_for_no_worker(hooked)
     service = subprocess.Popen([GITCI, "worker", "-C", hooked], env=ENV,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1)
@@ -333,7 +334,7 @@ def bench_hook(scratch):
         subprocess.run(["git", "update-ref", "--stdin"], cwd=work, env=ENV, input=refs.encode(), check=True)
         remotes = [("no hook", plain), ("gitci installed", hooked)]
         for name, remote in remotes if round_number % 2 == 0 else reversed(remotes):
-            worker_idle(hooked)
+            wait_for_no_worker(hooked)
             start = time.perf_counter()
             sh(["git", "push", "-q", remote, f"refs/heads/{prefix}*:refs/heads/{prefix}*"], cwd=work)
             pushes[name].append((time.perf_counter() - start) * 1000)
