@@ -5,10 +5,12 @@
 #include "gitci_hook_support.h"
 
 #include <errno.h>
+#include <spawn.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int fail(sqlite3 *db, int rc, char *error, size_t error_size) {
@@ -53,10 +55,11 @@ done:
     return rc;
 }
 
-int gitci_exec_with_input(const char *const argv[], const char *input, size_t length) {
-    /* A memory file, not a pipe: no writer has to stay behind for inputs over 64 KiB. */
-    int fd = memfd_create("gitci-hook-input", 0);
-    if (fd < 0) return errno;
+/* A memory file holding `input`, read from its start; not a pipe: no writer has to stay
+   behind for inputs over 64 KiB. Returns the descriptor, or -1 with errno set. */
+static int input_file(const char *input, size_t length) {
+    int fd = memfd_create("gitci-hook-input", MFD_CLOEXEC);
+    if (fd < 0) return -1;
     size_t written = 0;
     while (written < length) {
         ssize_t n = write(fd, input + written, length - written);
@@ -64,11 +67,25 @@ int gitci_exec_with_input(const char *const argv[], const char *input, size_t le
             if (errno == EINTR) continue;
             int saved = errno;
             close(fd);
-            return saved;
+            errno = saved;
+            return -1;
         }
         written += (size_t)n;
     }
-    if (lseek(fd, 0, SEEK_SET) < 0 || dup2(fd, 0) < 0) {
+    if (lseek(fd, 0, SEEK_SET) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int gitci_exec_with_input(const char *const argv[], const char *input, size_t length) {
+    int fd = input_file(input, length);
+    if (fd < 0) return errno;
+    /* dup2 clears close-on-exec on the copy: standard input survives the exec. */
+    if (dup2(fd, 0) < 0) {
         int saved = errno;
         close(fd);
         return saved;
@@ -76,4 +93,21 @@ int gitci_exec_with_input(const char *const argv[], const char *input, size_t le
     close(fd);
     execv(argv[0], (char *const *)argv);
     return errno;
+}
+
+int gitci_run_with_input(const char *const argv[], const char *input, size_t length, int *status) {
+    int fd = input_file(input, length);
+    if (fd < 0) return errno;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fd, 0);
+    pid_t pid;
+    int rc = posix_spawn(&pid, argv[0], &actions, NULL, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(fd);
+    if (rc != 0) return rc;
+    while (waitpid(pid, status, 0) < 0) {
+        if (errno != EINTR) return errno;
+    }
+    return 0;
 }

@@ -9,6 +9,11 @@ public struct Installation {
     /// The line that marks a hook as gitci's own, so that reinstalling replaces it.
     static let marker = "installed by `gitci install`"
     static let chainedSuffix = ".before-gitci"
+    /// The post-receive hook that is only a `#!` line naming gitci-hook: the kernel starts it
+    /// without a shell, about a millisecond sooner in every push.
+    static let directPostReceive = "post-receive.direct"
+    /// Older kernels read at most 128 bytes of a `#!` line.
+    static let longestInterpreterLine = 127
 
     public let gitDirectory: String
     public let stateFolder: String
@@ -60,11 +65,13 @@ public struct Installation {
         }
         let manager = FileManager.default
         var done: [String] = []
+        let directProgram = Self.directHookProgram(for: binary)
         var templates: [String: String] = [:]
         for name in Self.hookNames {
-            guard let text = manager.contents(atPath: (hookSources as NSString).appendingPathComponent(name))
+            let source = name == "post-receive" && directProgram != nil ? Self.directPostReceive : name
+            guard let text = manager.contents(atPath: (hookSources as NSString).appendingPathComponent(source))
                 .map({ String(decoding: $0, as: UTF8.self) }) else {
-                throw Failure(description: "cannot read the \(name) hook in \(hookSources); set GITCI_SHARE to the folder holding hooks/")
+                throw Failure(description: "cannot read the \(source) hook in \(hookSources); set GITCI_SHARE to the folder holding hooks/")
             }
             templates[name] = text
         }
@@ -90,6 +97,7 @@ public struct Installation {
                 }
                 let quoted = binary.replacingOccurrences(of: "'", with: "'\\''")
                 let text = templates[name]!.replacingOccurrences(of: "@GITCI@", with: quoted)
+                    .replacingOccurrences(of: "@GITCI_HOOK@", with: directProgram ?? "")
                 let temporary = path + ".gitci-new"
                 try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
                 try manager.setAttributes([.posixPermissions: 0o755], ofItemAtPath: temporary)
@@ -113,6 +121,16 @@ public struct Installation {
         }
         done.append("state folder \(stateFolder); push options enabled (git push -o ci.skip)")
         return done
+    }
+
+    /// gitci-hook beside `binary`, when a `#!` line can name it: nothing there splits a path,
+    /// and the line fits what every kernel reads. Otherwise the hook is a shell script.
+    static func directHookProgram(for binary: String) -> String? {
+        let program = binary + "-hook"
+        let line = "#!\(program) post-receive"
+        guard FileManager.default.isExecutableFile(atPath: program), line.utf8.count <= longestInterpreterLine,
+              !program.contains(where: { $0.isWhitespace || $0.isNewline }) else { return nil }
+        return program
     }
 
     /// Removes gitci's hooks (bringing back any hook they chained) and the push-options

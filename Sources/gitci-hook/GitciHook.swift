@@ -2,8 +2,8 @@ internal import CHookSupport
 import Glibc
 import HookIntake
 
-/// `gitci-hook post-receive`: what the installed post-receive hook runs when this executable
-/// sits next to `gitci`. It runs inside every `git push`, so it is kept lean: no Foundation,
+/// `gitci-hook post-receive`: the program on the installed post-receive hook's `#!` line when
+/// this executable sits next to `gitci`. It runs inside every `git push`, so it is kept lean: no Foundation,
 /// no libgit2, no GRDB, which makes it start several times faster than `gitci` itself. It
 /// takes the common case (FastPostReceive) and hands every other one to
 /// `gitci hook post-receive` with the same input. Like every hook of gitci's, it exits 0.
@@ -11,22 +11,62 @@ import HookIntake
 struct GitciHook {
     static func main() {
         signal(SIGPIPE, SIG_IGN)
-        guard Array(CommandLine.arguments.dropFirst()) == ["post-receive"] else {
+        // `post-receive`, or `post-receive HOOK` when the installed hook names this program
+        // on its `#!` line and the kernel adds the hook's own path.
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        guard arguments.first == "post-receive", arguments.count <= 2 else {
             say("gitci-hook: usage: gitci-hook post-receive (what gitci's installed hook runs, with git's hook input)")
             exit(2)
         }
+        let chained = arguments.count == 2 ? chainedHook(of: arguments[1]) : nil
         let input = readStandardInput()
         let gitci = siblingGitci()
         let outcome = FastPostReceive.run(input: input, gitDirectory: gitDirectory(), gitci: gitci, say: say)
-        guard case .handOver(_, let queueBusy) = outcome else { exit(0) }
-        if queueBusy { setenv(FastPostReceive.queueBusyVariable, "1", 1) }
-        let rc = WorkerLauncher.withCStrings([gitci, "hook", "post-receive"]) { argv in
+        if case .handOver(_, let queueBusy) = outcome {
+            if queueBusy { setenv(FastPostReceive.queueBusyVariable, "1", 1) }
+            handOver(input, to: gitci, thenRun: chained)
+        }
+        if let chained { run(chained, input: input) }
+        exit(0)
+    }
+
+    /// Gives the push to `gitci hook post-receive`: in place of this process, unless a hook
+    /// gitci was installed over still has to run after it.
+    static func handOver(_ input: [UInt8], to gitci: String, thenRun chained: String?) {
+        let arguments = [gitci, "hook", "post-receive"]
+        if chained != nil {
+            run(gitci, arguments: arguments, input: input)
+            return
+        }
+        let rc = WorkerLauncher.withCStrings(arguments) { argv in
             input.withUnsafeBufferPointer { bytes in
                 bytes.withMemoryRebound(to: CChar.self) { gitci_exec_with_input(argv, $0.baseAddress, $0.count) }
             }
         }
-        say("gitci: cannot run \(gitci) (\(String(cString: strerror(rc)))); this push was not queued for a build")
-        exit(0)
+        say(cannotRun: gitci, rc)
+    }
+
+    /// Runs a program with the push's input and waits for it; like git, this hook does not
+    /// care how it exits.
+    static func run(_ program: String, arguments: [String]? = nil, input: [UInt8]) {
+        var status: Int32 = 0
+        let rc = WorkerLauncher.withCStrings(arguments ?? [program]) { argv in
+            input.withUnsafeBufferPointer { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { gitci_run_with_input(argv, $0.baseAddress, $0.count, &status) }
+            }
+        }
+        if rc != 0 { say(cannotRun: program, rc) }
+    }
+
+    /// The hook gitci was installed over (`gitci install --force`), when there is one.
+    static func chainedHook(of hook: String) -> String? {
+        let chained = hook + ".before-gitci"
+        return access(chained, X_OK) == 0 ? chained : nil
+    }
+
+    static func say(cannotRun program: String, _ rc: Int32) {
+        let consequence = program.hasSuffix(".before-gitci") ? "" : "; this push was not queued for a build"
+        say("gitci: cannot run \(program) (\(String(cString: strerror(rc))))\(consequence)")
     }
 
     static func say(_ message: String) {

@@ -29,11 +29,10 @@ import TestSupport
         let postReceive = try #require(hook("post-receive", in: fixture))
         #expect(postReceive == first.0)
         #expect(hook("pre-receive", in: fixture) == first.1)
-        // The template's placeholder became this binary, and the hook is executable.
-        #expect(!postReceive.contains("@GITCI@"))
-        let binary = postReceive.split(separator: "\n").first { $0.hasPrefix("GITCI='") }
-            .map { String($0.dropFirst("GITCI='".count).dropLast()) }
-        #expect(binary.map { FileManager.default.isExecutableFile(atPath: $0) } == true, "\(postReceive)")
+        // The template's placeholder became gitci-hook beside this binary, and the hook is executable.
+        #expect(!postReceive.contains("@GITCI"))
+        let program = postReceive.split(separator: "\n").first.map { String($0.dropFirst(2).dropLast(" post-receive".count)) }
+        #expect(program.map { FileManager.default.isExecutableFile(atPath: $0) } == true, "\(postReceive)")
         #expect(FileManager.default.isExecutableFile(atPath: fixture.serverPath + "/hooks/post-receive"))
         #expect(FileManager.default.isExecutableFile(atPath: fixture.serverPath + "/hooks/pre-receive"))
         // Reinstalling gitci over itself keeps no copy of gitci's hook as a "foreign" one.

@@ -80,15 +80,66 @@ import TestSupport
         #expect(result.stderr.contains("usage: gitci-hook post-receive"), "\(result.stderr)")
     }
 
-    @Test func theInstalledHookRunsTheLeanHookWhenItIsInstalledBesideGitci() throws {
+    @Test func theInstalledHookStartsTheLeanHookWithoutAShell() throws {
         let fixture = try ServerFixture(pipeline: Self.pipeline)
         let hook = try String(contentsOfFile: fixture.serverPath + "/hooks/post-receive", encoding: .utf8)
-        let gitci = BuiltProduct.path("gitci")
-        #expect(hook.contains("GITCI='\(gitci)'"))
-        #expect(FileManager.default.isExecutableFile(atPath: gitci + "-hook"))
-        // Run the installed script with a shell that records what it execs.
-        let trace = try Shell.run(["sh", "-x", fixture.serverPath + "/hooks/post-receive"], in: fixture.serverPath,
-                                  environment: ["GIT_DIR": "."], input: "")
-        #expect(trace.stderr.contains("exec \(gitci)-hook post-receive"), "\(trace.stderr)")
+        #expect(hook.hasPrefix("#!\(BuiltProduct.path("gitci"))-hook post-receive\n"), "\(hook)")
+        #expect(hook.contains("installed by `gitci install`"), "uninstall knows it by this line")
+
+        try fixture.pushOK(["origin", "main"])
+        try fixture.drain()
+        #expect(try fixture.pipelineRecords(try fixture.clone.git(["rev-parse", "HEAD"])).count == 1)
     }
+
+    @Test func runAsTheHookItselfItAlsoRunsTheHookGitciWasInstalledOver() throws {
+        // What the kernel runs for a `#!` line: the program, its argument, the hook's path.
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        let seen = fixture.scratch.url("seen")
+        try fixture.server.write("hooks/post-receive.before-gitci", "#!/bin/sh\ncat > '\(seen)'\nexit 3\n", executable: true)
+        let lock = try HeldWorkerLock(fixture)
+        defer { lock.release() }
+
+        // A plain push (queued by the lean hook), then one with push options (handed to gitci).
+        let plain = try runHook(fixture, input: Self.line(commit, "main"),
+                                arguments: ["post-receive", fixture.serverPath + "/hooks/post-receive"])
+        #expect(plain.status == 0, "the old hook's status does not become the hook's")
+        #expect(try String(contentsOfFile: seen, encoding: .utf8) == Self.line(commit, "main"))
+        let handed = try Shell.run([BuiltProduct.path("gitci-hook"), "post-receive", fixture.serverPath + "/hooks/post-receive"],
+                                   in: fixture.serverPath,
+                                   environment: ["GIT_DIR": ".", "GIT_PUSH_OPTION_COUNT": "1", "GIT_PUSH_OPTION_0": "ci.variable=K=V"],
+                                   input: Self.line(commit, "other"))
+        #expect(handed.status == 0, "\(handed.stderr)")
+        #expect(try String(contentsOfFile: seen, encoding: .utf8) == Self.line(commit, "other"))
+        let pending = try fixture.queue().pendingEvents().map(\.event)
+        #expect(pending.map(\.ref) == ["refs/heads/main", "refs/heads/other"])
+        #expect(pending.last?.options == ["ci.variable=K=V"])
+    }
+
+    @Test func withoutTheLeanHookBesideGitciTheInstalledHookIsAShellScriptThatStillChains() throws {
+        let fixture = try ServerFixture(pipeline: Self.pipeline, install: false)
+        let folder = TemporaryDirectory("gitci-alone")
+        let gitci = folder.url("gitci")
+        try FileManager.default.copyItem(atPath: BuiltProduct.path("gitci"), toPath: gitci)
+        let foreignLog = fixture.scratch.url("foreign.log")
+        try fixture.server.write("hooks/post-receive", "#!/bin/sh\ncat >> '\(foreignLog)'\n", executable: true)
+
+        let install = try Shell.run([gitci, "install", "--force", fixture.serverPath], in: fixture.serverPath,
+                                    environment: ["GITCI_SHARE": Self.packageRoot])
+        #expect(install.status == 0, "\(install.stderr)")
+        let hook = try String(contentsOfFile: fixture.serverPath + "/hooks/post-receive", encoding: .utf8)
+        #expect(hook.hasPrefix("#!/bin/sh\n"), "\(hook)")
+        #expect(hook.contains("GITCI='\(gitci)'"))
+
+        try fixture.server.git(["config", "gitci.workerLinger", "0"])
+        try fixture.pushOK(["origin", "main"])
+        try fixture.drain()
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        #expect(try fixture.pipelineRecords(commit).count == 1)
+        #expect(try String(contentsOfFile: foreignLog, encoding: .utf8).contains("\(commit) refs/heads/main"))
+    }
+
+    /// The source checkout, where `hooks/` and `templates/` are for a gitci copied elsewhere.
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 }

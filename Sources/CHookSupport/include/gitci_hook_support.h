@@ -16,4 +16,9 @@ int gitci_queue_append(const char *path, size_t count, const char *const olds[],
 /// after it has already read its own standard input. Returns only on failure, with an errno.
 int gitci_exec_with_input(const char *const argv[], const char *input, size_t length);
 
+/// Runs `argv[0]` with `input` (`length` bytes) as its standard input and waits for it: how the
+/// lean hook, run as the installed hook itself, also runs the hook gitci was installed over.
+/// Returns 0 with the child's wait status in `status`, or an errno.
+int gitci_run_with_input(const char *const argv[], const char *input, size_t length, int *status);
+
 #endif
