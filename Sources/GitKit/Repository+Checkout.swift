@@ -5,13 +5,8 @@ extension Repository {
     /// Writes `commit`'s tree into `directory` (created if missing), leaving the repository's
     /// own index and working tree alone. Works from bare repositories.
     public func checkout(_ commitID: ObjectID, into directory: String) throws(GitError) {
-        // libgit2 requires an absolute target directory.
-        let target = URL(fileURLWithPath: directory).standardizedFileURL.path
-        do {
-            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-        } catch {
-            throw GitError(code: -1, message: "cannot create \(target): \(error.localizedDescription)")
-        }
+        // libgit2 requires an absolute target directory, and makes it (and its parents).
+        let target = directory.hasPrefix("/") ? directory : URL(fileURLWithPath: directory).standardizedFileURL.path
         var oid = commitID.raw
         var commit: OpaquePointer?
         try git(git_commit_lookup(&commit, handle, &oid), "cannot read commit \(commitID.short)")

@@ -38,7 +38,9 @@ public struct JobExecutor: Sendable {
         if Task.isCancelled { return finish(.cancelled, reason: "cancelled before it started") }
 
         do {
-            try? FileManager.default.removeItem(atPath: context.workspace)
+            // Only a retried build finds its workspace there: looking is cheaper than failing.
+            var status = stat()
+            if lstat(context.workspace, &status) == 0 { try? FileManager.default.removeItem(atPath: context.workspace) }
             try context.source.prepare(context.workspace)
         } catch {
             log.write("gitci: \(error)\n")

@@ -20,11 +20,15 @@ public struct StateFolder: Sendable {
         public var description: String { "gitci: cannot use the state folder \(path): \(reason)" }
     }
 
-    /// Creates the folders for one run and returns them.
+    /// Creates the folders for one run and returns them. A retried build keeps its run id, and
+    /// so finds its folders there already.
     public func prepareRun(_ runID: String) throws(Unusable) -> (logs: String, workspaces: String) {
         let runLogs = (logs as NSString).appendingPathComponent(runID)
         let runWorkspaces = (workspaces as NSString).appendingPathComponent(runID)
         for folder in [runLogs, runWorkspaces] {
+            // Plain mkdir(2) first: this is on the way to every build's first step, and the
+            // parents exist after the first run.
+            if mkdir(folder, 0o777) == 0 || errno == EEXIST { continue }
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
