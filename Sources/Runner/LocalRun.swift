@@ -102,7 +102,7 @@ public struct LocalRun: Sendable {
         }
         var plan: Plan
         do {
-            plan = try PipelineSource.plan(file.bytes)
+            plan = try PipelineSource.plan(file.bytes, blob: file.blob)
         } catch {
             throw .pipeline(error)
         }

@@ -15,7 +15,7 @@ struct PushProcessor {
     /// the mark that it was processed.
     func processPending() throws {
         while true {
-            let pending = try queue.pendingEvents()
+            let pending = try queue.pendingEvents(limit: Self.batch)
             if pending.isEmpty { return }
             for (id, event) in pending {
                 let decision = decide(event)
@@ -24,8 +24,13 @@ struct PushProcessor {
                     try transaction.markDone(event: id)
                 }
             }
+            // A push queued meanwhile nudged the worker, whose next round takes it: asking
+            // again now would cost the build at hand another read.
+            if pending.count < Self.batch { return }
         }
     }
+
+    static let batch = 500
 
     enum Decision {
         case ignore(String?)
@@ -45,16 +50,16 @@ struct PushProcessor {
         guard let commit = try? repository.resolveCommit(event.new) else {
             return .ignore("gitci: worker: \(ref) points at \(event.new.prefix(10)), which is not a commit here; ignored")
         }
-        let file: [UInt8]
+        let file: (bytes: [UInt8], blob: ObjectID)
         do {
-            file = try PipelineSource.read(at: commit, in: repository).bytes
+            file = try PipelineSource.read(at: commit, in: repository)
         } catch {
             if case .missing = error { return .ignore(nil) }
             return .ignore("gitci: worker: \(ref): \(error)")
         }
         let variables = Self.variables(from: event.options, log: log)
         let skip = event.options.contains("ci.skip")
-        guard let config = try? PipelineConfig.parse(file, file: PipelineSource.fileName) else {
+        guard let config = try? PipelineSource.config(file.bytes, blob: file.blob) else {
             // A broken pipeline file is still built, so that its errors are recorded as the
             // commit's result; tags only build when the file says so, which it cannot.
             guard let branch else { return .ignore(nil) }

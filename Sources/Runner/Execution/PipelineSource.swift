@@ -1,6 +1,7 @@
 public import GitKit
 public import Pipeline
 import Foundation
+import Synchronization
 
 /// Reads `.gitci.yml` at a commit (through libgit2, no checkout) or from a working tree, and
 /// turns it into a plan.
@@ -43,12 +44,29 @@ public enum PipelineSource {
     }
 
     /// Parses and plans; every configuration problem comes back at once.
-    public static func plan(_ bytes: [UInt8]) throws(LoadError) -> Plan {
+    public static func plan(_ bytes: [UInt8], blob: ObjectID? = nil) throws(LoadError) -> Plan {
         do {
-            let config = try PipelineConfig.parse(bytes, file: fileName)
-            return try Plan(config, file: fileName)
+            return try Plan(config(bytes, blob: blob), file: fileName)
         } catch {
             throw .invalid(error)
         }
     }
+
+    /// The parsed file. A worker reads a push's pipeline to decide whether to build it and then
+    /// again to run it: the second time comes from here, by blob id, which names the bytes.
+    public static func config(_ bytes: [UInt8], blob: ObjectID?) throws(ConfigError) -> PipelineConfig {
+        if let blob, let known = parsed.withLock({ $0.first { $0.blob == blob }?.config }) { return known }
+        let config = try PipelineConfig.parse(bytes, file: fileName)
+        if let blob {
+            parsed.withLock { recent in
+                recent.removeAll { $0.blob == blob }
+                recent.insert((blob, config), at: 0)
+                if recent.count > recentlyParsedLimit { recent.removeLast() }
+            }
+        }
+        return config
+    }
+
+    private static let recentlyParsedLimit = 8
+    private static let parsed = Mutex<[(blob: ObjectID, config: PipelineConfig)]>([])
 }

@@ -131,7 +131,7 @@ public final class BuildQueue: Sendable {
     /// Pushes not yet turned into plans and builds, oldest first.
     public func pendingEvents(limit: Int = 500) throws -> [(id: Int64, event: PushEvent)] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, old, new, ref, options FROM events WHERE done = 0 ORDER BY id LIMIT ?", arguments: [limit])
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT id, old, new, ref, options FROM events WHERE done = 0 ORDER BY id LIMIT ?"), arguments: [limit])
                 .map { row in
                     let options = Self.decodeList(row["options"] as String) ?? []
                     return (row["id"] as Int64, PushEvent(old: row["old"], new: row["new"], ref: row["ref"], options: options))
@@ -168,50 +168,50 @@ public final class BuildQueue: Sendable {
             guard let build = try Build.fetch(db, where: "state = 'queued' ORDER BY id LIMIT 1").first else { return nil }
             var newID = build.runID ?? runID()
             while build.runID == nil,
-                  try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM builds WHERE run_id = ?)", arguments: [newID]) == true {
+                  try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM builds WHERE run_id = ?)"), arguments: [newID]) == true {
                 newID = runID()
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE builds SET state = 'running', started = ?, attempt = attempt + 1, run_id = coalesce(run_id, ?)
                 WHERE id = ? AND state = 'queued'
-                """, arguments: [Date().timeIntervalSince1970, newID, build.id])
-            return try Build.fetch(db, where: "id = \(build.id)").first
+                """).execute(arguments: [Date().timeIntervalSince1970, newID, build.id])
+            return try Build.fetch(db, where: "id = ?", arguments: [build.id]).first
         }
     }
 
     public func finish(_ buildID: Int64, state: Build.State, result: String?, reason: String? = nil) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE builds SET state = ?, result = ?, reason = coalesce(?, reason), finished = ? WHERE id = ?",
-                           arguments: [state.rawValue, result, reason, Date().timeIntervalSince1970, buildID])
-            try db.execute(sql: "DELETE FROM process_groups WHERE build_id = ?", arguments: [buildID])
+            try db.cachedStatement(sql: "UPDATE builds SET state = ?, result = ?, reason = coalesce(?, reason), finished = ? WHERE id = ?")
+                .execute(arguments: [state.rawValue, result, reason, Date().timeIntervalSince1970, buildID])
+            try db.cachedStatement(sql: "DELETE FROM process_groups WHERE build_id = ?").execute(arguments: [buildID])
         }
     }
 
     /// Running builds someone asked to stop (`gitci cancel`, a newer push to an interruptible branch).
     public func cancelRequested() throws -> Set<Int64> {
         try pool.read { db in
-            Set(try Int64.fetchAll(db, sql: "SELECT id FROM builds WHERE state = 'running' AND cancel_requested = 1"))
+            Set(try Int64.fetchAll(db.cachedStatement(sql: "SELECT id FROM builds WHERE state = 'running' AND cancel_requested = 1")))
         }
     }
 
     public func hasWork() throws -> Bool {
         try pool.read { db in
-            try Bool.fetchOne(db, sql: """
+            try Bool.fetchOne(db.cachedStatement(sql: """
                 SELECT EXISTS (SELECT 1 FROM events WHERE done = 0) OR EXISTS (SELECT 1 FROM builds WHERE state IN ('queued', 'running'))
-                """) ?? false
+                """)) ?? false
         }
     }
 
     public func setJobStatus(_ buildID: Int64, job: String, status: String, started: Double?) {
         _ = try? pool.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO build_jobs (build_id, job, status, started) VALUES (?, ?, ?, ?)",
-                           arguments: [buildID, job, status, started])
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO build_jobs (build_id, job, status, started) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [buildID, job, status, started])
         }
     }
 
     public func addProcessGroup(_ buildID: Int64, pgid: Int32) {
         _ = try? pool.write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO process_groups (build_id, pgid) VALUES (?, ?)", arguments: [buildID, pgid])
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO process_groups (build_id, pgid) VALUES (?, ?)").execute(arguments: [buildID, pgid])
         }
     }
 
@@ -306,7 +306,7 @@ public struct QueueTransaction {
     let db: Database
 
     public func markDone(event id: Int64) throws {
-        try db.execute(sql: "UPDATE events SET done = 1 WHERE id = ?", arguments: [id])
+        try db.cachedStatement(sql: "UPDATE events SET done = 1 WHERE id = ?").execute(arguments: [id])
     }
 
     public func plan(_ branch: String) throws -> PlanBranch? {
@@ -315,10 +315,10 @@ public struct QueueTransaction {
 
     /// Creates the plan branch on first push, or brings a retired one back.
     public func activatePlan(_ branch: String, commit: String, at time: Double = Date().timeIntervalSince1970) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO plans (branch, state, created, last_commit) VALUES (?, 'active', ?, ?)
             ON CONFLICT (branch) DO UPDATE SET state = 'active', retired = NULL, last_commit = excluded.last_commit
-            """, arguments: [branch, time, commit])
+            """).execute(arguments: [branch, time, commit])
     }
 
     /// Retires the plan branch (its history stays) and cancels its queued builds.
@@ -331,29 +331,31 @@ public struct QueueTransaction {
     /// Marks the branch's queued builds superseded by a newer push, and (when the pipeline is
     /// interruptible) asks for its running ones to be stopped.
     public func supersede(branch: String, by commit: String, interruptRunning: Bool) throws {
-        try db.execute(sql: "UPDATE builds SET state = 'superseded', reason = ?, finished = ? WHERE branch = ? AND state = 'queued'",
-                       arguments: ["superseded by \(commit.prefix(10))", Date().timeIntervalSince1970, branch])
+        try db.cachedStatement(sql: "UPDATE builds SET state = 'superseded', reason = ?, finished = ? WHERE branch = ? AND state = 'queued'")
+            .execute(arguments: ["superseded by \(commit.prefix(10))", Date().timeIntervalSince1970, branch])
         if interruptRunning {
-            try db.execute(sql: "UPDATE builds SET cancel_requested = 1, reason = ? WHERE branch = ? AND state = 'running' AND interruptible = 1",
-                           arguments: ["interrupted by a newer push (\(commit.prefix(10)))", branch])
+            try db.cachedStatement(sql: "UPDATE builds SET cancel_requested = 1, reason = ? WHERE branch = ? AND state = 'running' AND interruptible = 1")
+                .execute(arguments: ["interrupted by a newer push (\(commit.prefix(10)))", branch])
         }
     }
 
     @discardableResult
     public func enqueue(commit: String, branch: String?, ref: String?, jobs: [String] = [], variables: [String: String] = [:],
                         interruptible: Bool = false, reason: String? = nil) throws -> Int64 {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO builds (branch, ref, commit_id, state, jobs, variables, reason, created, interruptible)
             VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?)
-            """, arguments: [branch, ref, commit, BuildQueue.encode(jobs), BuildQueue.encode(variables), reason,
+            """).execute(arguments: [branch, ref, commit, BuildQueue.encode(jobs), BuildQueue.encode(variables), reason,
                              Date().timeIntervalSince1970, interruptible])
         return db.lastInsertedRowID
     }
 }
 
 extension Build {
+    /// `condition` is SQL text with `?` for the `arguments`, never values: its statement is
+    /// compiled once per connection and kept.
     static func fetch(_ db: Database, where condition: String, arguments: StatementArguments = []) throws -> [Build] {
-        try Row.fetchAll(db, sql: "SELECT * FROM builds WHERE \(condition)", arguments: arguments).map { row in
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM builds WHERE \(condition)"), arguments: arguments).map { row in
             Build(id: row["id"], branch: row["branch"], ref: row["ref"], commit: row["commit_id"],
                   state: State(rawValue: row["state"]) ?? .finished,
                   jobs: BuildQueue.decodeList(row["jobs"] as String) ?? [],
