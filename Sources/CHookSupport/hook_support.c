@@ -20,7 +20,8 @@ static int fail(sqlite3 *db, int rc, char *error, size_t error_size) {
 
 int gitci_queue_append(const char *path, size_t count, const char *const olds[],
                        const char *const news[], const char *const refs[], double received,
-                       int busy_ms, char *error, size_t error_size) {
+                       int busy_ms, char *error, size_t error_size, void **connection) {
+    *connection = NULL;
     sqlite3 *db = NULL;
     sqlite3_stmt *insert = NULL;
     int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -51,8 +52,16 @@ done:
         if (db) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     }
     sqlite3_finalize(insert);
-    sqlite3_close(db);
+    if (rc == SQLITE_OK) {
+        *connection = db;
+    } else {
+        sqlite3_close(db);
+    }
     return rc;
+}
+
+void gitci_queue_close(void *connection) {
+    sqlite3_close((sqlite3 *)connection);
 }
 
 /* A memory file holding `input`, read from its start; not a pipe: no writer has to stay

@@ -34,9 +34,11 @@ public enum FastPostReceive {
         }
         guard !events.isEmpty else { return .handled }
         let stateFolder = gitDirectory + "/gitci"
-        if let failure = append(events, to: stateFolder + "/queue.sqlite") {
+        var connection: UnsafeMutableRawPointer?
+        if let failure = append(events, to: stateFolder + "/queue.sqlite", connection: &connection) {
             return .handOver(reason: failure.reason, queueBusy: failure.busy)
         }
+        defer { gitci_queue_close(connection) }
         do {
             try WorkerLauncher.ensureRunning(gitDirectory: gitDirectory, stateFolder: stateFolder, gitci: gitci)
         } catch {
@@ -47,7 +49,8 @@ public enum FastPostReceive {
 
     /// Nil when the events are on disk in the queue, or why not (and whether because the
     /// queue was locked: SQLITE_BUSY or SQLITE_LOCKED).
-    static func append(_ events: [PushEvent], to path: String) -> (reason: String, busy: Bool)? {
+    static func append(_ events: [PushEvent], to path: String,
+                       connection: inout UnsafeMutableRawPointer?) -> (reason: String, busy: Bool)? {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let received = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
@@ -55,7 +58,7 @@ public enum FastPostReceive {
         let rc = WorkerLauncher.withCStrings(events.map(\.old)) { olds in
             WorkerLauncher.withCStrings(events.map(\.new)) { news in
                 WorkerLauncher.withCStrings(events.map(\.ref)) { refs in
-                    gitci_queue_append(path, events.count, olds, news, refs, received, 2000, &message, message.count)
+                    gitci_queue_append(path, events.count, olds, news, refs, received, 2000, &message, message.count, &connection)
                 }
             }
         }

@@ -7,9 +7,14 @@
 /// of an existing queue database, in one transaction that is on disk when this returns
 /// (synchronous=FULL), waiting at most `busy_ms` for another writer. Never creates the file.
 /// Returns 0, or an SQLite result code with a message in `error` (`error_size` bytes).
+/// On success the connection stays open in `*connection`, for gitci_queue_close once the worker
+/// has been told: closing takes a while, and the worker can read the events already.
 int gitci_queue_append(const char *path, size_t count, const char *const olds[],
                        const char *const news[], const char *const refs[], double received,
-                       int busy_ms, char *error, size_t error_size);
+                       int busy_ms, char *error, size_t error_size, void **connection);
+
+/// Closes what gitci_queue_append left open (NULL is fine).
+void gitci_queue_close(void *connection);
 
 /// Replaces the process with `argv[0]`, whose standard input reads `input` (`length` bytes):
 /// how the lean hook hands a push it does not handle itself to `gitci hook post-receive`,
