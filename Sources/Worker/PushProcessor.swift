@@ -11,22 +11,18 @@ struct PushProcessor {
     let queue: BuildQueue
     let log: (String) -> Void
 
-    /// Processes every pending event; each one's changes land in one transaction together with
-    /// the mark that it was processed.
-    func processPending() throws {
-        while true {
-            let pending = try queue.pendingEvents(limit: Self.batch)
-            if pending.isEmpty { return }
+    /// Processes up to `batch` pending events, then claims up to `claimLimit` queued builds
+    /// (the ones just queued among them), all in one transaction: the changes a push makes
+    /// land together with the mark that it was processed, and the way from a push to its
+    /// build's first step takes one write of the queue, not four.
+    func processPending(thenClaimUpTo claimLimit: Int, runID: () -> String) throws -> (claimed: [Build], moreEvents: Bool) {
+        try queue.update { transaction in
+            let pending = try transaction.pendingEvents(limit: Self.batch)
             for (id, event) in pending {
-                let decision = decide(event)
-                try queue.update { transaction in
-                    try apply(decision, to: transaction)
-                    try transaction.markDone(event: id)
-                }
+                try apply(decide(event), to: transaction)
+                try transaction.markDone(event: id)
             }
-            // A push queued meanwhile nudged the worker, whose next round takes it: asking
-            // again now would cost the build at hand another read.
-            if pending.count < Self.batch { return }
+            return (try transaction.claim(upTo: claimLimit, runID: runID), pending.count == Self.batch)
         }
     }
 

@@ -91,13 +91,21 @@ public struct Worker: Sendable {
         var idleSince: ContinuousClock.Instant?
         while lock != nil {
             Spool.drain(into: queue, stateFolder: stateFolder, log: log)
+            for id in finished.take() { running[id] = nil }
+            let wereRunning = Set(running.keys)
+            let capacity = parallelBuilds - running.count
+            var claimed: [Build]
             do {
-                try PushProcessor(repository: repository, queue: queue, log: log).processPending()
+                let round = try PushProcessor(repository: repository, queue: queue, log: log)
+                    .processPending(thenClaimUpTo: capacity, runID: { StateFolder.newRunID() })
+                claimed = round.claimed
+                if round.moreEvents { wakeup.signal() }
             } catch {
                 log("gitci: worker: cannot process pushes: \(error)")
+                // What is queued already still builds.
+                claimed = (try? queue.claim(upTo: capacity, runID: { StateFolder.newRunID() })) ?? []
             }
-            for id in finished.take() { running[id] = nil }
-            while running.count < parallelBuilds, let build = try? queue.claimNext(runID: { StateFolder.newRunID() }) {
+            for build in claimed {
                 let execution = BuildExecution(gitDirectory: gitDirectory, queue: queue, parallelJobs: parallelJobs, log: log)
                 running[build.id] = Task {
                     await execution.run(build)
@@ -105,9 +113,10 @@ public struct Worker: Sendable {
                     wakeup.signal()
                 }
             }
-            // After the claims: a new push's build starts before the running ones are looked at.
-            if !running.isEmpty, let cancelled = try? queue.cancelRequested() {
-                for id in cancelled { running[id]?.cancel() }
+            // Only builds that ran before this round can have been asked to stop; the queue is
+            // not read again while a new build is on its way to its first step.
+            if !wereRunning.isEmpty, let cancelled = try? queue.cancelRequested() {
+                for id in cancelled.intersection(wereRunning) { running[id]?.cancel() }
             }
             if running.isEmpty, !((try? queue.hasWork()) ?? false) {
                 if !pruned {

@@ -16,10 +16,21 @@ import TestSupport
             try transaction.enqueue(commit: String(repeating: "b", count: 40), branch: "two", ref: "refs/heads/two")
         }
         var offered = ["20261125-083000-3fa2", "20261125-083000-3fa2", "20261125-083000-0001"]
-        let first = try #require(try queue.claimNext { offered.removeFirst() })
-        let second = try #require(try queue.claimNext { offered.removeFirst() })
+        let first = try #require(try queue.claim(upTo: 1) { offered.removeFirst() }.first)
+        let second = try #require(try queue.claim(upTo: 1) { offered.removeFirst() }.first)
         #expect(first.runID == "20261125-083000-3fa2")
         #expect(second.runID == "20261125-083000-0001")
+        #expect(try queue.claim(upTo: 1) { offered.removeFirst() }.isEmpty)
         #expect(offered.isEmpty)
+    }
+
+    @Test(.enabled(if: Shell.isAvailable("sqlite3")))
+    func claimingLooksRunIDsUpInAnIndexNotAcrossEveryBuild() throws {
+        // Every claim asks whether its new run id is taken; the queue keeps every build it ever had.
+        let state = TemporaryDirectory("gitci-state")
+        _ = try BuildQueue.open(stateFolder: state.path)
+        let plan = try Shell.run(["sqlite3", state.path + "/queue.sqlite",
+                                  "EXPLAIN QUERY PLAN SELECT EXISTS (SELECT 1 FROM builds WHERE run_id = 'x')"], in: state.path)
+        #expect(plan.stdout.contains("INDEX builds_by_run_id"), "\(plan.stdout)")
     }
 }

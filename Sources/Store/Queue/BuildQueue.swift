@@ -107,6 +107,10 @@ public final class BuildQueue: Sendable {
                 CREATE TABLE process_groups (build_id INTEGER NOT NULL, pgid INTEGER NOT NULL, PRIMARY KEY (build_id, pgid));
                 """)
         }
+        // Claiming a build looks its new run id up among every build the queue ever held.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: "CREATE INDEX builds_by_run_id ON builds (run_id)")
+        }
         return migrator
     }()
 
@@ -130,13 +134,7 @@ public final class BuildQueue: Sendable {
 
     /// Pushes not yet turned into plans and builds, oldest first.
     public func pendingEvents(limit: Int = 500) throws -> [(id: Int64, event: PushEvent)] {
-        try pool.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT id, old, new, ref, options FROM events WHERE done = 0 ORDER BY id LIMIT ?"), arguments: [limit])
-                .map { row in
-                    let options = Self.decodeList(row["options"] as String) ?? []
-                    return (row["id"] as Int64, PushEvent(old: row["old"], new: row["new"], ref: row["ref"], options: options))
-                }
-        }
+        try pool.read { db in try QueueTransaction(db: db).pendingEvents(limit: limit) }
     }
 
     /// Runs `body` in one write transaction: what a processed push changes lands together
@@ -159,24 +157,9 @@ public final class BuildQueue: Sendable {
         }
     }
 
-    /// Takes the oldest queued build, marking it running with `runID` (kept from an earlier,
-    /// lost attempt so that its results are never recorded twice). A run id names the build's
-    /// log and workspace folders, so one that another build has is never given out again:
-    /// `runID` is asked until it returns a new one.
-    public func claimNext(runID: () -> String) throws -> Build? {
-        try pool.write { db in
-            guard let build = try Build.fetch(db, where: "state = 'queued' ORDER BY id LIMIT 1").first else { return nil }
-            var newID = build.runID ?? runID()
-            while build.runID == nil,
-                  try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM builds WHERE run_id = ?)"), arguments: [newID]) == true {
-                newID = runID()
-            }
-            try db.cachedStatement(sql: """
-                UPDATE builds SET state = 'running', started = ?, attempt = attempt + 1, run_id = coalesce(run_id, ?)
-                WHERE id = ? AND state = 'queued'
-                """).execute(arguments: [Date().timeIntervalSince1970, newID, build.id])
-            return try Build.fetch(db, where: "id = ?", arguments: [build.id]).first
-        }
+    /// Up to `limit` of the oldest queued builds, claimed (QueueTransaction.claim).
+    public func claim(upTo limit: Int, runID: () -> String) throws -> [Build] {
+        try update { transaction in try transaction.claim(upTo: limit, runID: runID) }
     }
 
     public func finish(_ buildID: Int64, state: Build.State, result: String?, reason: String? = nil) throws {
@@ -305,6 +288,44 @@ public final class BuildQueue: Sendable {
 public struct QueueTransaction {
     let db: Database
 
+    /// Pushes not yet turned into plans and builds, oldest first.
+    public func pendingEvents(limit: Int) throws -> [(id: Int64, event: PushEvent)] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT id, old, new, ref, options FROM events WHERE done = 0 ORDER BY id LIMIT ?"),
+                         arguments: [limit])
+            .map { row in
+                let options = BuildQueue.decodeList(row["options"] as String) ?? []
+                return (row["id"] as Int64, PushEvent(old: row["old"], new: row["new"], ref: row["ref"], options: options))
+            }
+    }
+
+    /// Takes up to `limit` of the oldest queued builds, marking each running with a run id
+    /// (kept from an earlier, lost attempt so that its results are never recorded twice). A
+    /// run id names the build's log and workspace folders, so one that another build has is
+    /// never given out again: `runID` is asked until it returns a new one.
+    public func claim(upTo limit: Int, runID: () -> String) throws -> [Build] {
+        guard limit > 0 else { return [] }
+        var claimed: [Build] = []
+        for build in try Build.fetch(db, where: "state = 'queued' ORDER BY id LIMIT ?", arguments: [limit]) {
+            var newID = build.runID ?? runID()
+            while build.runID == nil,
+                  try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM builds WHERE run_id = ?)"), arguments: [newID]) == true {
+                newID = runID()
+            }
+            let started = Date().timeIntervalSince1970
+            try db.cachedStatement(sql: """
+                UPDATE builds SET state = 'running', started = ?, attempt = attempt + 1, run_id = coalesce(run_id, ?)
+                WHERE id = ? AND state = 'queued'
+                """).execute(arguments: [started, newID, build.id])
+            // What the statement made of the row, without reading it again.
+            claimed.append(Build(id: build.id, branch: build.branch, ref: build.ref, commit: build.commit, state: .running,
+                                 jobs: build.jobs, variables: build.variables, reason: build.reason, created: build.created,
+                                 started: started, finished: build.finished, attempt: build.attempt + 1,
+                                 lostAttempts: build.lostAttempts, cancelRequested: build.cancelRequested,
+                                 interruptible: build.interruptible, runID: build.runID ?? newID, result: build.result))
+        }
+        return claimed
+    }
+
     public func markDone(event id: Int64) throws {
         try db.cachedStatement(sql: "UPDATE events SET done = 1 WHERE id = ?").execute(arguments: [id])
     }
@@ -355,15 +376,17 @@ extension Build {
     /// `condition` is SQL text with `?` for the `arguments`, never values: its statement is
     /// compiled once per connection and kept.
     static func fetch(_ db: Database, where condition: String, arguments: StatementArguments = []) throws -> [Build] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM builds WHERE \(condition)"), arguments: arguments).map { row in
-            Build(id: row["id"], branch: row["branch"], ref: row["ref"], commit: row["commit_id"],
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM builds WHERE \(condition)"), arguments: arguments).map(Build.init(row:))
+    }
+
+    init(row: Row) {
+        self.init(id: row["id"], branch: row["branch"], ref: row["ref"], commit: row["commit_id"],
                   state: State(rawValue: row["state"]) ?? .finished,
                   jobs: BuildQueue.decodeList(row["jobs"] as String) ?? [],
                   variables: BuildQueue.decodeMap(row["variables"] as String) ?? [:],
                   reason: row["reason"], created: row["created"], started: row["started"], finished: row["finished"],
                   attempt: row["attempt"], lostAttempts: row["lost_attempts"], cancelRequested: row["cancel_requested"],
                   interruptible: row["interruptible"], runID: row["run_id"], result: row["result"])
-        }
     }
 }
 
