@@ -65,7 +65,11 @@ let package = Package(
             ],
             // Bind library symbols on first call instead of all ~9,000 at start-up: the hook
             // and `gitci status` are short-lived processes whose budget is mostly start-up.
-            linkerSettings: [.unsafeFlags(["-Xlinker", "-z", "-Xlinker", "lazy"])]
+            // Released, not position-independent: a PIE gitci has ~100,000 pointers to relocate
+            // at every start, which copies every page holding one (~2.5 ms of a worker a push
+            // starts, and of every `gitci status`). The shared libraries keep their ASLR.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-z", "-Xlinker", "lazy"]),
+                             .unsafeFlags(["-Xlinker", "-no-pie"], .when(configuration: .release))]
         ),
         // Notes write benchmark (`--count N --dir PATH`), and the racing writer GitKitTests spawn.
         .executableTarget(name: "gitci-bench-notes", dependencies: ["GitKit"]),
