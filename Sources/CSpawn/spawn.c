@@ -61,7 +61,7 @@ int gitci_reap(pid_t pid) {
 }
 
 int gitci_spawn_detached(pid_t *pid, const char *const argv[], const char *const envp[],
-                         const char *log_path) {
+                         const char *log_path, int inherited_fd) {
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attr;
     int rc = posix_spawn_file_actions_init(&actions);
@@ -72,6 +72,7 @@ int gitci_spawn_detached(pid_t *pid, const char *const argv[], const char *const
     int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     sigset_t all, none;
     sigfillset(&all);
+    sigdelset(&all, SIGUSR1);
     sigemptyset(&none);
     if (rc == 0) rc = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     if (log_fd >= 0) {
@@ -81,15 +82,20 @@ int gitci_spawn_detached(pid_t *pid, const char *const argv[], const char *const
         if (rc == 0) rc = posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
         if (rc == 0) rc = posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
     }
+    /* Descriptor 3 from a copy above it: a dup2 onto itself would keep its close-on-exec. */
+    int handed = inherited_fd >= 0 ? fcntl(inherited_fd, F_DUPFD_CLOEXEC, 10) : -1;
+    if (inherited_fd >= 0 && handed < 0 && rc == 0) rc = errno;
+    if (handed >= 0 && rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, handed, 3);
     /* Descriptors the caller inherited without O_CLOEXEC (the hook's pipes) must not reach the
-       child: the dup2s above have already placed the log on 1 and 2. */
-    if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+       child: the dup2s above have already placed the log on 1 and 2 (and the lock on 3). */
+    if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions, handed >= 0 ? 4 : 3);
     if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &all);
     if (rc == 0) rc = posix_spawnattr_setsigmask(&attr, &none);
     if (rc == 0) rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     if (rc == 0) rc = posix_spawn(pid, argv[0], &actions, &attr, (char *const *)argv, (char *const *)envp);
 
     if (log_fd >= 0) close(log_fd);
+    if (handed >= 0) close(handed);
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&actions);
     return rc;

@@ -13,27 +13,46 @@ public enum WorkerLauncher {
     }
 
     /// Returns true when a worker was started, false when one was already running (and was
-    /// nudged). `gitci` is the full gitci executable: this process's own unless said.
+    /// nudged, unless `nudge` is false). `gitci` is the full gitci executable: this process's
+    /// own unless said.
+    ///
+    /// The lock is taken here and handed to the new worker, so that from this moment every
+    /// other hook finds the worker running: none starts a second one while this one loads.
     @discardableResult
     public static func ensureRunning(gitDirectory: String, stateFolder: String,
-                                     gitci: String? = nil) throws(LaunchError) -> Bool {
-        if case .worker(let pid) = WorkerLock.holder(in: stateFolder) {
-            if let pid { kill(pid, SIGUSR1) }
+                                     gitci: String? = nil, nudge: Bool = true) throws(LaunchError) -> Bool {
+        let lock: Int32
+        switch WorkerLock.takeForNewWorker(in: stateFolder) {
+        case .held(let pid):
+            if nudge, let pid { kill(pid, SIGUSR1) }
             return false
+        case .taken(let descriptor):
+            lock = descriptor
+        case .unavailable:
+            // The worker tries itself, and says why it cannot.
+            lock = -1
         }
+        defer { if lock >= 0 { close(lock) } }
         let executable = gitci ?? ownExecutable() ?? CommandLine.arguments[0]
         // Exactly this call is run without ArgumentParser (WorkerCommand.runStartedByHook).
         let arguments = [executable, "worker", "--started-by-hook", "--repo", gitDirectory]
         // A hook runs with GIT_DIR=. and friends: they must not reach the worker or its builds.
-        let environment = currentEnvironment().filter { !$0.hasPrefix("GIT_") && !$0.hasPrefix(FastPostReceive.queueBusyVariable + "=") }
+        var environment = currentEnvironment().filter {
+            !$0.hasPrefix("GIT_") && !$0.hasPrefix(FastPostReceive.queueBusyVariable + "=") && !$0.hasPrefix(WorkerLock.handedVariable + "=")
+        }
+        if lock >= 0 { environment.append(WorkerLock.handedVariable + "=3") }
         let logPath = stateFolder + "/worker.log"
         var pid: pid_t = 0
+        // Ignored here, SIGUSR1 stays ignored in the worker until it is ready for nudges.
+        let previous = signal(SIGUSR1, SIG_IGN)
         let rc = withCStrings(arguments) { argv in
-            withCStrings(environment) { envp in gitci_spawn_detached(&pid, argv, envp, logPath) }
+            withCStrings(environment) { envp in gitci_spawn_detached(&pid, argv, envp, logPath, lock) }
         }
+        signal(SIGUSR1, previous)
         guard rc == 0 else {
             throw LaunchError(description: "cannot start a worker (\(String(cString: strerror(rc))))")
         }
+        if lock >= 0 { WorkerLock.record(pid, in: lock) }
         // Builds are background work: on a server, git itself (the push that is still
         // finishing, clones, fetches) comes first. Set before the worker is through loading.
         _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), backgroundNiceness)

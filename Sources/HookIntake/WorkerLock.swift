@@ -27,10 +27,57 @@ public final class WorkerLock {
             close(descriptor)
             return nil
         }
-        let pid = "\(getpid())\n"
-        _ = ftruncate(descriptor, 0)
-        _ = pid.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+        record(getpid(), in: descriptor)
         return WorkerLock(descriptor: descriptor)
+    }
+
+    /// Writes the holder's pid, which hooks nudge.
+    static func record(_ pid: pid_t, in descriptor: Int32) {
+        let text = "\(pid)\n"
+        _ = ftruncate(descriptor, 0)
+        _ = text.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+    }
+
+    /// Set (to 3) in the environment of a worker that was handed the lock on that descriptor.
+    public static let handedVariable = "GITCI_WORKER_LOCK_FD"
+
+    enum ForNewWorker {
+        /// Taken: the descriptor holds it, to be handed to the worker about to start.
+        case taken(Int32)
+        case held(pid: Int32?)
+        case unavailable
+    }
+
+    /// Takes the lock for a worker that is yet to start, or says who holds it.
+    static func takeForNewWorker(in stateFolder: String) -> ForNewWorker {
+        let descriptor = open(path(in: stateFolder), O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return .unavailable }
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            if errno == EINTR { continue }
+            defer { close(descriptor) }
+            return errno == EWOULDBLOCK ? .held(pid: pid(in: descriptor)) : .unavailable
+        }
+        // Until the worker's pid is in, nobody must read the last one's (which may belong to
+        // another process by now) and nudge it.
+        _ = ftruncate(descriptor, 0)
+        return .taken(descriptor)
+    }
+
+    /// The lock a hook took and handed to this worker (WorkerLauncher), if it was: descriptor 3,
+    /// which must be the lock file of `stateFolder`. Kept from the worker's builds.
+    public static func handedToThisWorker(in stateFolder: String) -> WorkerLock? {
+        guard let value = getenv(handedVariable).map({ String(cString: $0) }) else { return nil }
+        unsetenv(handedVariable)
+        guard value == "3" else { return nil }
+        var handed = stat(), file = stat()
+        guard fstat(3, &handed) == 0, stat(path(in: stateFolder), &file) == 0,
+              handed.st_dev == file.st_dev, handed.st_ino == file.st_ino else { return nil }
+        _ = fcntl(3, F_SETFD, FD_CLOEXEC)
+        // The same open file as the hook's: the lock it took is this one, and taking it again
+        // succeeds at once. Failing, it was not.
+        guard flock(3, LOCK_EX | LOCK_NB) == 0 else { return nil }
+        record(getpid(), in: 3)
+        return WorkerLock(descriptor: 3)
     }
 
     /// What a hook needs to know: whether a worker runs, and if so who, so that it can be
@@ -51,10 +98,14 @@ public final class WorkerLock {
             return .none
         }
         guard errno == EWOULDBLOCK else { return .none }
+        return .worker(pid: pid(in: descriptor))
+    }
+
+    /// The pid the holder wrote; nil while a hook that is starting a worker holds the lock.
+    private static func pid(in descriptor: Int32) -> Int32? {
         var buffer = [UInt8](repeating: 0, count: 16)
         let count = pread(descriptor, &buffer, buffer.count - 1, 0)
         let digits = count > 0 ? buffer[0..<count].prefix { $0 >= 0x30 && $0 <= 0x39 } : []
-        let pid = Int32(String(decoding: digits, as: UTF8.self))
-        return .worker(pid: pid.flatMap { $0 > 1 ? $0 : nil })
+        return Int32(String(decoding: digits, as: UTF8.self)).flatMap { $0 > 1 ? $0 : nil }
     }
 }

@@ -9,9 +9,9 @@ public struct Installation {
     /// The line that marks a hook as gitci's own, so that reinstalling replaces it.
     static let marker = "installed by `gitci install`"
     static let chainedSuffix = ".before-gitci"
-    /// The post-receive hook that is only a `#!` line naming gitci-hook: the kernel starts it
+    /// Each hook as only a `#!` line naming gitci-hook (`<hook>.direct`): the kernel starts it
     /// without a shell, about a millisecond sooner in every push.
-    static let directPostReceive = "post-receive.direct"
+    static let directSuffix = ".direct"
     /// Older kernels read at most 128 bytes of a `#!` line.
     static let longestInterpreterLine = 127
 
@@ -68,7 +68,7 @@ public struct Installation {
         let directProgram = Self.directHookProgram(for: binary)
         var templates: [String: String] = [:]
         for name in Self.hookNames {
-            let source = name == "post-receive" && directProgram != nil ? Self.directPostReceive : name
+            let source = directProgram != nil ? name + Self.directSuffix : name
             guard let text = manager.contents(atPath: (hookSources as NSString).appendingPathComponent(source))
                 .map({ String(decoding: $0, as: UTF8.self) }) else {
                 throw Failure(description: "cannot read the \(source) hook in \(hookSources); set GITCI_SHARE to the folder holding hooks/")
@@ -127,7 +127,7 @@ public struct Installation {
     /// and the line fits what every kernel reads. Otherwise the hook is a shell script.
     static func directHookProgram(for binary: String) -> String? {
         let program = binary + "-hook"
-        let line = "#!\(program) post-receive"
+        let line = "#!\(program) post-receive"  // the longer of the two
         guard FileManager.default.isExecutableFile(atPath: program), line.utf8.count <= longestInterpreterLine,
               !program.contains(where: { $0.isWhitespace || $0.isNewline }) else { return nil }
         return program

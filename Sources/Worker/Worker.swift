@@ -48,6 +48,8 @@ public struct Worker: Sendable {
     static let pollInterval = 0.1
 
     public func run() async throws(Failure) {
+        // First of all: a worker a hook started holds the lock the hook took for it.
+        let handedLock = WorkerLock.handedToThisWorker(in: stateFolder)
         let queue: BuildQueue
         let repository: Repository
         do {
@@ -56,8 +58,9 @@ public struct Worker: Sendable {
         } catch {
             throw Failure(description: "\(error)")
         }
-        // First of all: a hook that finds this worker holding the lock nudges it with SIGUSR1
-        // (see WorkerLock), whose default action would end it.
+        // Before the lock is taken: a hook that finds this worker holding the lock nudges it with
+        // SIGUSR1 (see WorkerLock), whose default action would end it. (A worker a hook started
+        // holds the lock already, and has SIGUSR1 ignored from its start until here.)
         let wakeup = Wakeup()
         signal(SIGUSR1, SIG_IGN)
         let nudges = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
@@ -67,10 +70,10 @@ public struct Worker: Sendable {
 
         let linger = lingerSeconds(repository)
         let parallelBuilds = buildLimit(repository)
-        var lock: WorkerLock?
-        if linger == nil {
+        var lock = handedLock
+        if lock == nil, linger == nil {
             lock = WorkerLock.acquire(in: stateFolder, wait: true)
-        } else {
+        } else if lock == nil {
             // A worker that will exit when idle need not outlast one that runs already (which
             // may linger for a while): it waits only until that one has built what is queued.
             switch await lockOrQueueDrained(queue) {

@@ -11,15 +11,34 @@ import HookIntake
 struct GitciHook {
     static func main() {
         signal(SIGPIPE, SIG_IGN)
-        // `post-receive`, or `post-receive HOOK` when the installed hook names this program
-        // on its `#!` line and the kernel adds the hook's own path.
+        // `HOOK-NAME`, or `HOOK-NAME HOOK` when the installed hook names this program on its
+        // `#!` line and the kernel adds the hook's own path.
         let arguments = Array(CommandLine.arguments.dropFirst())
-        guard arguments.first == "post-receive", arguments.count <= 2 else {
-            say("gitci-hook: usage: gitci-hook post-receive (what gitci's installed hook runs, with git's hook input)")
+        guard let hook = arguments.first, ["post-receive", "pre-receive"].contains(hook), arguments.count <= 2 else {
+            say("gitci-hook: usage: gitci-hook post-receive|pre-receive (what gitci's installed hooks run, with git's hook input)")
             exit(2)
         }
         let chained = arguments.count == 2 ? chainedHook(of: arguments[1]) : nil
         let input = readStandardInput()
+        if hook == "pre-receive" { preReceive(input, chained: chained) }
+        postReceive(input, chained: chained)
+    }
+
+    /// Refuses pushes to gitci's own refs, after the hook gitci was installed over (whose
+    /// refusal stands); starts the worker of an accepted push.
+    static func preReceive(_ input: [UInt8], chained: String?) -> Never {
+        if let chained {
+            let status = run(chained, input: input)
+            if status != 0 { exit(status) }
+        }
+        let refused = PreReceive.refusedRefs(in: input)
+        refused.forEach { say(PreReceive.refusal(of: $0)) }
+        if !refused.isEmpty { exit(1) }
+        if !input.isEmpty { PreReceive.startWorkerEarly(gitDirectory: gitDirectory(), gitci: siblingGitci()) }
+        exit(0)
+    }
+
+    static func postReceive(_ input: [UInt8], chained: String?) -> Never {
         let gitci = siblingGitci()
         let outcome = FastPostReceive.run(input: input, gitDirectory: gitDirectory(), gitci: gitci, say: say)
         if case .handOver(_, let queueBusy) = outcome {
@@ -46,16 +65,22 @@ struct GitciHook {
         say(cannotRun: gitci, rc)
     }
 
-    /// Runs a program with the push's input and waits for it; like git, this hook does not
-    /// care how it exits.
-    static func run(_ program: String, arguments: [String]? = nil, input: [UInt8]) {
+    /// Runs a program with the push's input and waits for it. Returns its exit status (1 when
+    /// it could not run or was killed), which only a pre-receive hook heeds.
+    @discardableResult
+    static func run(_ program: String, arguments: [String]? = nil, input: [UInt8]) -> Int32 {
         var status: Int32 = 0
         let rc = WorkerLauncher.withCStrings(arguments ?? [program]) { argv in
             input.withUnsafeBufferPointer { bytes in
                 bytes.withMemoryRebound(to: CChar.self) { gitci_run_with_input(argv, $0.baseAddress, $0.count, &status) }
             }
         }
-        if rc != 0 { say(cannotRun: program, rc) }
+        guard rc == 0 else {
+            say(cannotRun: program, rc)
+            return 1
+        }
+        // The wait status: an exit code in bits 8-15 when the low 7 bits (the signal) are 0.
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : 1
     }
 
     /// The hook gitci was installed over (`gitci install --force`), when there is one.

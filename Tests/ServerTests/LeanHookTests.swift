@@ -73,11 +73,11 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: fixture.stateFolder + "/queue.sqlite"), "it never creates the queue")
     }
 
-    @Test func anythingButPostReceiveIsAUsageError() throws {
+    @Test func anythingButItsTwoHooksIsAUsageError() throws {
         let fixture = try ServerFixture(pipeline: Self.pipeline)
-        let result = try runHook(fixture, input: "", arguments: ["pre-receive"])
+        let result = try runHook(fixture, input: "", arguments: ["update"])
         #expect(result.status == 2)
-        #expect(result.stderr.contains("usage: gitci-hook post-receive"), "\(result.stderr)")
+        #expect(result.stderr.contains("usage: gitci-hook post-receive|pre-receive"), "\(result.stderr)")
     }
 
     @Test func theInstalledHookStartsTheLeanHookWithoutAShell() throws {
@@ -116,6 +116,50 @@ import TestSupport
         #expect(pending.last?.options == ["ci.variable=K=V"])
     }
 
+    @Test func anAcceptedPushHasItsWorkerStartedByThePreReceiveHookHoldingTheLockFromItsFirstMoment() async throws {
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        try fixture.server.git(["config", "gitci.workerLinger", "5"])
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        // The pushed objects, as git has them by the time its post-receive hook runs.
+        try fixture.server.git(["fetch", "-q", fixture.clone.path, "main:main"])
+        let hook = try String(contentsOfFile: fixture.serverPath + "/hooks/pre-receive", encoding: .utf8)
+        #expect(hook.hasPrefix("#!\(BuiltProduct.path("gitci"))-hook pre-receive\n"), "\(hook)")
+        let lockPath = fixture.stateFolder + "/worker.lock"
+
+        let accepted = try runHook(fixture, input: Self.line(commit, "main"),
+                                   arguments: ["pre-receive", fixture.serverPath + "/hooks/pre-receive"])
+        #expect(accepted.status == 0, "\(accepted.stderr)")
+        // The hook wrote the new worker's pid before it returned, and the lock is taken.
+        let pid = try #require(Int32((try String(contentsOfFile: lockPath, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { kill(pid, SIGTERM) }
+        #expect(try Shell.run(["flock", "-n", lockPath, "true"], in: fixture.serverPath).status != 0, "the lock is held")
+        // Nudged at once, while it is still loading: SIGUSR1 is ignored until it can take one.
+        for _ in 0..<20 { kill(pid, SIGUSR1) }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(kill(pid, 0) == 0, "the worker died of a nudge as it started")
+        #expect(try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8).contains("worker"))
+
+        // A second push in the meantime starts no other worker; the post-receive hook's queued
+        // push is built by this one.
+        #expect(try runHook(fixture, input: Self.line(commit, "main"), arguments: ["pre-receive"]).status == 0)
+        #expect((try String(contentsOfFile: lockPath, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines) == String(pid))
+        #expect(try runHook(fixture, input: Self.line(commit, "main")).status == 0)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, try fixture.notes(commit).isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(try fixture.pipelineRecords(commit).count == 1)
+        #expect(kill(pid, 0) == 0, "the same worker built it, and stays")
+    }
+
+    @Test func aRefusedPushStartsNoWorker() throws {
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        let refused = try runHook(fixture, input: Self.line(commit, "main") + "0 \(commit) refs/gitci/forged\n",
+                                  arguments: ["pre-receive"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("gitci: refs/gitci/forged is written by gitci on this server only; push refused"))
+        #expect(try Shell.run(["flock", "-n", fixture.stateFolder + "/worker.lock", "true"], in: fixture.serverPath).status == 0)
+    }
+
     @Test func withoutTheLeanHookBesideGitciTheInstalledHookIsAShellScriptThatStillChains() throws {
         let fixture = try ServerFixture(pipeline: Self.pipeline, install: false)
         let folder = TemporaryDirectory("gitci-alone")
@@ -137,6 +181,11 @@ import TestSupport
         let commit = try fixture.clone.git(["rev-parse", "HEAD"])
         #expect(try fixture.pipelineRecords(commit).count == 1)
         #expect(try String(contentsOfFile: foreignLog, encoding: .utf8).contains("\(commit) refs/heads/main"))
+        // The pre-receive hook is a shell script too, and still guards gitci's refs.
+        #expect(try String(contentsOfFile: fixture.serverPath + "/hooks/pre-receive", encoding: .utf8).hasPrefix("#!/bin/sh\n"))
+        let forged = try fixture.push(["origin", "HEAD:refs/gitci/forged"])
+        #expect(forged.status != 0)
+        #expect(forged.stderr.contains("refs/gitci/forged is written by gitci on this server only"), "\(forged.stderr)")
     }
 
     /// The source checkout, where `hooks/` and `templates/` are for a gitci copied elsewhere.

@@ -21,9 +21,12 @@ int gitci_wait_exit_keep_zombie(pid_t pid, int *code, int *signaled);
 /// Starts `argv[0]` fully detached: in a session of its own (no controlling terminal, not in
 /// the caller's process group), standard input from /dev/null and standard output and error
 /// appended to `log_path` (or /dev/null when it cannot be opened). Nothing of the caller's
-/// stays open in it, so a git push that ran the caller never waits for it.
+/// stays open in it, so a git push that ran the caller never waits for it. `inherited_fd`, when
+/// not -1, becomes the child's descriptor 3 (how a worker is handed its lock). SIGUSR1 is
+/// left ignored in the child (the caller must ignore it while it spawns): a worker is nudged
+/// with it, and must not die of a nudge before it is ready to take one.
 int gitci_spawn_detached(pid_t *pid, const char *const argv[], const char *const envp[],
-                         const char *log_path);
+                         const char *log_path, int inherited_fd);
 
 /// Reaps `pid` and returns its wait status, or -1 with errno set.
 int gitci_reap(pid_t pid);

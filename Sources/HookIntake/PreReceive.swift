@@ -1,0 +1,31 @@
+import Glibc
+
+/// The pre-receive hook's own work, for the lean `gitci-hook`: results (refs/notes/gitci*) and
+/// gitci's refs (refs/gitci/*) are written by the worker on this server only, so a push to
+/// them is refused; any other push gets its worker started now, when none runs, while git still
+/// moves the pushed objects into place and updates the refs. The post-receive hook then finds
+/// it running (or loading) instead of starting it ~10 ms later.
+public enum PreReceive {
+    /// The refs of `input` (git's `old new ref` lines) that no client may push.
+    public static func refusedRefs(in input: [UInt8]) -> [String] {
+        String(decoding: input, as: UTF8.self).split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
+            guard fields.count == 3 else { return nil }
+            let ref = String(fields[2])
+            return ref.hasPrefix("refs/notes/gitci") || ref.hasPrefix("refs/gitci/") ? ref : nil
+        }
+    }
+
+    public static func refusal(of ref: String) -> String {
+        "gitci: \(ref) is written by gitci on this server only; push refused"
+    }
+
+    /// Starts the repository's worker unless one runs (which is left alone: the post-receive
+    /// hook nudges it once the push is queued). Only where gitci is installed: its queue exists.
+    public static func startWorkerEarly(gitDirectory: String, gitci: String) {
+        let stateFolder = gitDirectory + "/gitci"
+        guard access(stateFolder + "/queue.sqlite", W_OK) == 0 else { return }
+        // A worker that cannot start now is the post-receive hook's to report.
+        _ = try? WorkerLauncher.ensureRunning(gitDirectory: gitDirectory, stateFolder: stateFolder, gitci: gitci, nudge: false)
+    }
+}
