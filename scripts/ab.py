@@ -14,13 +14,12 @@ worker).
 """
 import argparse
 import os
-import signal
 import statistics
 import subprocess
 import tempfile
 import time
 
-from bench import read_file, wait_for_no_worker
+from bench import stop_lingering_worker, timed_push
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = dict(os.environ, GIT_AUTHOR_NAME="ab", GIT_AUTHOR_EMAIL="ab@gitci.invalid",
@@ -30,31 +29,6 @@ ENV = dict(os.environ, GIT_AUTHOR_NAME="ab", GIT_AUTHOR_EMAIL="ab@gitci.invalid"
 
 def run(args, **kw):
     return subprocess.run(args, env=kw.pop("env", ENV), check=True, stdout=subprocess.DEVNULL, **kw)
-
-
-def push(side, work):
-    """One timed push; returns (first step, notes) in ms, or None when either is missing."""
-    if os.path.exists(side["mark"]):
-        os.remove(side["mark"])
-    ref = f"{side['bare']}/refs/notes/gitci"
-    before = read_file(ref)
-    start = time.time()
-    # A worker the hook starts takes MARK from the push's environment.
-    subprocess.run(["git", "push", "-q", side["bare"], "HEAD:refs/heads/main"], cwd=work,
-                   env=dict(ENV, MARK=side["mark"]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    noted = None
-    while time.time() < start + 10:
-        if read_file(ref) != before:
-            noted = time.time()
-            break
-        time.sleep(0.0005)
-    mark = read_file(side["mark"])
-    time.sleep(0.3)
-    if side["mode"] == "cold":
-        wait_for_no_worker(side["bare"])
-    if noted is None or not mark:
-        return None
-    return (float(mark) - start) * 1000, (noted - start) * 1000
 
 
 def main():
@@ -97,7 +71,7 @@ def main():
         for round_number in range(options.rounds):
             run(["git", "commit", "-q", "--allow-empty", "-m", f"round {round_number}"], cwd=work)
             order = ("A", "B") if round_number % 2 == 0 else ("B", "A")
-            result = {name: push(sides[name], work) for name in order}
+            result = {name: timed_push(sides[name], work, ENV) for name in order}
             if result["A"] and result["B"]:
                 pairs.append((result["A"], result["B"]))
     finally:
@@ -107,12 +81,7 @@ def main():
                 side["service"].wait()
             else:
                 # A worker a push started may still be staying for the next push.
-                holder = (read_file(f"{side['bare']}/gitci/worker.lock") or "").strip()
-                if holder.isdigit():
-                    try:
-                        os.kill(int(holder), signal.SIGTERM)
-                    except OSError:
-                        pass
+                stop_lingering_worker(side["bare"])
         subprocess.run(["rm", "-rf", scratch])
 
     if not pairs:

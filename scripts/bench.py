@@ -197,47 +197,41 @@ def read_file(path):
         return None
 
 
-def push_to_results(work, hooked, mark, mode, between, floor):
-    """Median push -> first step and push -> note, over 8 pushes of a new commit to main;
-    `between` runs (untimed) after each."""
-    starts, finishes = [], []
-    for i in range(8):
-        sh(["git", "commit", "-q", "--allow-empty", "-m", f"push {i}"], cwd=work)
-        commit = sh(["git", "rev-parse", "HEAD"], cwd=work).stdout.decode().strip()
-        if os.path.exists(mark):
-            os.remove(mark)
-        # Watched by reading the loose ref file, not by running git every millisecond: the
-        # watcher must not take the CPU the worker needs (there are two cores).
-        ref_file = f"{hooked}/refs/notes/gitci"
-        before = read_file(ref_file)
-        start = time.time()
-        subprocess.run(["git", "push", "-q", hooked, "HEAD:refs/heads/main"], cwd=work, env=ENV,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = start + 30
-        note_path = None
-        while time.time() < deadline:
-            current = read_file(ref_file)
-            if current != before:
-                moved = time.time()
-                before = current
-                listed = subprocess.run(["git", "notes", "--ref=gitci", "list", commit], cwd=hooked, env=ENV,
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-                if listed.returncode == 0 and listed.stdout.strip():
-                    note_path = moved
-                    break
-            time.sleep(0.0005)
-        if note_path and os.path.exists(mark):
-            with open(mark) as f:
-                starts.append((float(f.read().strip()) - start) * 1000)
-            finishes.append((note_path - start) * 1000)
-        between()
-    if starts:
-        line(f"push -> first step starts ({mode})", statistics.median(starts),
-             note=f"{statistics.median(starts) / PEERS['laminar_start']:.2f}x laminar's 27 ms")
-        judge(f"push -> first step ({mode})", statistics.median(starts), 25, floor)
-        line(f"push -> results in refs/notes/gitci ({mode})", statistics.median(finishes),
-             note=f"{statistics.median(finishes) / PEERS['laminar_finish']:.2f}x laminar's 57 ms (without notes)")
-        judge(f"push -> notes ({mode})", statistics.median(finishes), 60, floor)
+def timed_push(side, work, env):
+    """One push of HEAD to main on `side` (a dict: bare, mark, mode); returns (push -> first
+    step, push -> notes) in ms, or None when either is missing. A worker the hook starts takes
+    MARK from the push's environment; the step writes the time into it."""
+    if os.path.exists(side["mark"]):
+        os.remove(side["mark"])
+    # Watched by reading the loose ref file, not by running git every millisecond: the
+    # watcher must not take the CPU the worker needs (there are two cores).
+    ref = f"{side['bare']}/refs/notes/gitci"
+    before = read_file(ref)
+    start = time.time()
+    subprocess.run(["git", "push", "-q", side["bare"], "HEAD:refs/heads/main"], cwd=work,
+                   env=dict(env, MARK=side["mark"]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    noted = None
+    while time.time() < start + 10:
+        if read_file(ref) != before:
+            noted = time.time()
+            break
+        time.sleep(0.0005)
+    mark = read_file(side["mark"])
+    time.sleep(0.3)
+    if side["mode"] == "cold":
+        wait_for_no_worker(side["bare"])
+    if noted is None or not mark:
+        return None
+    return (float(mark) - start) * 1000, (noted - start) * 1000
+
+
+def stop_lingering_worker(bare):
+    holder = (read_file(f"{bare}/gitci/worker.lock") or "").strip()
+    if holder.isdigit():
+        try:
+            os.kill(int(holder), signal.SIGTERM)
+        except OSError:
+            pass
 
 
 def bench_hook(scratch):
@@ -251,8 +245,7 @@ def bench_hook(scratch):
         sh(["git", "init", "-q", "--bare", "-b", "main", bare])
     sh([GITCI, "install", hooked])
     head = sh(["git", "rev-parse", "HEAD"], cwd=work).stdout.decode().strip()
-    mark = f"{scratch}/started"
-    ENV["MARK"] = mark
+    ENV["MARK"] = f"{scratch}/started"
 
     def push_new_branch(remote, i):
         name = f"b{remote[-10:-4]}{i}"
@@ -292,38 +285,53 @@ def bench_hook(scratch):
             hook_starts.append((float(f.read().strip()) - start) * 1000)
     line("push -> a do-nothing post-receive hook starts (the floor)", statistics.median(hook_starts[2:]))
 
-    def settle():
-        """Waits (untimed) until what the push queued is built; a lingering worker stays."""
-        sh([GITCI, "worker", "--once", "-C", hooked], check=False)
-        time.sleep(0.2)
-
-    def settle_and_worker_gone():
-        settle()
-        wait_for_no_worker(hooked)
-
-    # Three ways a push finds its worker: none running (gitci.workerLinger 0, so every push
-    # starts one), still there from the push before (the default: it stays 30 s), and a
-    # worker run as a service.
-    push_to_results(work, hooked, mark, "worker started by this push", settle_and_worker_gone, floor)
-    sh(["git", "config", "--unset", "gitci.workerLinger"], cwd=hooked)
-    sh(["git", "commit", "-q", "--allow-empty", "-m", "starts the worker that stays"], cwd=work)
-    sh(["git", "push", "-q", hooked, "HEAD:refs/heads/main"], cwd=work)
-    settle()
-    push_to_results(work, hooked, mark, "worker started by an earlier push", settle, floor)
-    lingering = read_file(f"{hooked}/gitci/worker.lock")
-    if lingering and lingering.strip().isdigit():
-        try:
-            os.kill(int(lingering.strip()), signal.SIGTERM)
-        except OSError:
-            pass
-    wait_for_no_worker(hooked)
-    service = subprocess.Popen([GITCI, "worker", "-C", hooked], env=ENV,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Three ways a push finds its worker, each on a repository of its own: none running
+    # (gitci.workerLinger 0, so every push starts one), still there from the push before (the
+    # default: it stays 30 s), and a worker run as a service. The three take turns push by push,
+    # so that the machine's drift hits all alike.
+    modes = {"cold": "worker started by this push", "hook": "worker started by an earlier push",
+             "service": "worker run as a service"}
+    sides = []
+    for mode in modes:
+        bare = f"{scratch}/{mode}.git"
+        sh(["git", "init", "-q", "--bare", "-b", "main", bare])
+        sh([GITCI, "install", bare])
+        side = dict(mode=mode, bare=bare, mark=f"{scratch}/started-{mode}", service=None)
+        if mode == "cold":
+            sh(["git", "config", "gitci.workerLinger", "0"], cwd=bare)
+        elif mode == "hook":
+            timed_push(side, work, ENV)  # starts the worker that stays
+        else:
+            side["service"] = subprocess.Popen([GITCI, "worker", "-C", bare], env=dict(ENV, MARK=side["mark"]),
+                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sides.append(side)
     time.sleep(1)
-    push_to_results(work, hooked, mark, "worker run as a service", lambda: time.sleep(0.2), floor)
-    service.terminate()
-    service.wait()
-    sh(["git", "config", "gitci.workerLinger", "0"], cwd=hooked)
+    results = {mode: [] for mode in modes}
+    try:
+        for round_number in range(15):
+            sh(["git", "commit", "-q", "--allow-empty", "-m", f"round {round_number}"], cwd=work)
+            shift = round_number % len(sides)
+            for side in sides[shift:] + sides[:shift]:
+                measured = timed_push(side, work, ENV)
+                if measured:
+                    results[side["mode"]].append(measured)
+    finally:
+        for side in sides:
+            if side["service"]:
+                side["service"].terminate()
+                side["service"].wait()
+            else:
+                stop_lingering_worker(side["bare"])
+    for mode, label in modes.items():
+        if not results[mode]:
+            continue
+        start = statistics.median(first for first, _ in results[mode])
+        notes = statistics.median(noted for _, noted in results[mode])
+        line(f"push -> first step starts ({label})", start, note=f"{start / PEERS['laminar_start']:.2f}x laminar's 27 ms")
+        judge(f"push -> first step ({label})", start, 25, floor)
+        line(f"push -> results in refs/notes/gitci ({label})", notes,
+             note=f"{notes / PEERS['laminar_finish']:.2f}x laminar's 57 ms (without notes)")
+        judge(f"push -> notes ({label})", notes, 60, floor)
 
     # Three rounds of 1,000 new branches each, alternating which remote goes first; one push
     # alone swings by more than the hook costs.
