@@ -21,11 +21,19 @@ public enum PreReceive {
     }
 
     /// Starts the repository's worker unless one runs (which is left alone: the post-receive
-    /// hook nudges it once the push is queued). Only where gitci is installed: its queue exists.
+    /// hook nudges it once the push is queued). Only where gitci is installed (its queue
+    /// exists), and not for a push that asks to build nothing (`-o ci.skip`).
     public static func startWorkerEarly(gitDirectory: String, gitci: String) {
+        guard !pushOptions().contains("ci.skip") else { return }
         let stateFolder = gitDirectory + "/gitci"
         guard access(stateFolder + "/queue.sqlite", W_OK) == 0 else { return }
         // A worker that cannot start now is the post-receive hook's to report.
         _ = try? WorkerLauncher.ensureRunning(gitDirectory: gitDirectory, stateFolder: stateFolder, gitci: gitci, nudge: false)
+    }
+
+    /// `git push -o` options, as git hands them to the receive hooks.
+    static func pushOptions() -> [String] {
+        guard let count = getenv("GIT_PUSH_OPTION_COUNT").flatMap({ Int(String(cString: $0)) }), count > 0 else { return [] }
+        return (0..<min(count, 100)).compactMap { index in getenv("GIT_PUSH_OPTION_\(index)").map { String(cString: $0) } }
     }
 }

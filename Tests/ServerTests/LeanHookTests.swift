@@ -150,14 +150,22 @@ import TestSupport
         #expect(kill(pid, 0) == 0, "the same worker built it, and stays")
     }
 
-    @Test func aRefusedPushStartsNoWorker() throws {
+    @Test func aRefusedPushOrOneThatSkipsCIStartsNoWorker() throws {
         let fixture = try ServerFixture(pipeline: Self.pipeline)
         let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        let lockPath = fixture.stateFolder + "/worker.lock"
         let refused = try runHook(fixture, input: Self.line(commit, "main") + "0 \(commit) refs/gitci/forged\n",
                                   arguments: ["pre-receive"])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("gitci: refs/gitci/forged is written by gitci on this server only; push refused"))
-        #expect(try Shell.run(["flock", "-n", fixture.stateFolder + "/worker.lock", "true"], in: fixture.serverPath).status == 0)
+        #expect(try Shell.run(["flock", "-n", lockPath, "true"], in: fixture.serverPath).status == 0)
+
+        let skipped = try Shell.run([BuiltProduct.path("gitci-hook"), "pre-receive"], in: fixture.serverPath,
+                                    environment: ["GIT_DIR": ".", "GIT_PUSH_OPTION_COUNT": "1", "GIT_PUSH_OPTION_0": "ci.skip"],
+                                    input: Self.line(commit, "main"))
+        #expect(skipped.status == 0, "\(skipped.stderr)")
+        #expect(try Shell.run(["flock", "-n", lockPath, "true"], in: fixture.serverPath).status == 0)
+        #expect(try String(contentsOfFile: lockPath, encoding: .utf8).isEmpty, "no worker was started")
     }
 
     @Test func withoutTheLeanHookBesideGitciTheInstalledHookIsAShellScriptThatStillChains() throws {
