@@ -283,7 +283,8 @@ def bench_hook(scratch):
         push_new_branch(floor_repo, i)
         with open(floor_mark) as f:
             hook_starts.append((float(f.read().strip()) - start) * 1000)
-    line("push -> a do-nothing post-receive hook starts (the floor)", statistics.median(hook_starts[2:]))
+    git_floor = statistics.median(hook_starts[2:])
+    line("push -> a do-nothing post-receive hook starts (the floor)", git_floor)
 
     # Three ways a push finds its worker, each on a repository of its own: none running
     # (gitci.workerLinger 0, so every push starts one), still there from the push before (the
@@ -327,7 +328,8 @@ def bench_hook(scratch):
             continue
         start = statistics.median(first for first, _ in results[mode])
         notes = statistics.median(noted for _, noted in results[mode])
-        line(f"push -> first step starts ({label})", start, note=f"{start / PEERS['laminar_start']:.2f}x laminar's 27 ms")
+        line(f"push -> first step starts ({label})", start,
+             note=f"{start / PEERS['laminar_start']:.2f}x laminar's 27 ms; gitci's share above git's floor: {start - git_floor:.1f} ms")
         judge(f"push -> first step ({label})", start, 25, floor)
         line(f"push -> results in refs/notes/gitci ({label})", notes,
              note=f"{notes / PEERS['laminar_finish']:.2f}x laminar's 57 ms (without notes)")
