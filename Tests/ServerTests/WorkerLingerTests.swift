@@ -99,4 +99,18 @@ import TestSupport
             return !Self.isAlive(pid)
         }, "the worker stayed although gitci.workerLinger is 0")
     }
+
+    @Test func theBuildsOfAWorkerAPushStartedRunBehindGit() async throws {
+        // Niceness 10, whatever libdispatch does to the priorities of the worker's own threads.
+        let fixture = try ServerFixture(pipeline: """
+            jobs:
+              build:
+                steps: ["nice > {scratch}/niceness"]
+            """)
+        try fixture.pushOK(["-q", "origin", "main"])
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        #expect(await Poll.until(timeout: 60) { (try? fixture.pipelineRecords(commit).isEmpty) == false })
+        let niceness = try String(contentsOfFile: fixture.scratch.url("niceness"), encoding: .utf8)
+        #expect(niceness.trimmingCharacters(in: .whitespacesAndNewlines) == "10")
+    }
 }

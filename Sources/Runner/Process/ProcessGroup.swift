@@ -52,8 +52,20 @@ public final class ProcessGroup: Sendable {
             }
         }
         guard rc == 0 else { throw SpawnError(command: arguments.first ?? "", errno: rc) }
+        // A step inherits the niceness of the thread that started it, which libdispatch may
+        // have changed; the process's own (a worker a push started runs at niceness 10) is
+        // what its builds are meant to run at. Set before the step has started anything.
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), processNiceness)
         return ProcessGroup(pid: pid)
     }
+
+    /// This process's niceness, as it was started (`nice gitci worker`, or set by the hook that
+    /// started it): the main thread's.
+    static let processNiceness: Int32 = {
+        errno = 0
+        let value = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(getpid()))
+        return errno == 0 ? value : 0
+    }()
 
     /// Waits for the leader to exit without blocking the caller's thread (a dedicated thread
     /// sits in `waitid`). Does not reap.
