@@ -55,7 +55,7 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"])]
         ),
         .target(name: "Store", dependencies: ["GitKit", "HookIntake", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Runner", dependencies: ["GitKit", "Pipeline", "Store", "CSpawn"]),
+        .target(name: "Runner", dependencies: ["GitKit", "Pipeline", "Store", "CSpawn", "HookIntake"]),
         .target(name: "Worker", dependencies: ["GitKit", "Pipeline", "Store", "Runner", "CSpawn", "HookIntake"]),
         .executableTarget(
             name: "gitci",

@@ -5,8 +5,12 @@ import Glibc
 /// `gitci trigger`), unless a worker already runs there. It builds what is queued and stays
 /// for `gitci.workerLinger` once idle.
 public enum WorkerLauncher {
-    /// The niceness of a worker started in the background (and so of its builds).
+    /// The niceness of the builds of a worker started in the background: on a server, git
+    /// itself (the push that is still finishing, clones, fetches) comes first. The worker's own
+    /// bookkeeping runs at normal priority, so that it takes up a push at once.
     public static let backgroundNiceness: Int32 = 10
+    /// Tells a worker the niceness of its builds (Runner's ProcessGroup reads it).
+    public static let buildNicenessVariable = "GITCI_BUILD_NICENESS"
 
     public struct LaunchError: Error, CustomStringConvertible {
         public let description: String
@@ -39,8 +43,10 @@ public enum WorkerLauncher {
         // A hook runs with GIT_DIR=. and friends: they must not reach the worker or its builds.
         var environment = currentEnvironment().filter {
             !$0.hasPrefix("GIT_") && !$0.hasPrefix(FastPostReceive.queueBusyVariable + "=") && !$0.hasPrefix(WorkerLock.handedVariable + "=")
+                && !$0.hasPrefix(buildNicenessVariable + "=")
         }
         if lock >= 0 { environment.append(WorkerLock.handedVariable + "=3") }
+        environment.append("\(buildNicenessVariable)=\(backgroundNiceness)")
         let logPath = stateFolder + "/worker.log"
         var pid: pid_t = 0
         // Ignored here, SIGUSR1 stays ignored in the worker until it is ready for nudges.
@@ -53,9 +59,6 @@ public enum WorkerLauncher {
             throw LaunchError(description: "cannot start a worker (\(String(cString: strerror(rc))))")
         }
         if lock >= 0 { WorkerLock.record(pid, in: lock) }
-        // Builds are background work: on a server, git itself (the push that is still
-        // finishing, clones, fetches) comes first. Set before the worker is through loading.
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), backgroundNiceness)
         return true
     }
 

@@ -138,6 +138,11 @@ import TestSupport
         try await Task.sleep(for: .milliseconds(300))
         #expect(kill(pid, 0) == 0, "the worker died of a nudge as it started")
         #expect(try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8).contains("worker"))
+        // Its own work (taking up the push) at normal priority; its builds run at niceness 10
+        // (WorkerLingerTests).
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        let fields = stat[stat.index(after: try #require(stat.lastIndex(of: ")")))...].split(separator: " ")
+        #expect(fields.count > 16 && fields[16] == "0", "niceness field: \(fields.count > 16 ? String(fields[16]) : stat)")
 
         // A second push in the meantime starts no other worker; the post-receive hook's queued
         // push is built by this one.

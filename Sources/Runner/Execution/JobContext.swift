@@ -1,5 +1,6 @@
 public import Foundation
 public import GitKit
+import HookIntake
 
 /// Everything a job needs to run besides the job itself. Built by whoever starts the job (`gitci
 /// run`, the worker, an agent); the executor does not know which.
@@ -37,7 +38,8 @@ public struct JobContext: Sendable {
     /// The environment steps get: what the runner was started with, minus git's own variables
     /// (a hook's `GIT_DIR=.` must not leak into a build), plus nothing else yet.
     public static func inheritedEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
-        environment.filter { !$0.key.hasPrefix("GIT_") }
+        // The niceness a hook gives the builds of the worker it starts is for the worker.
+        environment.filter { !$0.key.hasPrefix("GIT_") && $0.key != WorkerLauncher.buildNicenessVariable }
     }
 }
 

@@ -1,5 +1,6 @@
 internal import CSpawn
 import Foundation
+import HookIntake
 import Synchronization
 
 /// How a process ended.
@@ -53,15 +54,18 @@ public final class ProcessGroup: Sendable {
         }
         guard rc == 0 else { throw SpawnError(command: arguments.first ?? "", errno: rc) }
         // A step inherits the niceness of the thread that started it, which libdispatch may
-        // have changed; the process's own (a worker a push started runs at niceness 10) is
-        // what its builds are meant to run at. Set before the step has started anything.
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), processNiceness)
+        // have changed; it gets the one its builds are meant to run at. Set before the step
+        // has started anything.
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), stepNiceness)
         return ProcessGroup(pid: pid)
     }
 
-    /// This process's niceness, as it was started (`nice gitci worker`, or set by the hook that
-    /// started it): the main thread's.
-    static let processNiceness: Int32 = {
+    /// GITCI_BUILD_NICENESS when set (by the hook that started this worker: 10), else this
+    /// process's niceness as it was started (`nice gitci worker`): the main thread's.
+    static let stepNiceness: Int32 = {
+        if let value = ProcessInfo.processInfo.environment[WorkerLauncher.buildNicenessVariable].flatMap(Int32.init) {
+            return value
+        }
         errno = 0
         let value = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(getpid()))
         return errno == 0 ? value : 0
