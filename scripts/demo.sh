@@ -65,6 +65,13 @@ git fetch -q origin refs/notes/gitci:refs/notes/gitci
 git log --notes=gitci -1 --format='%h %s%n%N' | cut -c1-160
 "$GITCI" status
 
+# The worker the pushes started stays 30 s for a next push (gitci.workerLinger); the demo pushes
+# no more. Its pid is trusted only while it holds the lock.
+lock="$server/gitci/worker.lock"
+if [ -f "$lock" ] && command -v flock >/dev/null && ! flock -n "$lock" true 2>/dev/null; then
+    kill "$(cat "$lock")" 2>/dev/null || true
+fi
+
 echo
 echo "The scratch repositories stay in $scratch (server logs under server/wordcount.git/gitci)."
 exit $status
