@@ -24,16 +24,10 @@ public enum PreReceive {
     /// hook nudges it once the push is queued). Only where gitci is installed (its queue
     /// exists), and not for a push that asks to build nothing (`-o ci.skip`).
     public static func startWorkerEarly(gitDirectory: String, gitci: String) {
-        guard !pushOptions().contains("ci.skip") else { return }
+        guard !PushEvent.pushOptions({ getenv($0).map { String(cString: $0) } }).contains("ci.skip") else { return }
         let stateFolder = gitDirectory + "/gitci"
         guard access(stateFolder + "/queue.sqlite", W_OK) == 0 else { return }
         // A worker that cannot start now is the post-receive hook's to report.
         _ = try? WorkerLauncher.ensureRunning(gitDirectory: gitDirectory, stateFolder: stateFolder, gitci: gitci, nudge: false)
-    }
-
-    /// `git push -o` options, as git hands them to the receive hooks.
-    static func pushOptions() -> [String] {
-        guard let count = getenv("GIT_PUSH_OPTION_COUNT").flatMap({ Int(String(cString: $0)) }), count > 0 else { return [] }
-        return (0..<min(count, 100)).compactMap { index in getenv("GIT_PUSH_OPTION_\(index)").map { String(cString: $0) } }
     }
 }

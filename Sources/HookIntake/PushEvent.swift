@@ -15,6 +15,13 @@ public struct PushEvent: Sendable, Hashable, Codable {
         self.options = options
     }
 
+    /// `git push -o ...` values, as git hands them to the receive hooks (present when the
+    /// repository advertises push options); `variable` looks up the hook's environment.
+    public static func pushOptions(_ variable: (String) -> String?) -> [String] {
+        guard let count = variable("GIT_PUSH_OPTION_COUNT").flatMap({ Int($0) }), count > 0 else { return [] }
+        return (0..<min(count, 100)).compactMap { variable("GIT_PUSH_OPTION_\($0)") }
+    }
+
     public var isDeletion: Bool { new == Self.zero }
     public var isCreation: Bool { old == Self.zero }
 

@@ -11,7 +11,7 @@ public enum PostReceiveHook {
     public static func run(input: String, gitDirectory: String, environment: [String: String],
                            say: (String) -> Void) {
         let stateFolder = (gitDirectory as NSString).appendingPathComponent("gitci")
-        let options = pushOptions(environment)
+        let options = PushEvent.pushOptions { environment[$0] }
         var events: [PushEvent] = []
         for line in input.split(separator: "\n") where !line.isEmpty {
             do {
@@ -54,11 +54,5 @@ public enum PostReceiveHook {
         } catch {
             return error.message
         }
-    }
-
-    /// `git push -o ...` values, present when the repository advertises push options.
-    static func pushOptions(_ environment: [String: String]) -> [String] {
-        guard let count = environment["GIT_PUSH_OPTION_COUNT"].flatMap(Int.init), count > 0 else { return [] }
-        return (0..<min(count, 100)).compactMap { environment["GIT_PUSH_OPTION_\($0)"] }
     }
 }
