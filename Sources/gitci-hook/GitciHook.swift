@@ -2,11 +2,12 @@ internal import CHookSupport
 import Glibc
 import HookIntake
 
-/// `gitci-hook post-receive`: the program on the installed post-receive hook's `#!` line when
-/// this executable sits next to `gitci`. It runs inside every `git push`, so it is kept lean: no Foundation,
-/// no libgit2, no GRDB, which makes it start several times faster than `gitci` itself. It
-/// takes the common case (FastPostReceive) and hands every other one to
-/// `gitci hook post-receive` with the same input. Like every hook of gitci's, it exits 0.
+/// `gitci-hook post-receive|pre-receive`: the program on the installed hooks' `#!` lines when
+/// this executable sits next to `gitci`. It runs inside every `git push`, so it is kept lean:
+/// no Foundation, no libgit2, no GRDB, which makes it start several times faster than `gitci`
+/// itself. As post-receive it takes the common case (FastPostReceive), hands every other one to
+/// `gitci hook post-receive` with the same input, and exits 0; as pre-receive it guards
+/// gitci's refs and starts the worker of an accepted push (PreReceive).
 @main
 struct GitciHook {
     static func main() {
