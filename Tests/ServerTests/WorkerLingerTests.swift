@@ -102,10 +102,11 @@ import TestSupport
 
     @Test func theBuildsOfAWorkerAPushStartedRunBehindGit() async throws {
         // Niceness 10, whatever libdispatch does to the priorities of the worker's own threads.
+        // It is given to the step's group just after the step starts: read once it runs.
         let fixture = try ServerFixture(pipeline: """
             jobs:
               build:
-                steps: ["nice > {scratch}/niceness"]
+                steps: ["sleep 0.3; nice > {scratch}/niceness"]
             """)
         try fixture.pushOK(["-q", "origin", "main"])
         let commit = try fixture.clone.git(["rev-parse", "HEAD"])

@@ -54,9 +54,10 @@ public final class ProcessGroup: Sendable {
         }
         guard rc == 0 else { throw SpawnError(command: arguments.first ?? "", errno: rc) }
         // A step inherits the niceness of the thread that started it, which libdispatch may
-        // have changed; it gets the one its builds are meant to run at. Set before the step
-        // has started anything.
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), stepNiceness)
+        // have changed; it gets the one its builds are meant to run at. posix_spawn cannot set
+        // it, so it is set on the step's whole group just after: its first instant (the shell
+        // starting up) runs at the thread's.
+        _ = setpriority(__priority_which_t(PRIO_PGRP.rawValue), id_t(pid), stepNiceness)
         return ProcessGroup(pid: pid)
     }
 
