@@ -17,9 +17,18 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# gitci-hook is the lean post-receive hook program; it must sit next to gitci.
+# gitci-hook is the lean post-receive hook program; it must sit next to gitci. gitci links the
+# static archives of SQLite and libstdc++ found here (Package.swift says why), and has no
+# $$ORIGIN in its library search path: it loads nothing from beside itself, and each library it
+# does load would be looked for there first.
+STATIC_ARCHIVES := .build/static-archives
 release: deps
-	$(SWIFT) build -c release --static-swift-stdlib --product gitci
+	@mkdir -p $(STATIC_ARCHIVES)
+	@for archive in libsqlite3.a libstdc++.a; do \
+		found=$$( (clang -print-file-name=$$archive || cc -print-file-name=$$archive) 2>/dev/null); \
+		case "$$found" in /*) ln -sf "$$found" $(STATIC_ARCHIVES)/$$archive ;; esac; \
+	done
+	$(SWIFT) build -c release --static-swift-stdlib --disable-local-rpath --product gitci
 	$(SWIFT) build -c release --static-swift-stdlib --product gitci-hook
 
 # Serial on purpose: many end-to-end tests wait for real processes synchronously, and run in

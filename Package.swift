@@ -22,22 +22,23 @@ let package = Package(
         ),
         .target(
             name: "CLibgit2Startup",
-            // Its mbedTLS certificate loaders must be exported, in every executable that links
-            // it, to take libgit2's calls.
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=mbedtls_x509_crt_parse_file",
-                                           "-Xlinker", "--export-dynamic-symbol=mbedtls_x509_crt_parse_path"])]
+            // libgit2's calls to mbedTLS's certificate loaders go to its own, in every
+            // executable that links it.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--wrap=mbedtls_x509_crt_parse_file",
+                                           "-Xlinker", "--wrap=mbedtls_x509_crt_parse_path"])]
         ),
         .target(
             name: "GitKit", dependencies: ["CLibgit2", "CLibgit2Startup"],
             // libgit2 and the libraries Debian ships static archives of (libgit2-dev brings
             // them) are linked in: loading and relocating them at every start, OpenSSL's
-            // libcrypto above all, cost each gitci process ~2.4 ms. mbedTLS and Kerberos have
-            // no archives and stay shared. lld, because it resolves archives in any order.
+            // libcrypto above all, cost each gitci process ~2.4 ms, and mbedTLS ~0.3 ms more.
+            // Kerberos has no archives and stays shared. lld, because it resolves archives in
+            // any order.
             linkerSettings: [.unsafeFlags([
                 "-use-ld=lld",
                 "-Xlinker", "-l:libgit2.a", "-Xlinker", "-l:libssh2.a", "-Xlinker", "-l:libcrypto.a",
                 "-Xlinker", "-l:libhttp_parser.a", "-Xlinker", "-l:libpcre2-8.a", "-Xlinker", "-l:libz.a",
-                "-Xlinker", "-lmbedtls", "-Xlinker", "-lmbedx509", "-Xlinker", "-lmbedcrypto",
+                "-Xlinker", "-l:libmbedtls.a", "-Xlinker", "-l:libmbedx509.a", "-Xlinker", "-l:libmbedcrypto.a",
                 "-Xlinker", "-l:libgssapi_krb5.so.2",
             ])]
         ),
@@ -68,8 +69,13 @@ let package = Package(
             // Released, not position-independent: a PIE gitci has ~100,000 pointers to relocate
             // at every start, which copies every page holding one (~2.5 ms of a worker a push
             // starts, and of every `gitci status`). The shared libraries keep their ASLR.
+            // Released, SQLite and libstdc++ are linked in from the archives `make release`
+            // points to in .build/static-archives: each shared library costs every start
+            // ~0.3–0.5 ms to find, map and relocate (a C program loading those two: +0.7 ms).
+            // Without that folder they stay shared.
             linkerSettings: [.unsafeFlags(["-Xlinker", "-z", "-Xlinker", "lazy"]),
-                             .unsafeFlags(["-Xlinker", "-no-pie"], .when(configuration: .release))]
+                             .unsafeFlags(["-Xlinker", "-no-pie", "-L", Context.packageDirectory + "/.build/static-archives"],
+                                          .when(configuration: .release))]
         ),
         // Notes write benchmark (`--count N --dir PATH`), and the racing writer GitKitTests spawn.
         .executableTarget(name: "gitci-bench-notes", dependencies: ["GitKit"]),
