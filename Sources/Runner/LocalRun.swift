@@ -23,7 +23,7 @@ public struct LocalRun: Sendable {
             self.commit = commit
             self.branch = branch
             self.jobs = jobs
-            self.parallelism = parallelism ?? ProcessInfo.processInfo.activeProcessorCount
+            self.parallelism = parallelism ?? Processors.available
             self.keepWorkspaces = keepWorkspaces
         }
     }

@@ -31,4 +31,8 @@ int gitci_spawn_detached(pid_t *pid, const char *const argv[], const char *const
 /// Reaps `pid` and returns its wait status, or -1 with errno set.
 int gitci_reap(pid_t pid);
 
+/// How many processors this process may run on (its affinity mask), or 0 when unknown.
+/// sched_getaffinity and CPU_COUNT are GNU extensions as well.
+int gitci_allowed_processors(void);
+
 #endif

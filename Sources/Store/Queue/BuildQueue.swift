@@ -146,7 +146,12 @@ public final class BuildQueue: Sendable {
     /// Builds that a worker was running when it died: back to the queue, the lost attempt
     /// counted. Only call while holding the worker lock (no other worker is running them).
     public func requeueOrphans() throws -> [Build] {
-        try pool.write { db in
+        // Looked at first without the write lock, which a hook queueing a push may hold: only
+        // the worker lock's holder runs builds, so none can start running in between.
+        guard try pool.read({ db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM builds WHERE state = 'running')") }) == true else {
+            return []
+        }
+        return try pool.write { db in
             let orphans = try Build.fetch(db, where: "state = 'running'")
             try db.execute(sql: """
                 UPDATE builds SET state = 'queued', lost_attempts = lost_attempts + 1, started = NULL,

@@ -13,6 +13,12 @@ struct RepositoryOptions: ParsableArguments {
 
     static func absolute(_ path: String) -> String {
         let full = path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+        // realpath(3) where the path exists: it resolves what standardizingPath resolves, without
+        // the ~0.5 ms Foundation spends on first use (in every worker a push starts).
+        if let resolved = realpath(full, nil) {
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
         return (full as NSString).standardizingPath
     }
 
