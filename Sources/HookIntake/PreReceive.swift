@@ -28,6 +28,6 @@ public enum PreReceive {
         let stateFolder = gitDirectory + "/gitci"
         guard access(stateFolder + "/queue.sqlite", W_OK) == 0 else { return }
         // A worker that cannot start now is the post-receive hook's to report.
-        _ = try? WorkerLauncher.ensureRunning(gitDirectory: gitDirectory, stateFolder: stateFolder, gitci: gitci, nudge: false)
+        _ = try? WorkerLauncher.ensureRunning(gitDirectory: gitDirectory, stateFolder: stateFolder, gitci: gitci, pushQueued: false)
     }
 }

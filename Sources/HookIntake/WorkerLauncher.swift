@@ -9,6 +9,8 @@ public enum WorkerLauncher {
     /// itself (the push that is still finishing, clones, fetches) comes first. The worker's own
     /// bookkeeping runs at normal priority, so that it takes up a push at once.
     public static let backgroundNiceness: Int32 = 10
+    /// Tells a worker that the push it was started for is yet to be queued.
+    public static let awaitingPushFlag = "--awaiting-push"
     /// Tells a worker the niceness of its builds (Runner's ProcessGroup reads it).
     public static let buildNicenessVariable = "GITCI_BUILD_NICENESS"
 
@@ -17,18 +19,19 @@ public enum WorkerLauncher {
     }
 
     /// Returns true when a worker was started, false when one was already running (and was
-    /// nudged, unless `nudge` is false). `gitci` is the full gitci executable: this process's
-    /// own unless said.
+    /// nudged). `gitci` is the full gitci executable: this process's own unless said.
+    /// `pushQueued` is false for the pre-receive hook, whose push git has yet to accept: a
+    /// running worker has nothing new to look at, and a new one is told to wait for the push.
     ///
     /// The lock is taken here and handed to the new worker, so that from this moment every
     /// other hook finds the worker running: none starts a second one while this one loads.
     @discardableResult
     public static func ensureRunning(gitDirectory: String, stateFolder: String,
-                                     gitci: String? = nil, nudge: Bool = true) throws(LaunchError) -> Bool {
+                                     gitci: String? = nil, pushQueued: Bool = true) throws(LaunchError) -> Bool {
         let lock: Int32
         switch WorkerLock.takeForNewWorker(in: stateFolder) {
         case .held(let pid):
-            if nudge, let pid { kill(pid, SIGUSR1) }
+            if pushQueued, let pid { kill(pid, SIGUSR1) }
             return false
         case .taken(let descriptor):
             lock = descriptor
@@ -38,8 +41,8 @@ public enum WorkerLauncher {
         }
         defer { if lock >= 0 { close(lock) } }
         let executable = gitci ?? ownExecutable() ?? CommandLine.arguments[0]
-        // Exactly this call is run without ArgumentParser (WorkerCommand.runStartedByHook).
-        let arguments = [executable, "worker", "--started-by-hook", "--repo", gitDirectory]
+        // Exactly these calls are run without ArgumentParser (WorkerCommand.runStartedByHook).
+        let arguments = [executable, "worker", "--started-by-hook"] + (pushQueued ? [] : [awaitingPushFlag]) + ["--repo", gitDirectory]
         // A hook runs with GIT_DIR=. and friends: they must not reach the worker or its builds.
         var environment = currentEnvironment().filter {
             !$0.hasPrefix("GIT_") && !$0.hasPrefix(FastPostReceive.queueBusyVariable + "=") && !$0.hasPrefix(WorkerLock.handedVariable + "=")

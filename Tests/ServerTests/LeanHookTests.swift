@@ -155,6 +155,29 @@ import TestSupport
         #expect(kill(pid, 0) == 0, "the same worker built it, and stays")
     }
 
+    @Test func theWorkerThePreReceiveHookStartedWaitsForItsPushEvenWithALingerOfZero() async throws {
+        // ServerFixture sets gitci.workerLinger 0: a worker leaves as soon as the queue is empty.
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        try fixture.server.git(["fetch", "-q", fixture.clone.path, "main:main"])
+        let lockPath = fixture.stateFolder + "/worker.lock"
+        #expect(try runHook(fixture, input: Self.line(commit, "main"), arguments: ["pre-receive"]).status == 0)
+        let pid = try #require(Int32((try String(contentsOfFile: lockPath, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { kill(pid, SIGTERM) }
+
+        // Whether a worker holds the lock: a worker that exited may stay a zombie a while.
+        let held = { (try? Shell.run(["flock", "-n", lockPath, "true"], in: fixture.serverPath).status) != 0 }
+        // git is still updating the refs: the queue is empty, and the worker stays for the push.
+        try await Task.sleep(for: .milliseconds(800))
+        #expect(held(), "the worker left before its push was queued")
+        #expect(try runHook(fixture, input: Self.line(commit, "main")).status == 0)
+        #expect(await Poll.until(timeout: 30) { (try? fixture.pipelineRecords(commit).isEmpty) == false }, "the push was not built")
+        // Then a linger of 0 holds again.
+        #expect(await Poll.until(timeout: 30) { !held() }, "the worker stayed once its push was built")
+        let log = (try? String(contentsOfFile: fixture.stateFolder + "/worker.log", encoding: .utf8)) ?? ""
+        #expect(log.components(separatedBy: "running 1 jobs").count == 2, "one worker built it: \(log)")
+    }
+
     @Test func aRefusedPushOrOneThatSkipsCIStartsNoWorker() throws {
         let fixture = try ServerFixture(pipeline: Self.pipeline)
         let commit = try fixture.clone.git(["rev-parse", "HEAD"])

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import HookIntake
+import Runner
 import Store
 import Worker
 
@@ -22,6 +24,10 @@ struct WorkerCommand: AsyncParsableCommand {
     @Flag(help: .hidden)
     var startedByHook = false
 
+    /// What the pre-receive hook's launcher adds: the push is yet to be queued, so wait for it.
+    @Flag(help: .hidden)
+    var awaitingPush = false
+
     @Option(help: "How many builds may run at once (default: gitci.workerBuilds in the repository's git config, else 2).")
     var builds: Int?
 
@@ -38,22 +44,26 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let gitDirectory = try RepositoryOptions.commonDirectory(of: repository.path)
         let linger: Worker.Linger = once ? .seconds(0) : startedByHook ? .configured : .forever
-        try await Self.work(gitDirectory: gitDirectory, builds: builds, jobs: jobs, linger: linger)
+        try await Self.work(gitDirectory: gitDirectory, builds: builds, jobs: jobs, linger: linger, awaitingPush: awaitingPush)
     }
 
-    /// The worker a hook starts, `gitci worker --started-by-hook --repo DIR` exactly, run
-    /// without ArgumentParser: its reflection costs ~2 ms of every push that finds no worker.
+    /// The worker a hook starts, `gitci worker --started-by-hook [--awaiting-push] --repo DIR`
+    /// exactly, run without ArgumentParser: its reflection costs ~2 ms of every push that finds
+    /// no worker.
     static func runStartedByHook(arguments: [String]) async throws -> Bool {
-        guard arguments.count == 4, arguments[0] == configuration.commandName, arguments[1] == "--started-by-hook",
-              arguments[2] == "--repo" else { return false }
-        let gitDirectory = try RepositoryOptions.commonDirectory(of: RepositoryOptions.absolute(arguments[3]))
-        try await work(gitDirectory: gitDirectory, builds: nil, jobs: nil, linger: .configured)
+        var arguments = arguments[...]
+        guard arguments.popFirst() == configuration.commandName, arguments.popFirst() == "--started-by-hook" else { return false }
+        let awaitingPush = arguments.first == WorkerLauncher.awaitingPushFlag
+        if awaitingPush { arguments.removeFirst() }
+        guard arguments.count == 2, arguments.first == "--repo", let path = arguments.last else { return false }
+        let gitDirectory = try RepositoryOptions.commonDirectory(of: RepositoryOptions.absolute(path))
+        try await work(gitDirectory: gitDirectory, builds: nil, jobs: nil, linger: .configured, awaitingPush: awaitingPush)
         return true
     }
 
-    static func work(gitDirectory: String, builds: Int?, jobs: Int?, linger: Worker.Linger) async throws {
+    static func work(gitDirectory: String, builds: Int?, jobs: Int?, linger: Worker.Linger, awaitingPush: Bool) async throws {
         let worker = Worker(gitDirectory: gitDirectory, parallelBuilds: builds,
-                            parallelJobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, linger: linger, log: log)
+                            parallelJobs: jobs ?? Processors.available, linger: linger, awaitingPush: awaitingPush, log: log)
         do {
             try await worker.run()
         } catch {
