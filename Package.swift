@@ -22,10 +22,11 @@ let package = Package(
         ),
         .target(
             name: "CLibgit2Startup",
-            // libgit2's calls to mbedTLS's certificate loaders go to its own, in every
-            // executable that links it.
+            // libgit2's calls to mbedTLS's certificate loaders and to libssh2_init go to its
+            // own, in every executable that links it.
             linkerSettings: [.unsafeFlags(["-Xlinker", "--wrap=mbedtls_x509_crt_parse_file",
-                                           "-Xlinker", "--wrap=mbedtls_x509_crt_parse_path"])]
+                                           "-Xlinker", "--wrap=mbedtls_x509_crt_parse_path",
+                                           "-Xlinker", "--wrap=libssh2_init"])]
         ),
         .target(
             name: "GitKit", dependencies: ["CLibgit2", "CLibgit2Startup"],

@@ -40,3 +40,13 @@ int __wrap_mbedtls_x509_crt_parse_file(void *chain, const char *path) {
 int __wrap_mbedtls_x509_crt_parse_path(void *chain, const char *path) {
     return deferred(&deferred_folder, path) ? 0 : __real_mbedtls_x509_crt_parse_path(chain, path);
 }
+
+/* git_libgit2_init also initialises libssh2, and with it OpenSSL's ciphers and digests: ~0.4 ms
+   of every gitci process that opens a repository, for the SSH transport only a fetch or push to
+   an ssh:// remote uses. libssh2 initialises itself when its first session is made
+   (libssh2_session_init_ex calls _libssh2_init_if_needed), so libgit2's call is taken here
+   (`--wrap`, Package.swift) and the work left for then. */
+int __wrap_libssh2_init(int flags) {
+    (void)flags;
+    return 0;
+}

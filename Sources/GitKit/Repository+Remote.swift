@@ -15,7 +15,8 @@ extension Repository {
         let rc = withStringArray(refspecs) { array in
             git_remote_fetch(handleOfRemote, &array, &options, "gitci: fetch from \(remote)")
         }
-        try git(rc, "cannot fetch \(refspecs.joined(separator: " ")) from '\(remote)'")
+        let what = refspecs.isEmpty ? "" : refspecs.joined(separator: " ") + " "
+        try git(rc, "cannot fetch \(what)from '\(remote)'")
     }
 
     /// Pushes `refspecs` (`refs/notes/gitci:refs/notes/gitci`, …) to `remote` (a configured
