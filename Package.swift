@@ -67,13 +67,13 @@ let package = Package(
             ],
             // Bind library symbols on first call instead of all ~9,000 at start-up: the hook
             // and `gitci status` are short-lived processes whose budget is mostly start-up.
-            // Released, not position-independent: a PIE gitci has ~100,000 pointers to relocate
-            // at every start, which copies every page holding one (~2.5 ms of a worker a push
-            // starts, and of every `gitci status`). The shared libraries keep their ASLR.
-            // Released, SQLite and libstdc++ are linked in from the archives `make release`
-            // points to in .build/static-archives: each shared library costs every start
-            // ~0.3–0.5 ms to find, map and relocate (a C program loading those two: +0.7 ms).
-            // Without that folder they stay shared.
+            // Released, gitci is not position-independent: a PIE gitci has ~100,000 pointers to
+            // relocate at every start, which copies every page holding one (~2.5 ms of a worker
+            // a push starts, and of every `gitci status`); the shared libraries keep their ASLR.
+            // And SQLite and libstdc++ are linked in, from the archives `make release` points to
+            // in .build/static-archives: each shared library costs every start ~0.3–0.5 ms to
+            // find, map and relocate (a C program loading those two: +0.7 ms). Without that
+            // folder they stay shared.
             linkerSettings: [.unsafeFlags(["-Xlinker", "-z", "-Xlinker", "lazy"]),
                              .unsafeFlags(["-Xlinker", "-no-pie", "-L", Context.packageDirectory + "/.build/static-archives"],
                                           .when(configuration: .release))]

@@ -14,15 +14,16 @@ struct PushProcessor {
     /// Processes up to `batch` pending events, then claims up to `claimLimit` queued builds
     /// (the ones just queued among them), all in one transaction: the changes a push makes
     /// land together with the mark that it was processed, and the way from a push to its
-    /// build's first step takes one write of the queue, not four. `processed`: how many events.
-    func processPending(thenClaimUpTo claimLimit: Int, runID: () -> String) throws -> (claimed: [Build], processed: Int, moreEvents: Bool) {
+    /// build's first step takes one write of the queue, not four. `processed`: how many events
+    /// (`batch` of them: there may be more).
+    func processPending(thenClaimUpTo claimLimit: Int, runID: () -> String) throws -> (claimed: [Build], processed: Int) {
         try queue.update { transaction in
             let pending = try transaction.pendingEvents(limit: Self.batch)
             for (id, event) in pending {
                 try apply(decide(event), to: transaction)
                 try transaction.markDone(event: id)
             }
-            return (try transaction.claim(upTo: claimLimit, runID: runID), pending.count, pending.count == Self.batch)
+            return (try transaction.claim(upTo: claimLimit, runID: runID), pending.count)
         }
     }
 

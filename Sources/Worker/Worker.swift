@@ -117,7 +117,7 @@ public struct Worker: Sendable {
                     .processPending(thenClaimUpTo: capacity, runID: { StateFolder.newRunID() })
                 claimed = round.claimed
                 if round.processed > 0 { awaitingPush = false }
-                if round.moreEvents { wakeup.signal() }
+                if round.processed == PushProcessor.batch { wakeup.signal() }
             } catch {
                 log("gitci: worker: cannot process pushes: \(error)")
                 // What is queued already still builds.
