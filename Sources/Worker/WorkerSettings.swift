@@ -19,7 +19,7 @@ extension Worker {
 
     static func configuredLinger(_ repository: Repository, log: (String) -> Void) -> Double {
         guard let text = repository.configValue("gitci.workerLinger") else { return defaultLinger }
-        if Self.trimmed(text) == "0" { return 0 }
+        if text.trimmingWhitespace() == "0" { return 0 }
         guard let seconds = Seconds.parse(text) else {
             log("gitci: worker: gitci.workerLinger '\(text.prefix(40))' is not a duration (like 0, 45, 2m); staying \(Int(defaultLinger))s")
             return defaultLinger
@@ -31,20 +31,11 @@ extension Worker {
     func buildLimit(_ repository: Repository) -> Int {
         if let parallelBuilds { return parallelBuilds }
         guard let text = repository.configValue("gitci.workerBuilds") else { return Self.defaultBuilds }
-        let trimmed = Self.trimmed(text)
+        let trimmed = text.trimmingWhitespace()
         guard trimmed.allSatisfy(\.isASCII), let builds = Int(trimmed), (1...64).contains(builds) else {
             log("gitci: worker: gitci.workerBuilds '\(text.prefix(40))' is not a number from 1 to 64; running \(Self.defaultBuilds) builds at once")
             return Self.defaultBuilds
         }
         return builds
-    }
-
-    /// `text` without the blanks around it. Not Foundation's trimmingCharacters: its first call
-    /// costs the worker a push starts ~0.2 ms of bridging to NSString.
-    static func trimmed(_ text: String) -> Substring {
-        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        let start = text.firstIndex { !blank($0) } ?? text.endIndex
-        let end = text.lastIndex { !blank($0) }.map { text.index(after: $0) } ?? start
-        return text[start..<end]
     }
 }

@@ -162,7 +162,9 @@ public struct Seconds: Sendable, Hashable, Comparable, CustomStringConvertible {
 }
 
 extension String {
-    func trimmingWhitespace() -> String {
+    /// Without the whitespace around it; Foundation's trimmingCharacters costs a first caller
+    /// (such as the worker a push starts) ~0.2 ms of bridging to NSString.
+    public func trimmingWhitespace() -> String {
         var scalars = Substring(self)
         while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
         while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
