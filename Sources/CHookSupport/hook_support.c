@@ -19,8 +19,8 @@ static int fail(sqlite3 *db, int rc, char *error, size_t error_size) {
 }
 
 int gitci_queue_append(const char *path, size_t count, const char *const olds[],
-                       const char *const news[], const char *const refs[], double received,
-                       int busy_ms, char *error, size_t error_size, void **connection) {
+                       const char *const news[], const char *const refs[], const char *push,
+                       double received, int busy_ms, char *error, size_t error_size, void **connection) {
     *connection = NULL;
     sqlite3 *db = NULL;
     sqlite3_stmt *insert = NULL;
@@ -35,13 +35,14 @@ int gitci_queue_append(const char *path, size_t count, const char *const olds[],
        WAL: what the hook records exists nowhere else. */
     rc = sqlite3_exec(db, "PRAGMA synchronous = FULL; BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK) goto done;
-    rc = sqlite3_prepare_v2(db, "INSERT INTO events (received, old, new, ref, options) VALUES (?, ?, ?, ?, '[]')",
+    rc = sqlite3_prepare_v2(db, "INSERT INTO events (received, old, new, ref, options, push) VALUES (?, ?, ?, ?, '[]', ?)",
                             -1, &insert, NULL);
     for (size_t i = 0; rc == SQLITE_OK && i < count; i++) {
         sqlite3_bind_double(insert, 1, received);
         sqlite3_bind_text(insert, 2, olds[i], -1, SQLITE_STATIC);
         sqlite3_bind_text(insert, 3, news[i], -1, SQLITE_STATIC);
         sqlite3_bind_text(insert, 4, refs[i], -1, SQLITE_STATIC);
+        if (push) sqlite3_bind_text(insert, 5, push, -1, SQLITE_STATIC); else sqlite3_bind_null(insert, 5);
         rc = sqlite3_step(insert);
         if (rc == SQLITE_DONE) rc = sqlite3_reset(insert);
     }

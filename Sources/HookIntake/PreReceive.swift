@@ -20,14 +20,19 @@ public enum PreReceive {
         "gitci: \(ref) is written by gitci on this server only; push refused"
     }
 
-    /// Starts the repository's worker unless one runs (which is left alone: the post-receive
-    /// hook nudges it once the push is queued). Only where gitci is installed (its queue
-    /// exists), and not for a push that asks to build nothing (`-o ci.skip`).
-    public static func startWorkerEarly(gitDirectory: String, gitci: String) {
-        guard !PushEvent.pushOptions({ getenv($0).map { String(cString: $0) } }).contains("ci.skip") else { return }
+    /// Leaves the worker a hint of the push (PushHint) and starts the worker unless one runs;
+    /// one that runs is nudged to read the hint, or else left alone (the post-receive hook
+    /// nudges it once the push is queued). Only where gitci is installed (its queue exists),
+    /// and not for a push that asks to build nothing (`-o ci.skip`).
+    public static func startWorkerEarly(input: [UInt8], gitDirectory: String, gitci: String) {
+        let options = PushEvent.pushOptions { getenv($0).map { String(cString: $0) } }
+        guard !options.contains("ci.skip") else { return }
         let stateFolder = gitDirectory + "/gitci"
         guard access(stateFolder + "/queue.sqlite", W_OK) == 0 else { return }
+        let hint = PushHint.forPush(input, push: ReceivingPush.current(), optionCount: options.count)
+        let hinted = hint?.write(in: stateFolder) ?? false
         // A worker that cannot start now is the post-receive hook's to report.
-        _ = try? WorkerLauncher.ensureRunning(gitDirectory: gitDirectory, stateFolder: stateFolder, gitci: gitci, pushQueued: false)
+        _ = try? WorkerLauncher.ensureRunning(gitDirectory: gitDirectory, stateFolder: stateFolder, gitci: gitci,
+                                              pushQueued: false, nudge: hinted)
     }
 }

@@ -20,18 +20,19 @@ public enum WorkerLauncher {
 
     /// Returns true when a worker was started, false when one was already running (and was
     /// nudged). `gitci` is the full gitci executable: this process's own unless said.
-    /// `pushQueued` is false for the pre-receive hook, whose push git has yet to accept: a
-    /// running worker has nothing new to look at, and a new one is told to wait for the push.
+    /// `pushQueued` is false for the pre-receive hook, whose push git has yet to accept: a new
+    /// worker is told to wait for the push, and a running one is nudged only when there is
+    /// something for it to look at (`nudge`, by default `pushQueued`: a hint of the push).
     ///
     /// The lock is taken here and handed to the new worker, so that from this moment every
     /// other hook finds the worker running: none starts a second one while this one loads.
     @discardableResult
     public static func ensureRunning(gitDirectory: String, stateFolder: String,
-                                     gitci: String? = nil, pushQueued: Bool = true) throws(LaunchError) -> Bool {
+                                     gitci: String? = nil, pushQueued: Bool = true, nudge: Bool? = nil) throws(LaunchError) -> Bool {
         let lock: Int32
         switch WorkerLock.takeForNewWorker(in: stateFolder) {
         case .held(let pid):
-            if pushQueued, let pid { kill(pid, SIGUSR1) }
+            if nudge ?? pushQueued, let pid { kill(pid, SIGUSR1) }
             return false
         case .taken(let descriptor):
             lock = descriptor
@@ -46,7 +47,7 @@ public enum WorkerLauncher {
         // A hook runs with GIT_DIR=. and friends: they must not reach the worker or its builds.
         var environment = currentEnvironment().filter {
             !$0.hasPrefix("GIT_") && !$0.hasPrefix(FastPostReceive.queueBusyVariable + "=") && !$0.hasPrefix(WorkerLock.handedVariable + "=")
-                && !$0.hasPrefix(buildNicenessVariable + "=")
+                && !$0.hasPrefix(buildNicenessVariable + "=") && !$0.hasPrefix(ReceivingPush.variable + "=")
         }
         if lock >= 0 { environment.append(WorkerLock.handedVariable + "=3") }
         environment.append("\(buildNicenessVariable)=\(backgroundNiceness)")

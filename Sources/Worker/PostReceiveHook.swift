@@ -13,9 +13,10 @@ public enum PostReceiveHook {
         let stateFolder = (gitDirectory as NSString).appendingPathComponent("gitci")
         let options = PushEvent.pushOptions { environment[$0] }
         var events: [PushEvent] = []
+        let push = ReceivingPush.current()
         for line in input.split(separator: "\n") where !line.isEmpty {
             do {
-                events.append(try PushEvent.parse(line, options: options))
+                events.append(try PushEvent.parse(line, options: options, push: push))
             } catch {
                 say("gitci: ignoring a malformed hook line: \(error)")
             }

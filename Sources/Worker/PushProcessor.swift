@@ -11,19 +11,30 @@ struct PushProcessor {
     let queue: BuildQueue
     let log: (String) -> Void
 
-    /// Processes up to `batch` pending events, then claims up to `claimLimit` queued builds
-    /// (the ones just queued among them), all in one transaction: the changes a push makes
-    /// land together with the mark that it was processed, and the way from a push to its
-    /// build's first step takes one write of the queue, not four. `processed`: how many events
-    /// (`batch` of them: there may be more).
-    func processPending(thenClaimUpTo claimLimit: Int, runID: () -> String) throws -> (claimed: [Build], processed: Int) {
+    /// Processes the updates of `accepted` (hinted pushes whose refs git has moved: see
+    /// PushHint) and up to `batch` pending events, then claims up to `claimLimit` queued
+    /// builds (the ones just queued among them), all in one transaction: the changes a push
+    /// makes land together with the mark that it was processed, and the way from a push to its
+    /// build's first step takes one write of the queue, not four. An update is processed once,
+    /// whether its hint or the post-receive hook's record of it comes first. `processed`:
+    /// how many updates; `more`: whether more may be pending (a full batch was taken).
+    func processPending(accepted: [PushEvent] = [], thenClaimUpTo claimLimit: Int,
+                        runID: () -> String) throws -> (claimed: [Build], processed: Int, more: Bool) {
         try queue.update { transaction in
+            var processed = 0
+            for event in accepted where try !transaction.holdsUpdate(of: event, hinted: true) {
+                try apply(decide(event), to: transaction)
+                try transaction.recordHinted(event)
+                processed += 1
+            }
             let pending = try transaction.pendingEvents(limit: Self.batch)
             for (id, event) in pending {
-                try apply(decide(event), to: transaction)
+                if try !transaction.holdsUpdate(of: event, hinted: false) {
+                    try apply(decide(event), to: transaction)
+                }
                 try transaction.markDone(event: id)
             }
-            return (try transaction.claim(upTo: claimLimit, runID: runID), pending.count)
+            return (try transaction.claim(upTo: claimLimit, runID: runID), processed + pending.count, pending.count == Self.batch)
         }
     }
 

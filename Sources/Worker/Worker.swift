@@ -103,21 +103,24 @@ public struct Worker: Sendable {
         var pruned = false
         var awaitingPush = self.awaitingPush
         var readAhead = false
+        var awaited = AwaitedUpdates()
         var running: [Int64: Task<Void, Never>] = [:]
         let finished = FinishedBuilds()
         var idleSince: ContinuousClock.Instant?
         while lock != nil {
             Spool.drain(into: queue, stateFolder: stateFolder, log: log)
+            awaited.takeHints(in: stateFolder, log: log)
+            let accepted = awaited.accepted(in: repository)
             for id in finished.take() { running[id] = nil }
             let wereRunning = Set(running.keys)
             let capacity = parallelBuilds - running.count
             var claimed: [Build]
             do {
                 let round = try PushProcessor(repository: repository, queue: queue, log: log)
-                    .processPending(thenClaimUpTo: capacity, runID: { StateFolder.newRunID() })
+                    .processPending(accepted: accepted, thenClaimUpTo: capacity, runID: { StateFolder.newRunID() })
                 claimed = round.claimed
                 if round.processed > 0 { awaitingPush = false }
-                if round.processed == PushProcessor.batch { wakeup.signal() }
+                if round.more { wakeup.signal() }
             } catch {
                 log("gitci: worker: cannot process pushes: \(error)")
                 // What is queued already still builds.
@@ -136,7 +139,7 @@ public struct Worker: Sendable {
             if !wereRunning.isEmpty, let cancelled = try? queue.cancelRequested() {
                 for id in cancelled.intersection(wereRunning) { running[id]?.cancel() }
             }
-            if running.isEmpty, !((try? queue.hasWork()) ?? false) {
+            if running.isEmpty, awaited.isEmpty, !((try? queue.hasWork()) ?? false) {
                 if awaitingPush, !readAhead {
                     // Then look again at once: the push may have come in the meantime.
                     readAhead = true
@@ -165,8 +168,19 @@ public struct Worker: Sendable {
                 continue
             }
             idleSince = nil
-            await wakeup.wait(seconds: Self.pollInterval)
+            await pause(seconds: Self.pollInterval, awaiting: awaited, in: repository, wakeup: wakeup)
         }
+    }
+
+    /// Waits for a nudge or `seconds`, or, while updates are awaited, until one's ref moves.
+    private func pause(seconds: Double, awaiting awaited: AwaitedUpdates, in repository: Repository, wakeup: Wakeup) async {
+        let end = ContinuousClock.now + .seconds(seconds)
+        while let look = awaited.nextLook {
+            let left = Self.seconds(end - ContinuousClock.now)
+            guard left > 0 else { return }
+            if await wakeup.wait(seconds: min(look, left)) || awaited.anyMoved(in: repository) { return }
+        }
+        await wakeup.wait(seconds: seconds)
     }
 
     /// What a worker waiting for its push can do meanwhile: parse and plan the pipeline at

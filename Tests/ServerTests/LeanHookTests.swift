@@ -17,8 +17,9 @@ import TestSupport
     }
 
     func runHook(_ fixture: ServerFixture, input: String, hook: String = BuiltProduct.path("gitci-hook"),
-                 arguments: [String] = ["post-receive"]) throws -> CommandResult {
-        try Shell.run([hook] + arguments, in: fixture.serverPath, environment: ["GIT_DIR": "."], input: input)
+                 arguments: [String] = ["post-receive"], environment: [String: String] = [:]) throws -> CommandResult {
+        try Shell.run([hook] + arguments, in: fixture.serverPath, environment: environment.merging(["GIT_DIR": "."]) { $1 },
+                      input: input)
     }
 
     /// A copy of gitci-hook with no gitci beside it: whatever it cannot do alone fails loudly.
@@ -155,13 +156,16 @@ import TestSupport
         #expect(kill(pid, 0) == 0, "the same worker built it, and stays")
     }
 
-    @Test func theWorkerThePreReceiveHookStartedWaitsForItsPushEvenWithALingerOfZero() async throws {
+    @Test(arguments: [false, true])
+    func theWorkerThePreReceiveHookStartedWaitsForItsPushEvenWithALingerOfZero(hinted: Bool) async throws {
         // ServerFixture sets gitci.workerLinger 0: a worker leaves as soon as the queue is empty.
         let fixture = try ServerFixture(pipeline: Self.pipeline)
         let commit = try fixture.clone.git(["rev-parse", "HEAD"])
-        try fixture.server.git(["fetch", "-q", fixture.clone.path, "main:main"])
+        try fixture.server.git(["fetch", "-q", fixture.clone.path, "main:refs/gitci-test/main"])
         let lockPath = fixture.stateFolder + "/worker.lock"
-        #expect(try runHook(fixture, input: Self.line(commit, "main"), arguments: ["pre-receive"]).status == 0)
+        // A push with options leaves no hint: the worker waits for the post-receive hook's record.
+        let options = hinted ? [:] : ["GIT_PUSH_OPTION_COUNT": "1", "GIT_PUSH_OPTION_0": "ci.variable=A=1"]
+        #expect(try runHook(fixture, input: Self.line(commit, "main"), arguments: ["pre-receive"], environment: options).status == 0)
         let pid = try #require(Int32((try String(contentsOfFile: lockPath, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
         defer { kill(pid, SIGTERM) }
 
@@ -170,7 +174,8 @@ import TestSupport
         // git is still updating the refs: the queue is empty, and the worker stays for the push.
         try await Task.sleep(for: .milliseconds(800))
         #expect(held(), "the worker left before its push was queued")
-        #expect(try runHook(fixture, input: Self.line(commit, "main")).status == 0)
+        try fixture.server.git(["update-ref", "refs/heads/main", commit])
+        #expect(try runHook(fixture, input: Self.line(commit, "main"), environment: options).status == 0)
         #expect(await Poll.until(timeout: 30) { (try? fixture.pipelineRecords(commit).isEmpty) == false }, "the push was not built")
         // Then a linger of 0 holds again.
         #expect(await Poll.until(timeout: 30) { !held() }, "the worker stayed once its push was built")

@@ -111,6 +111,16 @@ public final class BuildQueue: Sendable {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: "CREATE INDEX builds_by_run_id ON builds (run_id)")
         }
+        // The push an update came with (PushEvent.push), and whether the worker took it up from
+        // the pre-receive hook's hint: it builds an update once, whether the hint or the
+        // post-receive hook's record reaches it first.
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: """
+                ALTER TABLE events ADD COLUMN push TEXT;
+                ALTER TABLE events ADD COLUMN hinted INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX events_by_push ON events (push, ref) WHERE push IS NOT NULL;
+                """)
+        }
         return migrator
     }()
 
@@ -120,9 +130,9 @@ public final class BuildQueue: Sendable {
     public func record(_ events: [PushEvent], at time: Double = Date().timeIntervalSince1970) throws(StoreError) {
         do {
             try pool.write { db in
-                let insert = try db.cachedStatement(sql: "INSERT INTO events (received, old, new, ref, options) VALUES (?, ?, ?, ?, ?)")
+                let insert = try db.cachedStatement(sql: "INSERT INTO events (received, old, new, ref, options, push) VALUES (?, ?, ?, ?, ?, ?)")
                 for event in events {
-                    try insert.execute(arguments: [time, event.old, event.new, event.ref, Self.encode(event.options)])
+                    try insert.execute(arguments: [time, event.old, event.new, event.ref, Self.encode(event.options), event.push])
                 }
             }
         } catch {
@@ -295,12 +305,29 @@ public struct QueueTransaction {
 
     /// Pushes not yet turned into plans and builds, oldest first.
     public func pendingEvents(limit: Int) throws -> [(id: Int64, event: PushEvent)] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT id, old, new, ref, options FROM events WHERE done = 0 ORDER BY id LIMIT ?"),
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT id, old, new, ref, options, push FROM events WHERE done = 0 ORDER BY id LIMIT ?"),
                          arguments: [limit])
             .map { row in
                 let options = BuildQueue.decodeList(row["options"] as String) ?? []
-                return (row["id"] as Int64, PushEvent(old: row["old"], new: row["new"], ref: row["ref"], options: options))
+                return (row["id"] as Int64, PushEvent(old: row["old"], new: row["new"], ref: row["ref"], options: options, push: row["push"]))
             }
+    }
+
+    /// Whether the queue holds `event`'s update from the same push already: then it was
+    /// built, or will be, and is not built again. For a hinted update (PushHint), any record
+    /// of it counts; for a recorded one, only the worker's record of having taken it up from
+    /// a hint.
+    public func holdsUpdate(of event: PushEvent, hinted: Bool) throws -> Bool {
+        guard let push = event.push else { return false }
+        return try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM events WHERE push = ? AND ref = ? AND old = ? AND new = ? AND hinted >= ?)
+            """), arguments: [push, event.ref, event.old, event.new, hinted ? 0 : 1]) ?? false
+    }
+
+    /// Records an update the worker took up from a hint, as processed.
+    public func recordHinted(_ event: PushEvent, at time: Double = Date().timeIntervalSince1970) throws {
+        try db.cachedStatement(sql: "INSERT INTO events (received, old, new, ref, options, push, done, hinted) VALUES (?, ?, ?, ?, ?, ?, 1, 1)")
+            .execute(arguments: [time, event.old, event.new, event.ref, BuildQueue.encode(event.options), event.push])
     }
 
     /// Takes up to `limit` of the oldest queued builds, marking each running with a run id

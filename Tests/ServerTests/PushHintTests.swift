@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The pre-receive hook's hint (PushHint): the worker starts a build as soon as git moves the
+/// ref, and the post-receive hook's record of the same update is not built again, whichever of
+/// the two the worker finds first.
+@Suite struct PushHintTests {
+    static let pipeline = """
+        jobs:
+          hello:
+            steps: ["echo hello"]
+        """
+
+    static func line(_ old: String, _ new: String, _ branch: String) -> String {
+        "\(old) \(new) refs/heads/\(branch)\n"
+    }
+
+    static let zero = String(repeating: "0", count: 40)
+
+    /// Runs a hook as git would, with this test process as its parent: every hook run here
+    /// belongs to the same "push".
+    func runHook(_ fixture: ServerFixture, _ hook: String, input: String) throws {
+        let result = try Shell.run([BuiltProduct.path("gitci-hook"), hook], in: fixture.serverPath,
+                                   environment: ["GIT_DIR": "."], input: input)
+        #expect(result.status == 0, "\(hook): \(result.stderr)")
+    }
+
+    /// `count(*)|sum(hinted)|count(DISTINCT push)` of the queue's events.
+    func events(_ fixture: ServerFixture) throws -> String {
+        try Shell.run(["sqlite3", fixture.stateFolder + "/queue.sqlite",
+                       "SELECT count(*), coalesce(sum(hinted), 0), count(DISTINCT push) FROM events"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func hintFiles(_ fixture: ServerFixture) -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: fixture.stateFolder + "/hints")) ?? []
+    }
+
+    @Test(.enabled(if: Shell.isAvailable("sqlite3")))
+    func aRealPushNamesItsUpdatesAlikeInBothHooksAndIsBuiltOnce() throws {
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        try fixture.pushOK(["-q", "origin", "main"])
+        try fixture.drain()
+        #expect(try fixture.pipelineRecords(commit).count == 1)
+        // One row when the post-receive hook's record came first, two when the hint did; the
+        // same push either way, named by the receive-pack that ran both hooks.
+        let counts = try events(fixture).split(separator: "|")
+        #expect(counts.count == 3 && counts[2] == "1", "events: \(counts)")
+        #expect(hintFiles(fixture).isEmpty)
+    }
+
+    @Test(.enabled(if: Shell.isAvailable("sqlite3")))
+    func aHintTakenUpBeforeThePushIsQueuedIsNotBuiltAgain() async throws {
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        try fixture.server.git(["fetch", "-q", fixture.clone.path, "main:refs/gitci-test/main"])
+        let lock = try HeldWorkerLock(fixture)
+        try runHook(fixture, "pre-receive", input: Self.line(Self.zero, commit, "main"))
+        #expect(hintFiles(fixture).count == 1)
+        try fixture.server.git(["update-ref", "refs/heads/main", commit])
+        lock.release()
+        // Builds from the hint alone: the post-receive hook has not run yet.
+        try fixture.drain()
+        #expect(try fixture.pipelineRecords(commit).count == 1)
+        #expect(try events(fixture) == "1|1|1")
+        // The post-receive hook's record of the same update: taken, not built again.
+        try runHook(fixture, "post-receive", input: Self.line(Self.zero, commit, "main"))
+        try fixture.drain()
+        #expect(try events(fixture) == "2|1|1")
+        #expect(try fixture.pipelineRecords(commit).count == 1)
+        #expect(hintFiles(fixture).isEmpty)
+    }
+
+    @Test(.enabled(if: Shell.isAvailable("sqlite3")))
+    func aHintWhoseUpdateWasQueuedFirstIsNotBuiltAgain() throws {
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        try fixture.server.git(["fetch", "-q", fixture.clone.path, "main:main"])
+        let lock = try HeldWorkerLock(fixture)
+        try runHook(fixture, "pre-receive", input: Self.line(Self.zero, commit, "main"))
+        try runHook(fixture, "post-receive", input: Self.line(Self.zero, commit, "main"))
+        lock.release()
+        // One round finds both: the queued record is built, the hint is dropped.
+        try fixture.drain()
+        #expect(try fixture.pipelineRecords(commit).count == 1)
+        #expect(try events(fixture) == "1|0|1")
+    }
+
+    @Test(.enabled(if: Shell.isAvailable("sqlite3")))
+    func aHintWhoseRefWentElsewhereBuildsNothing() throws {
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        let hinted = try fixture.clone.git(["rev-parse", "HEAD"])
+        let other = try fixture.clone.commit(["other.txt": "other"], message: "other")
+        try fixture.server.git(["fetch", "-q", fixture.clone.path, "main:refs/gitci-test/main"])
+        let lock = try HeldWorkerLock(fixture)
+        try runHook(fixture, "pre-receive", input: Self.line(Self.zero, hinted, "main"))
+        // Another push moved the branch first; this push's update of it then failed.
+        try fixture.server.git(["update-ref", "refs/heads/main", other])
+        lock.release()
+        try fixture.drain()
+        #expect(try fixture.notedCommits().isEmpty)
+        #expect(try events(fixture) == "0|0|0")
+        #expect(hintFiles(fixture).isEmpty)
+    }
+
+    @Test func staleHintsAndFilesThatAreNoHintsAreRemovedUnbuilt() throws {
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        try fixture.server.git(["fetch", "-q", fixture.clone.path, "main:main"])
+        let hints = fixture.stateFolder + "/hints"
+        try FileManager.default.createDirectory(atPath: hints, withIntermediateDirectories: true)
+        // A hint of a push long gone (its ref was since updated, as this one), and what no
+        // hook writes: a hint of a name no hook gives, nonsense, a pipe, a link, a folder.
+        try Self.line(Self.zero, commit, "main").write(toFile: hints + "/100-200", atomically: false, encoding: .utf8)
+        let old = Date().addingTimeInterval(-120)
+        try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: hints + "/100-200")
+        try Self.line(Self.zero, commit, "main").write(toFile: hints + "/not-a-push", atomically: false, encoding: .utf8)
+        try "$(touch pwned)\n".write(toFile: hints + "/300-400", atomically: false, encoding: .utf8)
+        #expect(mkfifo(hints + "/500-600", 0o644) == 0)
+        try FileManager.default.createSymbolicLink(atPath: hints + "/700-800", withDestinationPath: "/etc/passwd")
+        try FileManager.default.createDirectory(atPath: hints + "/900-1000", withIntermediateDirectories: false)
+        let worker = try fixture.gitci(["worker", "--once"])
+        #expect(worker.status == 0, "\(worker.stderr)")
+        #expect(try fixture.notedCommits().isEmpty)
+        #expect(hintFiles(fixture) == ["900-1000"])
+        #expect(!FileManager.default.fileExists(atPath: fixture.serverPath + "/pwned"))
+        let log = worker.stderr
+        for name in ["not-a-push", "300-400", "500-600", "700-800"] {
+            #expect(log.contains("removed \(hints)/\(name), which is not a push hint"), "\(name): \(log)")
+        }
+    }
+}
