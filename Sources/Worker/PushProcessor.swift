@@ -20,17 +20,21 @@ struct PushProcessor {
     /// how many updates; `more`: whether more may be pending (a full batch was taken).
     func processPending(accepted: [PushEvent] = [], thenClaimUpTo claimLimit: Int,
                         runID: () -> String) throws -> (claimed: [Build], processed: Int, more: Bool) {
-        try queue.update { transaction in
+        // Decided before the queue's write lock is taken: reading pipeline files (git, YAML) is
+        // the slow part, and the post-receive hook queueing a push waits for that lock. Only
+        // this worker processes events, so none is processed in between.
+        let hinted = accepted.map { ($0, decide($0)) }
+        let pending = try queue.pendingEvents(limit: Self.batch).map { ($0.id, $0.event, decide($0.event)) }
+        return try queue.update { transaction in
             var processed = 0
-            for event in accepted where try !transaction.holdsUpdate(of: event, hinted: true) {
-                try apply(decide(event), to: transaction)
+            for (event, decision) in hinted where try !transaction.holdsUpdate(of: event, hinted: true) {
+                try apply(decision, to: transaction)
                 try transaction.recordHinted(event)
                 processed += 1
             }
-            let pending = try transaction.pendingEvents(limit: Self.batch)
-            for (id, event) in pending {
+            for (id, event, decision) in pending {
                 if try !transaction.holdsUpdate(of: event, hinted: false) {
-                    try apply(decide(event), to: transaction)
+                    try apply(decision, to: transaction)
                 }
                 try transaction.markDone(event: id)
             }
