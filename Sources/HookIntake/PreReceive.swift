@@ -29,10 +29,14 @@ public enum PreReceive {
         guard !options.contains("ci.skip") else { return }
         let stateFolder = gitDirectory + "/gitci"
         guard access(stateFolder + "/queue.sqlite", W_OK) == 0 else { return }
-        let hint = PushHint.forPush(input, push: ReceivingPush.current(), optionCount: options.count)
-        let hinted = hint?.write(in: stateFolder) ?? false
         // A worker that cannot start now is the post-receive hook's to report.
-        _ = try? WorkerLauncher.ensureRunning(gitDirectory: gitDirectory, stateFolder: stateFolder, gitci: gitci,
-                                              pushQueued: false, nudge: hinted)
+        let started = (try? WorkerLauncher.ensureRunning(gitDirectory: gitDirectory, stateFolder: stateFolder, gitci: gitci,
+                                                         pushQueued: false)) ?? false
+        // Written once a new worker is on its way: it looks for hints when it has loaded,
+        // milliseconds from now. A running worker is nudged to read it.
+        if let hint = PushHint.forPush(input, push: ReceivingPush.current(), optionCount: options.count),
+           hint.write(in: stateFolder), !started {
+            WorkerLauncher.nudgeRunning(stateFolder: stateFolder)
+        }
     }
 }

@@ -20,19 +20,18 @@ public enum WorkerLauncher {
 
     /// Returns true when a worker was started, false when one was already running (and was
     /// nudged). `gitci` is the full gitci executable: this process's own unless said.
-    /// `pushQueued` is false for the pre-receive hook, whose push git has yet to accept: a new
-    /// worker is told to wait for the push, and a running one is nudged only when there is
-    /// something for it to look at (`nudge`, by default `pushQueued`: a hint of the push).
+    /// `pushQueued` is false for the pre-receive hook, whose push git has yet to accept: a
+    /// running worker has nothing new to look at, and a new one is told to wait for the push.
     ///
     /// The lock is taken here and handed to the new worker, so that from this moment every
     /// other hook finds the worker running: none starts a second one while this one loads.
     @discardableResult
     public static func ensureRunning(gitDirectory: String, stateFolder: String,
-                                     gitci: String? = nil, pushQueued: Bool = true, nudge: Bool? = nil) throws(LaunchError) -> Bool {
+                                     gitci: String? = nil, pushQueued: Bool = true) throws(LaunchError) -> Bool {
         let lock: Int32
         switch WorkerLock.takeForNewWorker(in: stateFolder) {
         case .held(let pid):
-            if nudge ?? pushQueued, let pid { kill(pid, SIGUSR1) }
+            if pushQueued, let pid { kill(pid, SIGUSR1) }
             return false
         case .taken(let descriptor):
             lock = descriptor
@@ -64,6 +63,12 @@ public enum WorkerLauncher {
         }
         if lock >= 0 { WorkerLock.record(pid, in: lock) }
         return true
+    }
+
+    /// Nudges the worker that holds the lock, if one does (a hook that is starting one holds
+    /// it without a pid: that worker looks at everything once it has loaded).
+    public static func nudgeRunning(stateFolder: String) {
+        if case .worker(let pid?) = WorkerLock.holder(in: stateFolder) { kill(pid, SIGUSR1) }
     }
 
     /// The absolute path of the running executable.

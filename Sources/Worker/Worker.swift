@@ -2,7 +2,7 @@ import HookIntake
 import Foundation
 import GitKit
 import Runner
-import Store
+public import Store
 import Synchronization
 
 /// `gitci worker`: drains a repository's queue. Turns pushes into plan branches and builds,
@@ -57,7 +57,8 @@ public struct Worker: Sendable {
     /// How often an idle or busy worker looks for new pushes and cancel requests.
     static let pollInterval = 0.1
 
-    public func run() async throws(Failure) {
+    /// `queue`: the repository's queue, when the caller opened it already (see WorkerCommand).
+    public func run(queue openedQueue: BuildQueue? = nil) async throws(Failure) {
         // First of all: a worker a hook started holds the lock the hook took for it. Held in
         // `lock` alone: letting go of the lock (below) must close it, and a second reference
         // kept it open until the worker returned, so a push queued in between was left for
@@ -67,7 +68,7 @@ public struct Worker: Sendable {
         let repository: Repository
         do {
             repository = try Repository.open(gitDirectory)
-            queue = try BuildQueue.openRepairing(stateFolder: stateFolder, report: log)
+            queue = try openedQueue ?? BuildQueue.openRepairing(stateFolder: stateFolder, report: log)
         } catch {
             throw Failure(description: "\(error)")
         }

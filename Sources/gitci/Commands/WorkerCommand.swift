@@ -56,16 +56,22 @@ struct WorkerCommand: AsyncParsableCommand {
         let awaitingPush = arguments.first == WorkerLauncher.awaitingPushFlag
         if awaitingPush { arguments.removeFirst() }
         guard arguments.count == 2, arguments.first == "--repo", let path = arguments.last else { return false }
-        let gitDirectory = try RepositoryOptions.commonDirectory(of: RepositoryOptions.absolute(path))
-        try await work(gitDirectory: gitDirectory, builds: nil, jobs: nil, linger: .configured, awaitingPush: awaitingPush)
+        let given = RepositoryOptions.absolute(path)
+        // The hook names the repository's own git directory, whose state folder holds the queue:
+        // it is opened (GRDB, ~1.5 ms) while libgit2 starts up, on the way to the push's build.
+        let queue = Task.detached { try? BuildQueue.openRepairing(stateFolder: given + "/gitci", report: log) }
+        let gitDirectory = try RepositoryOptions.commonDirectory(of: given)
+        try await work(gitDirectory: gitDirectory, builds: nil, jobs: nil, linger: .configured, awaitingPush: awaitingPush,
+                       queue: gitDirectory == given ? await queue.value : nil)
         return true
     }
 
-    static func work(gitDirectory: String, builds: Int?, jobs: Int?, linger: Worker.Linger, awaitingPush: Bool) async throws {
+    static func work(gitDirectory: String, builds: Int?, jobs: Int?, linger: Worker.Linger, awaitingPush: Bool,
+                     queue: BuildQueue? = nil) async throws {
         let worker = Worker(gitDirectory: gitDirectory, parallelBuilds: builds,
                             parallelJobs: jobs ?? Processors.available, linger: linger, awaitingPush: awaitingPush, log: log)
         do {
-            try await worker.run()
+            try await worker.run(queue: queue)
         } catch {
             Output.error("gitci: worker: \(error)")
             throw ExitCode(ExitStatus.failed)
