@@ -57,8 +57,8 @@ public struct Worker: Sendable {
     /// How often an idle or busy worker looks for new pushes and cancel requests.
     static let pollInterval = 0.1
 
-    /// `queue`: the repository's queue, when the caller opened it already (see WorkerCommand).
-    public func run(queue openedQueue: BuildQueue? = nil) async throws(Failure) {
+    /// `queue`: the repository's queue, when the caller is opening it already (WorkerCommand).
+    public func run(queue openedQueue: (@Sendable () async -> BuildQueue?)? = nil) async throws(Failure) {
         // First of all: a worker a hook started holds the lock the hook took for it. Held in
         // `lock` alone: letting go of the lock (below) must close it, and a second reference
         // kept it open until the worker returned, so a push queued in between was left for
@@ -66,9 +66,18 @@ public struct Worker: Sendable {
         var lock = WorkerLock.handedToThisWorker(in: stateFolder)
         let queue: BuildQueue
         let repository: Repository
+        var readAhead = false
         do {
             repository = try Repository.open(gitDirectory)
-            queue = try openedQueue ?? BuildQueue.openRepairing(stateFolder: stateFolder, report: log)
+            if awaitingPush, openedQueue != nil {
+                // Meanwhile the queue opens on another thread: Yams, the planner and libgit2's
+                // object reading have their first, slowest run here rather than on the way to
+                // the build (see readPipelineAhead).
+                Self.readPipelineAhead(repository)
+                readAhead = true
+            }
+            let opened = await openedQueue?()
+            queue = try opened ?? BuildQueue.openRepairing(stateFolder: stateFolder, report: log)
         } catch {
             throw Failure(description: "\(error)")
         }
@@ -103,7 +112,6 @@ public struct Worker: Sendable {
         // expected to start that push's build first.
         var pruned = false
         var awaitingPush = self.awaitingPush
-        var readAhead = false
         var awaited = AwaitedUpdates()
         var running: [Int64: Task<Void, Never>] = [:]
         let finished = FinishedBuilds()

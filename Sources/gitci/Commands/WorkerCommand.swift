@@ -7,7 +7,7 @@ import Worker
 
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "worker",
+        commandName: WorkerCommand.name,
         _superCommandName: Gitci.commandName,
         abstract: "Drain the repository's build queue: plan branches, builds, results in notes.",
         discussion: """
@@ -16,6 +16,8 @@ struct WorkerCommand: AsyncParsableCommand {
             queue empties, so that the next push finds it running.
             """
     )
+
+    static let name = "worker"
 
     @Flag(help: "Exit once the queue is empty (waiting first for a worker that already runs to build what is queued).")
     var once = false
@@ -52,7 +54,9 @@ struct WorkerCommand: AsyncParsableCommand {
     /// no worker.
     static func runStartedByHook(arguments: [String]) async throws -> Bool {
         var arguments = arguments[...]
-        guard arguments.popFirst() == configuration.commandName, arguments.popFirst() == "--started-by-hook" else { return false }
+        // Not `configuration.commandName`: making ArgumentParser's configuration costs a cold
+        // start ~1 ms of type lookups.
+        guard arguments.popFirst() == name, arguments.popFirst() == "--started-by-hook" else { return false }
         let awaitingPush = arguments.first == WorkerLauncher.awaitingPushFlag
         if awaitingPush { arguments.removeFirst() }
         guard arguments.count == 2, arguments.first == "--repo", let path = arguments.last else { return false }
@@ -61,13 +65,14 @@ struct WorkerCommand: AsyncParsableCommand {
         // it is opened (GRDB, ~1.5 ms) while libgit2 starts up, on the way to the push's build.
         let queue = Task.detached { try? BuildQueue.openRepairing(stateFolder: given + "/gitci", report: log) }
         let gitDirectory = try RepositoryOptions.commonDirectory(of: given)
+        let opening: @Sendable () async -> BuildQueue? = { await queue.value }
         try await work(gitDirectory: gitDirectory, builds: nil, jobs: nil, linger: .configured, awaitingPush: awaitingPush,
-                       queue: gitDirectory == given ? await queue.value : nil)
+                       queue: gitDirectory == given ? opening : nil)
         return true
     }
 
     static func work(gitDirectory: String, builds: Int?, jobs: Int?, linger: Worker.Linger, awaitingPush: Bool,
-                     queue: BuildQueue? = nil) async throws {
+                     queue: (@Sendable () async -> BuildQueue?)? = nil) async throws {
         let worker = Worker(gitDirectory: gitDirectory, parallelBuilds: builds,
                             parallelJobs: jobs ?? Processors.available, linger: linger, awaitingPush: awaitingPush, log: log)
         do {
