@@ -57,7 +57,9 @@ enum FileName {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_=")
         var slug = String(name.map { allowed.contains($0) ? $0 : "_" }.prefix(80))
         while slug.hasPrefix(".") { slug.removeFirst() }
-        return String(format: "%03d-", position) + slug
+        // Not String(format:): Foundation's formatting is slow on its first use, which is in
+        // every worker a push starts.
+        return Timestamp.digits(position, 3) + "-" + slug
     }
 }
 
