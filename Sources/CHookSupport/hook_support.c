@@ -45,10 +45,15 @@ int gitci_queue_append(const char *path, size_t count, const char *const olds[],
     sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)0);
     /* The queue is in WAL mode (set when it was created); FULL makes the commit an fsync of the
        WAL: what the hook records exists nowhere else. */
-    rc = sqlite3_exec(db, "PRAGMA synchronous = FULL; BEGIN IMMEDIATE", NULL, NULL, NULL);
+    rc = sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
     if (rc != SQLITE_OK) goto done;
+    /* Prepared before the write lock is taken: a connection's first statement reads the schema,
+       and the worker, which may be waiting for the lock to start this very push's build from
+       its hint, need not wait for that as well. */
     rc = sqlite3_prepare_v2(db, "INSERT INTO events (received, old, new, ref, options, push) VALUES (?, ?, ?, ?, '[]', ?)",
                             -1, &insert, NULL);
+    if (rc != SQLITE_OK) goto done;
+    rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     for (size_t i = 0; rc == SQLITE_OK && i < count; i++) {
         sqlite3_bind_double(insert, 1, received);
         sqlite3_bind_text(insert, 2, olds[i], -1, SQLITE_STATIC);
