@@ -14,20 +14,9 @@ public enum ReceivingPush {
     }
 
     static func named(by pid: pid_t) -> String? {
-        guard pid > 1 else { return nil }
-        let descriptor = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var buffer = [UInt8](repeating: 0, count: 1024)
-        let count = read(descriptor, &buffer, buffer.count)
-        guard count > 0 else { return nil }
-        // `pid (comm) state ppid ...`: the command name may hold spaces and parentheses, so
-        // the fields are counted from the last ')'. The start time is field 22.
-        let text = buffer[0..<count]
-        guard let close = text.lastIndex(of: UInt8(ascii: ")")) else { return nil }
-        let fields = text[(close + 1)...].split(separator: UInt8(ascii: " "))
-        guard fields.count > 19 else { return nil }
-        let start = String(decoding: fields[19], as: UTF8.self)
+        // The start time is field 22 of /proc/PID/stat.
+        guard pid > 1, let fields = ProcessStat.fields(of: pid), fields.count > 19 else { return nil }
+        let start = fields[19]
         guard !start.isEmpty, start.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
         return "\(pid)-\(start)"
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HookIntake
 
 /// Finds and stops the step processes a killed worker left running.
 ///
@@ -23,13 +24,9 @@ enum OrphanProcesses {
         return killed
     }
 
-    /// The fifth field of /proc/PID/stat; the command name before it may hold spaces and
-    /// parentheses, so fields are counted after its closing parenthesis.
+    /// The fifth field of /proc/PID/stat.
     private static func processGroup(of pid: Int32) -> Int32? {
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat"),
-              let text = String(data: data, encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return nil }
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        return fields.count > 2 ? Int32(fields[2]) : nil
+        guard let fields = ProcessStat.fields(of: pid), fields.count > 2 else { return nil }
+        return Int32(fields[2])
     }
 }
