@@ -56,7 +56,7 @@ let package = Package(
             // SQLite carry and the hook never calls.
             linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"])]
         ),
-        .target(name: "Store", dependencies: ["GitKit", "HookIntake", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Store", dependencies: ["GitKit", "HookIntake", "CHookSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Runner", dependencies: ["GitKit", "Pipeline", "Store", "CSpawn", "HookIntake"]),
         .target(name: "Worker", dependencies: ["GitKit", "Pipeline", "Store", "Runner", "CSpawn", "HookIntake"]),
         .executableTarget(

@@ -14,14 +14,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* SQLite's own busy timeout sleeps 1 ms, then 2, then 5: a worker's commit of a fraction of a
-   millisecond would cost the push up to 3 ms. 100 us twenty times, then 1 ms, then 10 ms, up to
-   the limit (the same steps as the worker's, Store's BusyWait). */
-static int busy_wait(void *limit_ms, int tries) {
-    long limit_us = (long)(intptr_t)limit_ms * 1000;
+/* SQLite's own busy timeout sleeps 1 ms, then 2, then 5: a commit of a fraction of a
+   millisecond (the worker's, or the hook's as the worker takes up the same push's hint) cost
+   the waiter 1 to 3 ms. 100 us twenty times, then 1 ms, then 10 ms, up to the limit. */
+int gitci_busy_pause(int tries, int limit_ms) {
     long waited_us = tries < 20 ? tries * 100L : tries < 100 ? 2000L + (tries - 20) * 1000L : 82000L + (tries - 100) * 10000L;
-    if (waited_us >= limit_us) return 0;
-    usleep(tries < 20 ? 100 : tries < 100 ? 1000 : 10000);
+    if (waited_us >= (long)limit_ms * 1000) return -1;
+    return tries < 20 ? 100 : tries < 100 ? 1000 : 10000;
+}
+
+static int busy_wait(void *limit_ms, int tries) {
+    int pause = gitci_busy_pause(tries, (int)(intptr_t)limit_ms);
+    if (pause < 0) return 0;
+    usleep((useconds_t)pause);
     return 1;
 }
 

@@ -16,9 +16,8 @@ public enum ReceivingPush {
     static func named(by pid: pid_t) -> String? {
         // The start time is field 22 of /proc/PID/stat.
         guard pid > 1, let fields = ProcessStat.fields(of: pid), fields.count > 19 else { return nil }
-        let start = fields[19]
-        guard !start.isEmpty, start.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        return "\(pid)-\(start)"
+        let name = "\(pid)-\(fields[19])"
+        return isName(name) ? name : nil
     }
 
     /// `<digits>-<digits>`: what `current` returns, and all a hint file may be named.

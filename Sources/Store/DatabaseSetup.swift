@@ -1,20 +1,6 @@
+internal import CHookSupport
 import Foundation
 import GRDB
-
-/// How a connection waits for another's write lock. SQLite's own busy timeout sleeps 1 ms,
-/// then 2, then 5, so a commit of a fraction of a millisecond (the post-receive hook's, just as
-/// the worker takes up the push's hint) cost the waiter 1 to 3 ms on the way to the first step.
-/// The same steps as gitci-hook's (hook_support.c): 100 µs twenty times, then 1 ms, then 10 ms.
-enum BusyWait {
-    static func pause(afterTries tries: Int) -> UInt32 {
-        tries < 20 ? 100 : tries < 100 ? 1_000 : 10_000
-    }
-
-    /// Seconds slept after `tries` pauses.
-    static func waited(afterTries tries: Int) -> Double {
-        tries < 20 ? Double(tries) * 0.000_1 : tries < 100 ? 0.002 + Double(tries - 20) * 0.001 : 0.082 + Double(tries - 100) * 0.01
-    }
-}
 
 /// The connection settings gitci's SQLite files share.
 enum DatabaseSetup {
@@ -29,9 +15,12 @@ enum DatabaseSetup {
     /// lost is simply run again), and it spares a short build one fsync per job status.
     static func configuration(busyTimeout: Double, durable: Bool) -> Configuration {
         var configuration = Configuration()
+        // gitci-hook's short steps, not SQLite's 1, 2, 5 ms sleeps (gitci_busy_pause says why).
+        let limit = Int32(min(busyTimeout * 1000, Double(Int32.max)))
         configuration.busyMode = .callback { tries in
-            guard BusyWait.waited(afterTries: tries) < busyTimeout else { return false }
-            usleep(BusyWait.pause(afterTries: tries))
+            let pause = gitci_busy_pause(Int32(clamping: tries), limit)
+            guard pause >= 0 else { return false }
+            usleep(UInt32(pause))
             return true
         }
         let mode = durable ? "FULL" : "NORMAL"

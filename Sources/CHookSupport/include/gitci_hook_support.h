@@ -4,8 +4,9 @@
 #include <stddef.h>
 
 /// Appends `count` ref updates (`olds[i] news[i] refs[i]`, no push options) of the push named
-/// `push` (NULL when unknown) to the events table of an existing queue database, in one transaction that is on disk when this returns
-/// (synchronous=FULL), waiting at most `busy_ms` for another writer. Never creates the file.
+/// `push` (NULL when unknown) to the events table of an existing queue database, in one
+/// transaction that is on disk when this returns (synchronous=FULL), waiting at most `busy_ms`
+/// for another writer. Never creates the file.
 /// Returns 0, or an SQLite result code with a message in `error` (`error_size` bytes).
 /// On success the connection stays open in `*connection`, for gitci_queue_close once the worker
 /// has been told: closing takes a while, and the worker can read the events already.
@@ -15,6 +16,11 @@ int gitci_queue_append(const char *path, size_t count, const char *const olds[],
 
 /// Closes what gitci_queue_append left open (NULL is fine).
 void gitci_queue_close(void *connection);
+
+/// How long (microseconds) a connection that found the queue locked sleeps before its retry
+/// number `tries` (from 0), or -1 once it has waited `limit_ms`: the busy handler of the hook
+/// and of the worker's connections (Store's DatabaseSetup).
+int gitci_busy_pause(int tries, int limit_ms);
 
 /// Replaces the process with `argv[0]`, whose standard input reads `input` (`length` bytes):
 /// how the lean hook hands a push it does not handle itself to `gitci hook post-receive`,
