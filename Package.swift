@@ -22,25 +22,27 @@ let package = Package(
         ),
         .target(
             name: "CLibgit2Startup",
-            // libgit2's calls to mbedTLS's certificate loaders and to libssh2_init go to its
-            // own, in every executable that links it.
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--wrap=mbedtls_x509_crt_parse_file",
-                                           "-Xlinker", "--wrap=mbedtls_x509_crt_parse_path",
-                                           "-Xlinker", "--wrap=libssh2_init"])]
+            // libgit2's calls to mbedTLS's certificate loaders, to libssh2_init and to GSSAPI
+            // go to its own, in every executable that links it.
+            linkerSettings: [.unsafeFlags(
+                (["mbedtls_x509_crt_parse_file", "mbedtls_x509_crt_parse_path", "libssh2_init"]
+                    + ["delete_sec_context", "display_status", "import_name", "indicate_mechs", "init_sec_context",
+                       "release_buffer", "release_name", "release_oid_set"].map { "gss_\($0)" })
+                .flatMap { ["-Xlinker", "--wrap=\($0)"] }
+            )]
         ),
         .target(
             name: "GitKit", dependencies: ["CLibgit2", "CLibgit2Startup"],
             // libgit2 and the libraries Debian ships static archives of (libgit2-dev brings
             // them) are linked in: loading and relocating them at every start, OpenSSL's
             // libcrypto above all, cost each gitci process ~2.4 ms, and mbedTLS ~0.3 ms more.
-            // Kerberos has no archives and stays shared. lld, because it resolves archives in
-            // any order.
+            // Kerberos has no archives: CLibgit2Startup loads it when libgit2 first calls it.
+            // lld, because it resolves archives in any order.
             linkerSettings: [.unsafeFlags([
                 "-use-ld=lld",
                 "-Xlinker", "-l:libgit2.a", "-Xlinker", "-l:libssh2.a", "-Xlinker", "-l:libcrypto.a",
                 "-Xlinker", "-l:libhttp_parser.a", "-Xlinker", "-l:libpcre2-8.a", "-Xlinker", "-l:libz.a",
                 "-Xlinker", "-l:libmbedtls.a", "-Xlinker", "-l:libmbedx509.a", "-Xlinker", "-l:libmbedcrypto.a",
-                "-Xlinker", "-l:libgssapi_krb5.so.2",
             ])]
         ),
         .target(name: "Pipeline", dependencies: [.product(name: "Yams", package: "Yams")]),
@@ -84,7 +86,7 @@ let package = Package(
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
-        .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport", "gitkit-stress"]),
+        .testTarget(name: "GitKitTests", dependencies: ["GitKit", "CLibgit2Startup", "TestSupport", "gitkit-stress"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "GitKit", "TestSupport"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "GitKit", "Pipeline", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["gitci", "TestSupport"]),
