@@ -30,6 +30,16 @@ static int busy_wait(void *limit_ms, int tries) {
     return 1;
 }
 
+int gitci_keep_wal_file(void *connection) {
+    sqlite3 *db = connection;
+    int on = 1;
+    int rc = sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
+    if (rc != SQLITE_OK) return rc;
+    /* Any limit at all (it is never reached: a checkpoint resets the WAL long before) makes the
+       last connection truncate the kept WAL to nothing when it closes. */
+    return sqlite3_exec(db, "PRAGMA journal_size_limit = 67108864", NULL, NULL, NULL);
+}
+
 static int fail(sqlite3 *db, int rc, char *error, size_t error_size) {
     snprintf(error, error_size, "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     return rc;

@@ -4,9 +4,11 @@ import GRDB
 
 /// The connection settings gitci's SQLite files share.
 enum DatabaseSetup {
-    /// WAL mode is set by `open`. The WAL file is deliberately not kept between
-    /// processes (SQLITE_FCNTL_PERSIST_WAL): a kept WAL can hold valid copies of pages that were
-    /// since damaged in the main file, and the index would then miss its own corruption.
+    /// WAL mode is set by `open`. The WAL and shared-memory files stay when the last connection
+    /// closes, the WAL emptied (gitci_keep_wal_file): the worker a push starts, and every
+    /// `gitci status`, would otherwise create both afresh. A WAL kept with its pages in it could
+    /// hold valid copies of pages since damaged in the main file, and the index would then miss
+    /// its own corruption: an empty one holds none.
     ///
     /// `durable`: every commit is on disk when it returns (synchronous=FULL), for what cannot be
     /// had again, like a push the hook recorded. Otherwise synchronous=NORMAL, which in WAL mode
@@ -25,6 +27,8 @@ enum DatabaseSetup {
         }
         let mode = durable ? "FULL" : "NORMAL"
         configuration.prepareDatabase { db in
+            let kept = gitci_keep_wal_file(UnsafeMutableRawPointer(db.sqliteConnection))
+            guard kept == 0 else { throw DatabaseError(resultCode: ResultCode(rawValue: kept)) }
             try db.execute(sql: "PRAGMA synchronous = \(mode)")
         }
         return configuration

@@ -24,6 +24,26 @@ import TestSupport
         #expect(offered.isEmpty)
     }
 
+    @Test func theLastConnectionLeavesTheQueuesFilesInPlaceWithTheWALEmptied() throws {
+        // So that the worker a push starts creates no files before its first build (gitci_keep_wal_file).
+        let state = TemporaryDirectory("gitci-state")
+        let path = state.path + "/" + BuildQueue.fileName
+        func inodes() throws -> [UInt64] {
+            try ["-wal", "-shm"].map { try #require(FileManager.default.attributesOfItem(atPath: path + $0)[.systemFileNumber] as? UInt64) }
+        }
+        do {
+            let queue = try BuildQueue.open(stateFolder: state.path)
+            _ = try queue.update { try $0.enqueue(commit: String(repeating: "a", count: 40), branch: "one", ref: "refs/heads/one") }
+        }
+        let kept = try inodes()
+        #expect(try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int == 0)
+        do {
+            let queue = try BuildQueue.open(stateFolder: state.path)
+            #expect(try queue.claim(upTo: 5) { "20261125-083000-0001" }.map(\.branch) == ["one"])
+        }
+        #expect(try inodes() == kept)
+    }
+
     @Test(.enabled(if: Shell.isAvailable("sqlite3")))
     func claimingLooksRunIDsUpInAnIndexNotAcrossEveryBuild() throws {
         // Every claim asks whether its new run id is taken; the queue keeps every build it ever had.

@@ -309,7 +309,9 @@ struct Answer: Equatable {
             let index = try setup.openIndex(repository)
             #expect(try index.counts().commits == 400)
         }
-        #expect(!FileManager.default.fileExists(atPath: setup.indexPath + "-wal"), "the index was not closed")
+        // Closed: its WAL stays, emptied, so that no copy of a page there hides the damage.
+        let wal = try FileManager.default.attributesOfItem(atPath: setup.indexPath + "-wal")
+        #expect((wal[.size] as? Int) == 0, "the index was not closed")
         try Self.damagePages(of: setup.indexPath)
 
         let messages = MessageLog()
