@@ -35,8 +35,8 @@ int gitci_keep_wal_file(void *connection) {
     int on = 1;
     int rc = sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
     if (rc != SQLITE_OK) return rc;
-    /* Any limit at all (it is never reached: a checkpoint resets the WAL long before) makes the
-       last connection truncate the kept WAL to nothing when it closes. */
+    /* Any limit makes the last connection truncate the kept WAL to nothing when it closes; this
+       one only cuts back a WAL a very large write (a reindex) grew, once it is checkpointed. */
     return sqlite3_exec(db, "PRAGMA journal_size_limit = 67108864", NULL, NULL, NULL);
 }
 
