@@ -1,6 +1,7 @@
 /* The parts of the lean post-receive hook (gitci-hook) that talk to C libraries: SQLite, and
    an exec with a prepared standard input. In C so that the hook binary links neither GRDB nor
-   Foundation (see Sources/gitci-hook). */
+   Foundation (see Sources/gitci-hook). The SQLite settings the hook and Store's connections
+   share (the busy schedule, keeping the WAL file) live here too, written once. */
 #define _GNU_SOURCE
 #include "gitci_hook_support.h"
 
