@@ -75,11 +75,13 @@ let package = Package(
             // And SQLite and libstdc++ are linked in, from the archives `make release` points to
             // in .build/static-archives: each shared library costs every start ~0.3–0.5 ms to
             // find, map and relocate (a C program loading those two: +0.7 ms). Without that
-            // folder they stay shared. And its ~12,000 symbols are not exported (the static
+            // folder they stay shared. So is libgcc's unwinder (-static-libgcc: libgcc_s gave
+            // gitci 14 functions for ~0.13 ms a start). And its ~12,000 symbols are not exported (the static
             // Swift runtime's link arguments ask for that): the loader looks every symbol of
             // libc up in them first, and the runtime's dladdr at start walks them all.
             linkerSettings: [.unsafeFlags(["-Xlinker", "-z", "-Xlinker", "lazy"]),
-                             .unsafeFlags(["-Xlinker", "-no-pie", "-Xlinker", "--no-export-dynamic", "-L", Context.packageDirectory + "/.build/static-archives"],
+                             .unsafeFlags(["-Xlinker", "-no-pie", "-Xlinker", "--no-export-dynamic", "-L", Context.packageDirectory + "/.build/static-archives",
+                                           "-Xclang-linker", "-static-libgcc"],
                                           .when(configuration: .release))]
         ),
         // Notes write benchmark (`--count N --dir PATH`), and the racing writer GitKitTests spawn.
