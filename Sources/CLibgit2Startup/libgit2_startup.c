@@ -17,7 +17,8 @@ static atomic_int deferring;
 static char *deferred_file;
 static char *deferred_folder;
 
-void gitci_defer_ca_certificates(int on) { atomic_store(&deferring, on); }
+void gitci_defer_startup(int on) { atomic_store(&deferring, on); }
+int gitci_deferring_startup(void) { return atomic_load(&deferring); }
 const char *gitci_deferred_ca_file(void) { return deferred_file; }
 const char *gitci_deferred_ca_folder(void) { return deferred_folder; }
 

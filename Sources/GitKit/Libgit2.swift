@@ -6,10 +6,11 @@ internal import CLibgit2Startup
 package enum Libgit2 {
     static let initialized: Void = {
         // Loading the CA certificates is most of libgit2's start-up and only a fetch or push
-        // needs them (CLibgit2Startup says how): `certificates` loads them.
-        gitci_defer_ca_certificates(1)
+        // needs them (CLibgit2Startup says how): `certificates` loads them. Seeding TLS's random
+        // number generator waits, the same way, for its first draw.
+        gitci_defer_startup(1)
         git_libgit2_init()
-        gitci_defer_ca_certificates(0)
+        gitci_defer_startup(0)
     }()
 
     /// What became of the certificates libgit2 would have loaded at start-up.
