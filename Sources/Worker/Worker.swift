@@ -1,6 +1,6 @@
 import HookIntake
 import Foundation
-import GitKit
+public import GitKit
 import Runner
 public import Store
 import Synchronization
@@ -57,8 +57,22 @@ public struct Worker: Sendable {
     /// How often an idle or busy worker looks for new pushes and cancel requests.
     static let pollInterval = 0.1
 
-    /// `queue`: the repository's queue, when the caller is opening it already (WorkerCommand).
-    public func run(queue openedQueue: (@Sendable () async -> BuildQueue?)? = nil) async throws(Failure) {
+    /// A worker whose start is on the way to a push's first build (WorkerCommand's worker a hook
+    /// started) comes with what it has opened already: the repository at `gitDirectory`, its
+    /// pipeline at HEAD read ahead (see readPipelineAhead), and the queue on its way.
+    public struct Opened {
+        let repository: Repository
+        let pipelineReadAhead: Bool
+        let queue: @Sendable () async -> BuildQueue?
+
+        public init(repository: Repository, pipelineReadAhead: Bool, queue: @escaping @Sendable () async -> BuildQueue?) {
+            self.repository = repository
+            self.pipelineReadAhead = pipelineReadAhead
+            self.queue = queue
+        }
+    }
+
+    public func run(opened: sending Opened? = nil) async throws(Failure) {
         // First of all: a worker a hook started holds the lock the hook took for it. Held in
         // `lock` alone: letting go of the lock (below) must close it, and a second reference
         // kept it open until the worker returned, so a push queued in between was left for
@@ -68,16 +82,15 @@ public struct Worker: Sendable {
         let repository: Repository
         var readAhead = false
         do {
-            repository = try Repository.open(gitDirectory)
-            if awaitingPush, openedQueue != nil {
-                // Meanwhile the queue opens on another thread: Yams, the planner and libgit2's
-                // object reading have their first, slowest run here rather than on the way to
-                // the build (see readPipelineAhead).
-                Self.readPipelineAhead(repository)
-                readAhead = true
+            if let opened {
+                repository = opened.repository
+                readAhead = opened.pipelineReadAhead
+                let openedQueue = await opened.queue()
+                queue = try openedQueue ?? BuildQueue.openRepairing(stateFolder: stateFolder, report: log)
+            } else {
+                repository = try Repository.open(gitDirectory)
+                queue = try BuildQueue.openRepairing(stateFolder: stateFolder, report: log)
             }
-            let opened = await openedQueue?()
-            queue = try opened ?? BuildQueue.openRepairing(stateFolder: stateFolder, report: log)
         } catch {
             throw Failure(description: "\(error)")
         }
@@ -196,7 +209,7 @@ public struct Worker: Sendable {
     /// HEAD. It is most often the very file the push brings, whose parse is then kept (by blob
     /// id, PipelineSource.config); if not, Yams and the planner have had their first, slowest
     /// run all the same: ~1 ms less on the way from the push to its first step.
-    static func readPipelineAhead(_ repository: Repository) {
+    public static func readPipelineAhead(_ repository: Repository) {
         guard let head = try? repository.resolveCommit("HEAD"),
               let file = try? PipelineSource.read(at: head, in: repository) else { return }
         _ = try? PipelineSource.plan(file.bytes, blob: file.blob)

@@ -52,6 +52,11 @@ struct WorkerCommand: AsyncParsableCommand {
     /// The worker a hook starts, `gitci worker --started-by-hook [--awaiting-push] --repo DIR`
     /// exactly, run without ArgumentParser: its reflection costs ~2 ms of every push that finds
     /// no worker.
+    ///
+    /// On the main thread, where gitci starts: a push that started this worker waits for it, and
+    /// a first hop to Swift's thread pool costs ~0.4 ms there. The queue opens on that pool
+    /// meanwhile, from the first moment.
+    @MainActor
     static func runStartedByHook(arguments: [String]) async throws -> Bool {
         var arguments = arguments[...]
         // Not `configuration.commandName`: making ArgumentParser's configuration costs a cold
@@ -64,19 +69,28 @@ struct WorkerCommand: AsyncParsableCommand {
         // The hook names the repository's own git directory, whose state folder holds the queue:
         // it is opened (GRDB, ~1.5 ms) while libgit2 starts up, on the way to the push's build.
         let queue = Task.detached { try? BuildQueue.openRepairing(stateFolder: given + "/gitci", report: log) }
-        let gitDirectory = try RepositoryOptions.commonDirectory(of: given)
-        let opening: @Sendable () async -> BuildQueue? = { await queue.value }
+        let repository = try RepositoryOptions.repository(around: given)
+        let gitDirectory = repository.commonDirectory
+        guard gitDirectory == given else {
+            // A linked worktree's git directory: its queue is the common directory's.
+            try await work(gitDirectory: gitDirectory, builds: nil, jobs: nil, linger: .configured, awaitingPush: awaitingPush)
+            return true
+        }
+        // Yams, the planner and libgit2's object reading have their first, slowest run here,
+        // while the queue opens, rather than on the way to the build.
+        if awaitingPush { Worker.readPipelineAhead(repository) }
+        let opened = Worker.Opened(repository: repository, pipelineReadAhead: awaitingPush, queue: { await queue.value })
         try await work(gitDirectory: gitDirectory, builds: nil, jobs: nil, linger: .configured, awaitingPush: awaitingPush,
-                       queue: gitDirectory == given ? opening : nil)
+                       opened: opened)
         return true
     }
 
     static func work(gitDirectory: String, builds: Int?, jobs: Int?, linger: Worker.Linger, awaitingPush: Bool,
-                     queue: (@Sendable () async -> BuildQueue?)? = nil) async throws {
+                     opened: sending Worker.Opened? = nil) async throws {
         let worker = Worker(gitDirectory: gitDirectory, parallelBuilds: builds,
                             parallelJobs: jobs ?? Processors.available, linger: linger, awaitingPush: awaitingPush, log: log)
         do {
-            try await worker.run(queue: queue)
+            try await worker.run(opened: opened)
         } catch {
             Output.error("gitci: worker: \(error)")
             throw ExitCode(ExitStatus.failed)

@@ -25,8 +25,13 @@ struct RepositoryOptions: ParsableArguments {
     /// The git directory shared by all worktrees of the repository around `path`: where the
     /// state folder lives. A usage error (exit 2) when there is no repository.
     static func commonDirectory(of path: String) throws -> String {
+        try repository(around: path).commonDirectory
+    }
+
+    /// The repository around `path`. A usage error (exit 2) when there is none.
+    static func repository(around path: String) throws -> Repository {
         do {
-            return try Repository.open(path, search: true).commonDirectory
+            return try Repository.open(path, search: true)
         } catch {
             Output.error("gitci: \(error.message)")
             throw ExitCode(ExitStatus.usage)
