@@ -41,6 +41,12 @@ int gitci_keep_wal_file(void *connection) {
     return sqlite3_exec(db, "PRAGMA journal_size_limit = 67108864", NULL, NULL, NULL);
 }
 
+int gitci_compiled_statements(void *connection) {
+    int count = 0;
+    for (sqlite3_stmt *statement = sqlite3_next_stmt(connection, NULL); statement; statement = sqlite3_next_stmt(connection, statement)) count++;
+    return count;
+}
+
 static int fail(sqlite3 *db, int rc, char *error, size_t error_size) {
     snprintf(error, error_size, "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     return rc;

@@ -24,6 +24,44 @@ import TestSupport
         #expect(offered.isEmpty)
     }
 
+    @Test func takingUpAPushCompilesNothingTheWorkerDidNotCompileAhead() throws {
+        // The worker a push starts compiles these statements while it reads the pipeline
+        // (compileWorkerStatements); one missing from that list is compiled on the way to the build.
+        let state = TemporaryDirectory("gitci-state")
+        let queue = try BuildQueue.open(stateFolder: state.path)
+        let zero = String(repeating: "0", count: 40), commit = String(repeating: "a", count: 40)
+        let recorded = PushEvent(old: zero, new: commit, ref: "refs/heads/one", push: "100-200")
+        let hinted = PushEvent(old: zero, new: commit, ref: "refs/heads/two", push: "100-200")
+        try queue.record([recorded])
+        // What any read and write brings (GRDB's own statements), before counting.
+        _ = try queue.hasWork()
+        queue.compileWorkerStatements()
+        let compiled = queue.compiledStatements
+
+        let pending = try queue.pendingEvents()
+        #expect(pending.map(\.event) == [recorded])
+        let claimed = try queue.update { transaction in
+            #expect(try !transaction.holdsUpdate(of: hinted, hinted: true))
+            try transaction.activatePlan("two", commit: commit)
+            try transaction.supersede(branch: "two", by: commit, interruptRunning: true)
+            try transaction.enqueue(commit: commit, branch: "two", ref: hinted.ref)
+            try transaction.recordHinted(hinted)
+            for (id, event) in pending where try !transaction.holdsUpdate(of: event, hinted: false) {
+                try transaction.activatePlan("one", commit: commit)
+                try transaction.supersede(branch: "one", by: commit, interruptRunning: true)
+                try transaction.enqueue(commit: commit, branch: "one", ref: event.ref)
+                try transaction.markDone(event: id)
+            }
+            var runs = 0
+            return try transaction.claim(upTo: 2) {
+                runs += 1
+                return "20261126-120000-000\(runs)"
+            }
+        }
+        #expect(claimed.map(\.branch) == ["two", "one"])
+        #expect(queue.compiledStatements == compiled)
+    }
+
     @Test func theLastConnectionLeavesTheQueuesFilesInPlaceWithTheWALEmptied() throws {
         // So that the worker a push starts creates no files before its first build (gitci_keep_wal_file).
         let state = TemporaryDirectory("gitci-state")

@@ -29,6 +29,9 @@ int gitci_busy_pause(int tries, int limit_ms);
 /// Returns an SQLite result code.
 int gitci_keep_wal_file(void *connection);
 
+/* How many statements `connection` (a sqlite3 *) holds compiled. */
+int gitci_compiled_statements(void *connection);
+
 /// Replaces the process with `argv[0]`, whose standard input reads `input` (`length` bytes):
 /// how the lean hook hands a push it does not handle itself to `gitci hook post-receive`,
 /// after it has already read its own standard input. Returns only on failure, with an errno.

@@ -1,6 +1,7 @@
 public import Foundation
 public import HookIntake
 import GRDB
+internal import CHookSupport
 
 /// The durable queue of a repository's state folder (`queue.sqlite`, WAL): pushes as the hook
 /// received them, plan branches, and builds from queued to finished.
@@ -299,14 +300,59 @@ public final class BuildQueue: Sendable {
     }
 }
 
+extension BuildQueue {
+    /// Compiles, and keeps, the statements that take a push up and claim its build
+    /// (QueueTransaction's): the worker a push starts does it as the queue opens, beside reading
+    /// the pipeline, where the first round would do it on the way from the push to its build
+    /// (SQLite's parser and code generator running for the first time).
+    public func compileWorkerStatements() {
+        try? pool.writeWithoutTransaction { db in
+            for sql in QueueTransaction.SQL.takingUpAPush { _ = try db.cachedStatement(sql: sql) }
+        }
+    }
+
+    /// How many statements the queue's connection holds compiled.
+    package var compiledStatements: Int {
+        pool.inDatabase { db in Int(gitci_compiled_statements(UnsafeMutableRawPointer(db.sqliteConnection))) }
+    }
+}
+
 /// The changes one processed push makes, applied in one transaction.
 public struct QueueTransaction {
     let db: Database
 
+    /// Statement texts, one each: a statement is compiled once per connection and kept under
+    /// its text.
+    enum SQL {
+        static let pendingEvents = "SELECT id, old, new, ref, options, push FROM events WHERE done = 0 ORDER BY id LIMIT ?"
+        static let holdsUpdate = "SELECT EXISTS (SELECT 1 FROM events WHERE push = ? AND ref = ? AND old = ? AND new = ? AND hinted >= ?)"
+        static let recordHinted = "INSERT INTO events (received, old, new, ref, options, push, done, hinted) VALUES (?, ?, ?, ?, ?, ?, 1, 1)"
+        static let claimable = Build.select(where: "state = 'queued' ORDER BY id LIMIT ?")
+        static let runIDTaken = "SELECT EXISTS (SELECT 1 FROM builds WHERE run_id = ?)"
+        static let claim = """
+            UPDATE builds SET state = 'running', started = ?, attempt = attempt + 1, run_id = coalesce(run_id, ?)
+            WHERE id = ? AND state = 'queued'
+            """
+        static let markDone = "UPDATE events SET done = 1 WHERE id = ?"
+        static let activatePlan = """
+            INSERT INTO plans (branch, state, created, last_commit) VALUES (?, 'active', ?, ?)
+            ON CONFLICT (branch) DO UPDATE SET state = 'active', retired = NULL, last_commit = excluded.last_commit
+            """
+        static let supersede = "UPDATE builds SET state = 'superseded', reason = ?, finished = ? WHERE branch = ? AND state = 'queued'"
+        static let interrupt = "UPDATE builds SET cancel_requested = 1, reason = ? WHERE branch = ? AND state = 'running' AND interruptible = 1"
+        static let enqueue = """
+            INSERT INTO builds (branch, ref, commit_id, state, jobs, variables, reason, created, interruptible)
+            VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?)
+            """
+
+        /// What a push's first round runs, from the push's record to its claimed build.
+        static let takingUpAPush = [pendingEvents, holdsUpdate, recordHinted, markDone, activatePlan, supersede, interrupt,
+                                    enqueue, claimable, runIDTaken, claim]
+    }
+
     /// Pushes not yet turned into plans and builds, oldest first.
     public func pendingEvents(limit: Int) throws -> [(id: Int64, event: PushEvent)] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT id, old, new, ref, options, push FROM events WHERE done = 0 ORDER BY id LIMIT ?"),
-                         arguments: [limit])
+        try Row.fetchAll(db.cachedStatement(sql: SQL.pendingEvents), arguments: [limit])
             .map { row in
                 let options = BuildQueue.decodeList(row["options"] as String) ?? []
                 return (row["id"] as Int64, PushEvent(old: row["old"], new: row["new"], ref: row["ref"], options: options, push: row["push"]))
@@ -319,14 +365,13 @@ public struct QueueTransaction {
     /// a hint.
     public func holdsUpdate(of event: PushEvent, hinted: Bool) throws -> Bool {
         guard let push = event.push else { return false }
-        return try Bool.fetchOne(db.cachedStatement(sql: """
-            SELECT EXISTS (SELECT 1 FROM events WHERE push = ? AND ref = ? AND old = ? AND new = ? AND hinted >= ?)
-            """), arguments: [push, event.ref, event.old, event.new, hinted ? 0 : 1]) ?? false
+        return try Bool.fetchOne(db.cachedStatement(sql: SQL.holdsUpdate),
+                                 arguments: [push, event.ref, event.old, event.new, hinted ? 0 : 1]) ?? false
     }
 
     /// Records an update the worker took up from a hint, as processed.
     public func recordHinted(_ event: PushEvent, at time: Double = Date().timeIntervalSince1970) throws {
-        try db.cachedStatement(sql: "INSERT INTO events (received, old, new, ref, options, push, done, hinted) VALUES (?, ?, ?, ?, ?, ?, 1, 1)")
+        try db.cachedStatement(sql: SQL.recordHinted)
             .execute(arguments: [time, event.old, event.new, event.ref, BuildQueue.encode(event.options), event.push])
     }
 
@@ -337,17 +382,13 @@ public struct QueueTransaction {
     public func claim(upTo limit: Int, runID: () -> String) throws -> [Build] {
         guard limit > 0 else { return [] }
         var claimed: [Build] = []
-        for build in try Build.fetch(db, where: "state = 'queued' ORDER BY id LIMIT ?", arguments: [limit]) {
+        for build in try Row.fetchAll(db.cachedStatement(sql: SQL.claimable), arguments: [limit]).map(Build.init(row:)) {
             var newID = build.runID ?? runID()
-            while build.runID == nil,
-                  try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM builds WHERE run_id = ?)"), arguments: [newID]) == true {
+            while build.runID == nil, try Bool.fetchOne(db.cachedStatement(sql: SQL.runIDTaken), arguments: [newID]) == true {
                 newID = runID()
             }
             let started = Date().timeIntervalSince1970
-            try db.cachedStatement(sql: """
-                UPDATE builds SET state = 'running', started = ?, attempt = attempt + 1, run_id = coalesce(run_id, ?)
-                WHERE id = ? AND state = 'queued'
-                """).execute(arguments: [started, newID, build.id])
+            try db.cachedStatement(sql: SQL.claim).execute(arguments: [started, newID, build.id])
             // What the statement made of the row, without reading it again.
             claimed.append(Build(id: build.id, branch: build.branch, ref: build.ref, commit: build.commit, state: .running,
                                  jobs: build.jobs, variables: build.variables, reason: build.reason, created: build.created,
@@ -359,7 +400,7 @@ public struct QueueTransaction {
     }
 
     public func markDone(event id: Int64) throws {
-        try db.cachedStatement(sql: "UPDATE events SET done = 1 WHERE id = ?").execute(arguments: [id])
+        try db.cachedStatement(sql: SQL.markDone).execute(arguments: [id])
     }
 
     public func plan(_ branch: String) throws -> PlanBranch? {
@@ -368,10 +409,7 @@ public struct QueueTransaction {
 
     /// Creates the plan branch on first push, or brings a retired one back.
     public func activatePlan(_ branch: String, commit: String, at time: Double = Date().timeIntervalSince1970) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO plans (branch, state, created, last_commit) VALUES (?, 'active', ?, ?)
-            ON CONFLICT (branch) DO UPDATE SET state = 'active', retired = NULL, last_commit = excluded.last_commit
-            """).execute(arguments: [branch, time, commit])
+        try db.cachedStatement(sql: SQL.activatePlan).execute(arguments: [branch, time, commit])
     }
 
     /// Retires the plan branch (its history stays) and cancels its queued builds.
@@ -384,10 +422,10 @@ public struct QueueTransaction {
     /// Marks the branch's queued builds superseded by a newer push, and (when the pipeline is
     /// interruptible) asks for its running ones to be stopped.
     public func supersede(branch: String, by commit: String, interruptRunning: Bool) throws {
-        try db.cachedStatement(sql: "UPDATE builds SET state = 'superseded', reason = ?, finished = ? WHERE branch = ? AND state = 'queued'")
+        try db.cachedStatement(sql: SQL.supersede)
             .execute(arguments: ["superseded by \(commit.prefix(10))", Date().timeIntervalSince1970, branch])
         if interruptRunning {
-            try db.cachedStatement(sql: "UPDATE builds SET cancel_requested = 1, reason = ? WHERE branch = ? AND state = 'running' AND interruptible = 1")
+            try db.cachedStatement(sql: SQL.interrupt)
                 .execute(arguments: ["interrupted by a newer push (\(commit.prefix(10)))", branch])
         }
     }
@@ -395,10 +433,7 @@ public struct QueueTransaction {
     @discardableResult
     public func enqueue(commit: String, branch: String?, ref: String?, jobs: [String] = [], variables: [String: String] = [:],
                         interruptible: Bool = false, reason: String? = nil) throws -> Int64 {
-        try db.cachedStatement(sql: """
-            INSERT INTO builds (branch, ref, commit_id, state, jobs, variables, reason, created, interruptible)
-            VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?)
-            """).execute(arguments: [branch, ref, commit, BuildQueue.encode(jobs), BuildQueue.encode(variables), reason,
+        try db.cachedStatement(sql: SQL.enqueue).execute(arguments: [branch, ref, commit, BuildQueue.encode(jobs), BuildQueue.encode(variables), reason,
                              Date().timeIntervalSince1970, interruptible])
         return db.lastInsertedRowID
     }
@@ -408,7 +443,11 @@ extension Build {
     /// `condition` is SQL text with `?` for the `arguments`, never values: its statement is
     /// compiled once per connection and kept.
     static func fetch(_ db: Database, where condition: String, arguments: StatementArguments = []) throws -> [Build] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM builds WHERE \(condition)"), arguments: arguments).map(Build.init(row:))
+        try Row.fetchAll(db.cachedStatement(sql: select(where: condition)), arguments: arguments).map(Build.init(row:))
+    }
+
+    static func select(where condition: String) -> String {
+        "SELECT * FROM builds WHERE \(condition)"
     }
 
     init(row: Row) {

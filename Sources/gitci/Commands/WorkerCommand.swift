@@ -67,8 +67,13 @@ struct WorkerCommand: AsyncParsableCommand {
         guard arguments.count == 2, arguments.first == "--repo", let path = arguments.last else { return false }
         let given = RepositoryOptions.absolute(path)
         // The hook names the repository's own git directory, whose state folder holds the queue:
-        // it is opened (GRDB, ~1.5 ms) while libgit2 starts up, on the way to the push's build.
-        let queue = Task.detached { try? BuildQueue.openRepairing(stateFolder: given + "/gitci", report: log) }
+        // it is opened (GRDB, ~1.5 ms), and the statements that take the push up compiled,
+        // while libgit2 starts up, on the way to the push's build.
+        let queue = Task.detached {
+            let queue = try? BuildQueue.openRepairing(stateFolder: given + "/gitci", report: log)
+            queue?.compileWorkerStatements()
+            return queue
+        }
         let repository = try RepositoryOptions.repository(around: given)
         let gitDirectory = repository.commonDirectory
         guard gitDirectory == given else {
