@@ -15,7 +15,7 @@ public struct Worker: Sendable {
     /// Jobs at once inside one build.
     public let parallelJobs: Int
     /// How long to stay once the queue is empty. A worker a push started stays a while, so
-    /// that the next push finds it running: starting one costs a push ~6 ms more before its
+    /// that the next push finds it running: starting one costs a push ~5 ms more before its
     /// build starts.
     public enum Linger: Sendable, Equatable {
         /// Wait for work for ever (a service).
