@@ -306,7 +306,7 @@ extension BuildQueue {
     /// the pipeline, where the first round would do it on the way from the push to its build
     /// (SQLite's parser and code generator running for the first time).
     public func compileWorkerStatements() {
-        try? pool.writeWithoutTransaction { db in
+        try? pool.inDatabase { db in
             for sql in QueueTransaction.SQL.takingUpAPush { _ = try db.cachedStatement(sql: sql) }
         }
     }
@@ -327,7 +327,7 @@ public struct QueueTransaction {
         static let pendingEvents = "SELECT id, old, new, ref, options, push FROM events WHERE done = 0 ORDER BY id LIMIT ?"
         static let holdsUpdate = "SELECT EXISTS (SELECT 1 FROM events WHERE push = ? AND ref = ? AND old = ? AND new = ? AND hinted >= ?)"
         static let recordHinted = "INSERT INTO events (received, old, new, ref, options, push, done, hinted) VALUES (?, ?, ?, ?, ?, ?, 1, 1)"
-        static let claimable = Build.select(where: "state = 'queued' ORDER BY id LIMIT ?")
+        static let claimableBuilds = "state = 'queued' ORDER BY id LIMIT ?"
         static let runIDTaken = "SELECT EXISTS (SELECT 1 FROM builds WHERE run_id = ?)"
         static let claim = """
             UPDATE builds SET state = 'running', started = ?, attempt = attempt + 1, run_id = coalesce(run_id, ?)
@@ -347,7 +347,7 @@ public struct QueueTransaction {
 
         /// What a push's first round runs, from the push's record to its claimed build.
         static let takingUpAPush = [pendingEvents, holdsUpdate, recordHinted, markDone, activatePlan, supersede, interrupt,
-                                    enqueue, claimable, runIDTaken, claim]
+                                    enqueue, Build.select(where: claimableBuilds), runIDTaken, claim]
     }
 
     /// Pushes not yet turned into plans and builds, oldest first.
@@ -382,7 +382,7 @@ public struct QueueTransaction {
     public func claim(upTo limit: Int, runID: () -> String) throws -> [Build] {
         guard limit > 0 else { return [] }
         var claimed: [Build] = []
-        for build in try Row.fetchAll(db.cachedStatement(sql: SQL.claimable), arguments: [limit]).map(Build.init(row:)) {
+        for build in try Build.fetch(db, where: SQL.claimableBuilds, arguments: [limit]) {
             var newID = build.runID ?? runID()
             while build.runID == nil, try Bool.fetchOne(db.cachedStatement(sql: SQL.runIDTaken), arguments: [newID]) == true {
                 newID = runID()
