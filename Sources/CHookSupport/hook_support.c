@@ -41,6 +41,10 @@ int gitci_keep_wal_file(void *connection) {
     return sqlite3_exec(db, "PRAGMA journal_size_limit = 67108864", NULL, NULL, NULL);
 }
 
+int gitci_keep_wal_pages(void *connection) {
+    return sqlite3_db_config((sqlite3 *)connection, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)0);
+}
+
 int gitci_compiled_statements(void *connection) {
     int count = 0;
     for (sqlite3_stmt *statement = sqlite3_next_stmt(connection, NULL); statement; statement = sqlite3_next_stmt(connection, statement)) count++;

@@ -10,12 +10,16 @@ enum DatabaseSetup {
     /// hold valid copies of pages since damaged in the main file, and the index would then miss
     /// its own corruption: an empty one holds none.
     ///
+    /// `keepsWALPages`: closing, even the last connection, leaves the WAL's pages where they are
+    /// (no checkpoint on close): the queue's, which the worker checkpoints and starts over as it
+    /// leaves (BuildQueue.startWALOver), so that a push's first write finds the WAL started.
+    ///
     /// `durable`: every commit is on disk when it returns (synchronous=FULL), for what cannot be
     /// had again, like a push the hook recorded. Otherwise synchronous=NORMAL, which in WAL mode
     /// still never corrupts the file but may lose the last commits to a power cut: fine for the
     /// index (rebuilt from the notes) and for the worker's bookkeeping (a build whose claim is
     /// lost is simply run again), and it spares a short build one fsync per job status.
-    static func configuration(busyTimeout: Double, durable: Bool) -> Configuration {
+    static func configuration(busyTimeout: Double, durable: Bool, keepsWALPages: Bool) -> Configuration {
         var configuration = Configuration()
         // gitci-hook's short steps, not SQLite's 1, 2, 5 ms sleeps (gitci_busy_pause says why).
         let limit = Int32(min(busyTimeout * 1000, Double(Int32.max)))
@@ -27,7 +31,9 @@ enum DatabaseSetup {
         }
         let mode = durable ? "FULL" : "NORMAL"
         configuration.prepareDatabase { db in
-            let kept = gitci_keep_wal_file(UnsafeMutableRawPointer(db.sqliteConnection))
+            let connection = UnsafeMutableRawPointer(db.sqliteConnection)
+            var kept = gitci_keep_wal_file(connection)
+            if kept == 0, keepsWALPages { kept = gitci_keep_wal_pages(connection) }
             guard kept == 0 else { throw DatabaseError(resultCode: ResultCode(rawValue: kept)) }
             try db.execute(sql: "PRAGMA synchronous = \(mode)")
         }
@@ -39,8 +45,10 @@ enum DatabaseSetup {
     /// worker writes from one place, while a pool writes a dummy transaction at every open to
     /// make sure a WAL file exists (four fsyncs and two files made and deleted in every
     /// `gitci status`). A database already in WAL mode, already migrated, is only read here.
-    static func open(path: String, busyTimeout: Double, durable: Bool, migrator: DatabaseMigrator) throws -> DatabaseQueue {
-        let database = try DatabaseQueue(path: path, configuration: configuration(busyTimeout: busyTimeout, durable: durable))
+    static func open(path: String, busyTimeout: Double, durable: Bool, keepsWALPages: Bool = false,
+                     migrator: DatabaseMigrator) throws -> DatabaseQueue {
+        let configuration = configuration(busyTimeout: busyTimeout, durable: durable, keepsWALPages: keepsWALPages)
+        let database = try DatabaseQueue(path: path, configuration: configuration)
         // Processes that open a file that did not exist at the same moment (a `gitci status`
         // while the worker writes its first results) race to make its schema: the losers fail
         // on the winner's half-made or just-made tables. Looked at again, the schema is there.

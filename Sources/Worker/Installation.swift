@@ -115,7 +115,8 @@ public struct Installation {
         }
         // The lean hook (gitci-hook) only appends to an existing queue: it is made here.
         do {
-            _ = try BuildQueue.open(stateFolder: stateFolder)
+            // Made with its WAL started, as a worker leaves it: the first push appends to it.
+            try BuildQueue.open(stateFolder: stateFolder).startWALOver()
         } catch {
             throw Failure(description: error.message)
         }

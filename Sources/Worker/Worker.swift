@@ -181,6 +181,8 @@ public struct Worker: Sendable {
                     await wakeup.wait(seconds: min(Self.pollInterval * 5, left))
                     continue
                 }
+                // The next push then finds the queue's WAL started (BuildQueue.startWALOver).
+                queue.startWALOver()
                 // Let go, then look once more: a hook that queued a push just before we let go
                 // saw the lock held and started no worker, so that push is ours.
                 lock = nil

@@ -62,7 +62,7 @@ import TestSupport
         #expect(queue.compiledStatements == compiled)
     }
 
-    @Test func theLastConnectionLeavesTheQueuesFilesInPlaceWithTheWALEmptied() throws {
+    @Test func theLastConnectionLeavesTheQueuesFilesInPlace() throws {
         // So that the worker a push starts creates no files before its first build (gitci_keep_wal_file).
         let state = TemporaryDirectory("gitci-state")
         let path = state.path + "/" + BuildQueue.fileName
@@ -74,12 +74,56 @@ import TestSupport
             _ = try queue.update { try $0.enqueue(commit: String(repeating: "a", count: 40), branch: "one", ref: "refs/heads/one") }
         }
         let kept = try inodes()
-        #expect(try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int == 0)
         do {
             let queue = try BuildQueue.open(stateFolder: state.path)
             #expect(try queue.claim(upTo: 5) { "20261125-083000-0001" }.map(\.branch) == ["one"])
         }
         #expect(try inodes() == kept)
+    }
+
+    @Test func aLeavingWorkerStartsTheWALOverSoThatTheNextWritesAppendToIt() throws {
+        let state = TemporaryDirectory("gitci-state")
+        let path = state.path + "/" + BuildQueue.fileName
+        // The WAL's salts (bytes 16-23 of its header), which SQLite draws anew each time it starts
+        // the WAL over, and how many frames after the header carry them: the pages it holds.
+        func wal() throws -> (salts: Data, frames: Int) {
+            let bytes = try #require(FileManager.default.contents(atPath: path + "-wal"))
+            try #require(bytes.count >= 32, "the WAL holds no header")
+            let salts = bytes.subdata(in: 16..<24)
+            let frameSize = 24 + bytes.subdata(in: 8..<12).reduce(0) { $0 << 8 | Int($1) }
+            var frames = 0
+            while 32 + (frames + 1) * frameSize <= bytes.count {
+                let frame = 32 + frames * frameSize
+                guard bytes.subdata(in: (frame + 8)..<(frame + 16)) == salts else { break }
+                frames += 1
+            }
+            return (salts, frames)
+        }
+        do {
+            let queue = try BuildQueue.open(stateFolder: state.path)
+            _ = try queue.update { try $0.enqueue(commit: String(repeating: "a", count: 40), branch: "one", ref: "refs/heads/one") }
+            queue.startWALOver()
+        }
+        let started = try wal()
+        // All but the leaving worker's own write (one page) is in the main file.
+        #expect(started.frames == 1)
+        let alone = TemporaryDirectory("gitci-state")
+        try FileManager.default.copyItem(atPath: path, toPath: alone.path + "/" + BuildQueue.fileName)
+        #expect(try BuildQueue.open(stateFolder: alone.path).latestBuilds().keys.sorted() == ["one"])
+        // A hook recording a push, then a worker claiming a build: both append, neither starts over.
+        do {
+            let hook = try BuildQueue.open(stateFolder: state.path, busyTimeout: 1, durable: true)
+            try hook.record([PushEvent.parse("\(String(repeating: "0", count: 40)) \(String(repeating: "b", count: 40)) refs/heads/two",
+                                             options: [], push: nil)])
+        }
+        do {
+            let queue = try BuildQueue.open(stateFolder: state.path)
+            #expect(try queue.claim(upTo: 5) { "20261125-083000-0001" }.map(\.branch) == ["one"])
+            #expect(try queue.pendingEvents().map(\.event.ref) == ["refs/heads/two"])
+        }
+        let after = try wal()
+        #expect(after.salts == started.salts)
+        #expect(after.frames > started.frames)
     }
 
     @Test(.enabled(if: Shell.isAvailable("sqlite3")))

@@ -26,8 +26,13 @@ int gitci_busy_pause(int tries, int limit_ms);
 /// and shared-memory files in place, the WAL emptied, instead of deleting both: the next
 /// connection then creates no files (two inodes, ~0.5 ms of a push's way to its first step).
 /// An empty WAL holds no copy of any page, so SQLite still finds a damaged database damaged.
-/// Returns an SQLite result code.
+/// (Unless gitci_keep_wal_pages keeps the pages there too.) Returns an SQLite result code.
 int gitci_keep_wal_file(void *connection);
+
+/// Makes closing `connection` (an sqlite3 *) leave what the WAL holds there, even when it is
+/// the last connection: no checkpoint on close (the queue's, see BuildQueue.startWALOver).
+/// Returns an SQLite result code.
+int gitci_keep_wal_pages(void *connection);
 
 /* How many statements `connection` (a sqlite3 *) holds compiled. */
 int gitci_compiled_statements(void *connection);

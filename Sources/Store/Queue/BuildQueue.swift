@@ -34,7 +34,8 @@ public final class BuildQueue: Sendable {
         }
         let path = (stateFolder as NSString).appendingPathComponent(fileName)
         do {
-            let pool = try DatabaseSetup.open(path: path, busyTimeout: busyTimeout, durable: durable, migrator: migrator)
+            let pool = try DatabaseSetup.open(path: path, busyTimeout: busyTimeout, durable: durable, keepsWALPages: true,
+                                              migrator: migrator)
             return BuildQueue(path: path, pool: pool)
         } catch {
             throw StoreError("cannot open the queue \(path): \(error)")
@@ -121,6 +122,11 @@ public final class BuildQueue: Sendable {
                 ALTER TABLE events ADD COLUMN hinted INTEGER NOT NULL DEFAULT 0;
                 CREATE INDEX events_by_push ON events (push, ref) WHERE push IS NOT NULL;
                 """)
+        }
+        // When a worker last left: the write that starts the WAL over (startWALOver), on a page
+        // of its own.
+        migrator.registerMigration("v4") { db in
+            try db.execute(sql: "CREATE TABLE worker_left (id INTEGER PRIMARY KEY CHECK (id = 1), at REAL NOT NULL)")
         }
         return migrator
     }()
@@ -480,6 +486,25 @@ extension BuildQueue {
 extension BuildQueue {
     /// Forgets processed pushes and finished builds' live job statuses after `days`: what a
     /// build produced lives in the notes, and the queue should not grow with every push forever.
+    /// For a worker about to leave: moves what the WAL holds into the main file, then starts
+    /// the WAL over with a write of its own. Connections to the queue leave the WAL's pages in
+    /// place when they close (DatabaseSetup's `keepsWALPages`), so the next push's first write,
+    /// the post-receive hook's or its worker's, appends to a started WAL. Starting it over
+    /// syncs its header and the state folder: 1 to 3 ms that the push would otherwise wait for
+    /// on its way to its first step.
+    ///
+    /// Between workers the WAL holds that write (one page, worker_left's) and the pushes'
+    /// since: copies of pages that hide damage to the same pages in the main file until the
+    /// next checkpoint writes the copies over it.
+    public func startWALOver(at time: Double = Date().timeIntervalSince1970) {
+        try? pool.writeWithoutTransaction { db in
+            // Only pages no connection still reads are moved; the write then appends, and the
+            // next worker's checkpoint moves them.
+            _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
+            try db.execute(sql: "INSERT OR REPLACE INTO worker_left (id, at) VALUES (1, ?)", arguments: [time])
+        }
+    }
+
     public func prune(olderThan days: Double = 7) throws {
         let cutoff = Date().timeIntervalSince1970 - days * 86_400
         try pool.write { db in
