@@ -12,6 +12,8 @@ struct BuildExecution: Sendable {
     let queue: BuildQueue
     let parallelJobs: Int
     let log: @Sendable (String) -> Void
+    /// Called when a step of the build has started (and again for each later step).
+    var underway: @Sendable () -> Void = {}
 
     func run(_ build: Build) async {
         let label = "build \(build.id) of \(build.commit.prefix(10))\(build.branch.map { " (\($0))" } ?? "")"
@@ -29,7 +31,7 @@ struct BuildExecution: Sendable {
             return
         }
         log("gitci: worker: \(label): running \(localRun.plan.jobs.count) jobs")
-        let observer = QueueObserver(queue: queue, buildID: build.id)
+        let observer = QueueObserver(queue: queue, buildID: build.id, underway: underway)
         let report = await localRun.run(observer: observer)
         observer.flush()
         // Opened only now: LocalRun has its own, and the way to the first step is kept short.
@@ -100,11 +102,13 @@ struct BuildExecution: Sendable {
 struct QueueObserver: RunObserver {
     let queue: BuildQueue
     let buildID: Int64
+    let underway: @Sendable () -> Void
     private let writes = DispatchQueue(label: "gitci.worker.build-status")
 
-    init(queue: BuildQueue, buildID: Int64) {
+    init(queue: BuildQueue, buildID: Int64, underway: @escaping @Sendable () -> Void) {
         self.queue = queue
         self.buildID = buildID
+        self.underway = underway
     }
 
     func jobStarted(_ job: PlannedJob, at date: Date) {
@@ -124,6 +128,7 @@ struct QueueObserver: RunObserver {
     }
 
     func stepProcessStarted(_ job: PlannedJob, processGroup: Int32) {
+        underway()
         writes.async { [queue, buildID] in
             queue.addProcessGroup(buildID, pgid: processGroup)
         }

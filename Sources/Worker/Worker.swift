@@ -56,6 +56,8 @@ public struct Worker: Sendable {
 
     /// How often an idle or busy worker looks for new pushes and cancel requests.
     static let pollInterval = 0.1
+    /// How long the loop waits at most for builds it just claimed to start their first steps.
+    static let underwayPatience = 0.05
 
     /// A worker whose start is on the way to a push's first build (WorkerCommand's worker a hook
     /// started) comes with what it has opened already: the repository at `gitDirectory`, its
@@ -148,13 +150,26 @@ public struct Worker: Sendable {
                 // What is queued already still builds.
                 claimed = (try? queue.claim(upTo: capacity, runID: { StateFolder.newRunID() })) ?? []
             }
+            var underway: [Wakeup] = []
             for build in claimed {
-                let execution = BuildExecution(gitDirectory: gitDirectory, queue: queue, parallelJobs: parallelJobs, log: log)
+                let started = Wakeup()
+                var execution = BuildExecution(gitDirectory: gitDirectory, queue: queue, parallelJobs: parallelJobs, log: log)
+                execution.underway = { started.signal() }
                 running[build.id] = Task {
                     await execution.run(build)
+                    started.signal()
                     finished.add(build.id)
                     wakeup.signal()
                 }
+                underway.append(started)
+            }
+            // The next round, which the nudge of a hook that has queued the push just taken up
+            // from its hint would start at once, waits until the new builds' first steps have
+            // started: on two cores it would take the processor their way there needs.
+            let underwayBy = ContinuousClock.now + .seconds(Self.underwayPatience)
+            for started in underway {
+                let left = Self.seconds(underwayBy - ContinuousClock.now)
+                if left > 0 { await started.wait(seconds: left) }
             }
             // Only builds that ran before this round can have been asked to stop; the queue is
             // not read again while a new build is on its way to its first step.
