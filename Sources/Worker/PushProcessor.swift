@@ -5,26 +5,26 @@ import Runner
 import Store
 
 /// Turns queued ref updates into plan branches and builds: the decisions of the server-side
-/// flow, made by the worker with the pipeline file read at the pushed commit.
+/// flow (PushDecider), applied to the queue.
 struct PushProcessor {
     let repository: Repository
     let queue: BuildQueue
     let log: (String) -> Void
 
-    /// Processes the updates of `accepted` (hinted pushes whose refs git has moved: see
-    /// PushHint) and up to `batch` pending events, then claims up to `claimLimit` queued
-    /// builds (the ones just queued among them), all in one transaction: the changes a push
-    /// makes land together with the mark that it was processed, and the way from a push to its
-    /// build's first step takes one write of the queue, not four. An update is processed once,
-    /// whether its hint or the post-receive hook's record of it comes first. `processed`:
-    /// how many updates; `more`: whether more may be pending (a full batch was taken).
-    func processPending(accepted: [PushEvent] = [], thenClaimUpTo claimLimit: Int,
+    /// Processes the updates of `hinted` (hinted pushes whose refs git has moved, see
+    /// PushHint, decided already) and up to `batch` pending events, then claims up to
+    /// `claimLimit` queued builds (the ones just queued among them), all in one transaction:
+    /// the changes a push makes land together with the mark that it was processed, and the way
+    /// from a push to its build's first step takes one write of the queue, not four. An update
+    /// is processed once, whether its hint or the post-receive hook's record of it comes first.
+    /// `processed`: how many updates; `more`: whether more may be pending (a full batch was taken).
+    func processPending(hinted: [(PushEvent, PushDecider.Decision)] = [], thenClaimUpTo claimLimit: Int,
                         runID: () -> String) throws -> (claimed: [Build], processed: Int, more: Bool) {
         // Decided before the queue's write lock is taken: reading pipeline files (git, YAML) is
         // the slow part, and the post-receive hook queueing a push waits for that lock. Only
         // this worker processes events, so none is processed in between.
-        let hinted = accepted.map { ($0, decide($0)) }
-        let pending = try queue.pendingEvents(limit: Self.batch).map { ($0.id, $0.event, decide($0.event)) }
+        let decider = PushDecider(repository: repository, log: log)
+        let pending = try queue.pendingEvents(limit: Self.batch).map { ($0.id, $0.event, decider.decide($0.event)) }
         return try queue.update { transaction in
             var processed = 0
             for (event, decision) in hinted where try !transaction.holdsUpdate(of: event, hinted: true) {
@@ -43,6 +43,31 @@ struct PushProcessor {
     }
 
     static let batch = 500
+
+    func apply(_ decision: PushDecider.Decision, to transaction: QueueTransaction) throws {
+        switch decision {
+        case .ignore(let message):
+            if let message { log(message) }
+        case .retire(let branch):
+            try transaction.retirePlan(branch)
+            log("gitci: worker: branch '\(branch)' deleted; its plan branch is retired")
+        case .build(let commit, let branch, let ref, let variables, let interruptible, let skip):
+            if let branch {
+                try transaction.activatePlan(branch, commit: commit)
+                // A push that builds nothing replaces no build: the branch keeps the one it had.
+                if !skip { try transaction.supersede(branch: branch, by: commit, interruptRunning: true) }
+            }
+            guard !skip else { return }
+            try transaction.enqueue(commit: commit, branch: branch, ref: ref, variables: variables, interruptible: interruptible)
+        }
+    }
+}
+
+/// What a ref update asks for, decided with the pipeline file read at the pushed commit:
+/// nothing, retiring a plan branch, or a build. Needs the repository only, not the queue.
+struct PushDecider {
+    let repository: Repository
+    let log: (String) -> Void
 
     enum Decision {
         case ignore(String?)
@@ -84,24 +109,6 @@ struct PushProcessor {
         }
         guard let tag, config.tags.contains(where: { Glob.matches($0, tag) }) else { return .ignore(nil) }
         return .build(commit: commit.hex, branch: nil, ref: ref, variables: variables, interruptible: false, skip: skip)
-    }
-
-    func apply(_ decision: Decision, to transaction: QueueTransaction) throws {
-        switch decision {
-        case .ignore(let message):
-            if let message { log(message) }
-        case .retire(let branch):
-            try transaction.retirePlan(branch)
-            log("gitci: worker: branch '\(branch)' deleted; its plan branch is retired")
-        case .build(let commit, let branch, let ref, let variables, let interruptible, let skip):
-            if let branch {
-                try transaction.activatePlan(branch, commit: commit)
-                // A push that builds nothing replaces no build: the branch keeps the one it had.
-                if !skip { try transaction.supersede(branch: branch, by: commit, interruptRunning: true) }
-            }
-            guard !skip else { return }
-            try transaction.enqueue(commit: commit, branch: branch, ref: ref, variables: variables, interruptible: interruptible)
-        }
     }
 
     /// `ci.variable=K=V` push options as environment; names must be plain variable names and

@@ -80,21 +80,19 @@ public struct Worker: Sendable {
         // kept it open until the worker returned, so a push queued in between was left for
         // the next push to start a worker for.
         var lock = WorkerLock.handedToThisWorker(in: stateFolder)
-        let queue: BuildQueue
         let repository: Repository
         var readAhead = false
-        do {
-            if let opened {
-                repository = opened.repository
-                readAhead = opened.pipelineReadAhead
-                let openedQueue = await opened.queue()
-                queue = try openedQueue ?? BuildQueue.openRepairing(stateFolder: stateFolder, report: log)
-            } else {
+        var openingQueue: (@Sendable () async -> BuildQueue?)?
+        if let opened {
+            repository = opened.repository
+            readAhead = opened.pipelineReadAhead
+            openingQueue = opened.queue
+        } else {
+            do {
                 repository = try Repository.open(gitDirectory)
-                queue = try BuildQueue.openRepairing(stateFolder: stateFolder, report: log)
+            } catch {
+                throw Failure(description: "\(error)")
             }
-        } catch {
-            throw Failure(description: "\(error)")
         }
         // Before the lock is taken: a hook that finds this worker holding the lock nudges it with
         // SIGUSR1 (see WorkerLock), whose default action would end it. (A worker a hook started
@@ -108,6 +106,22 @@ public struct Worker: Sendable {
 
         let linger = lingerSeconds(repository)
         let parallelBuilds = buildLimit(repository)
+        // A worker a push started (which holds the lock) takes up that push's hint while its
+        // queue opens, on another thread: the way to the push's build then waits for the
+        // queue's transaction only. Any other worker takes hints once it holds the lock.
+        var awaited = AwaitedUpdates()
+        var hinted: [(PushEvent, PushDecider.Decision)] = []
+        if lock != nil, openingQueue != nil {
+            awaited.takeHints(in: stateFolder, log: log)
+            hinted = decide(awaited.accepted(in: repository), in: repository)
+        }
+        let queue: BuildQueue
+        do {
+            let openedQueue = await openingQueue?()
+            queue = try openedQueue ?? BuildQueue.openRepairing(stateFolder: stateFolder, report: log)
+        } catch {
+            throw Failure(description: "\(error)")
+        }
         if lock == nil, linger == nil {
             lock = WorkerLock.acquire(in: stateFolder, wait: true)
         } else if lock == nil {
@@ -127,21 +141,20 @@ public struct Worker: Sendable {
         // expected to start that push's build first.
         var pruned = false
         var awaitingPush = self.awaitingPush
-        var awaited = AwaitedUpdates()
         var running: [Int64: Task<Void, Never>] = [:]
         let finished = FinishedBuilds()
         var idleSince: ContinuousClock.Instant?
         while lock != nil {
             Spool.drain(into: queue, stateFolder: stateFolder, log: log)
             awaited.takeHints(in: stateFolder, log: log)
-            let accepted = awaited.accepted(in: repository)
+            hinted += decide(awaited.accepted(in: repository), in: repository)
             for id in finished.take() { running[id] = nil }
             let wereRunning = Set(running.keys)
             let capacity = parallelBuilds - running.count
             var claimed: [Build]
             do {
                 let round = try PushProcessor(repository: repository, queue: queue, log: log)
-                    .processPending(accepted: accepted, thenClaimUpTo: capacity, runID: { StateFolder.newRunID() })
+                    .processPending(hinted: hinted, thenClaimUpTo: capacity, runID: { StateFolder.newRunID() })
                 claimed = round.claimed
                 if round.processed > 0 { awaitingPush = false }
                 if round.more { wakeup.signal() }
@@ -150,6 +163,7 @@ public struct Worker: Sendable {
                 // What is queued already still builds.
                 claimed = (try? queue.claim(upTo: capacity, runID: { StateFolder.newRunID() })) ?? []
             }
+            hinted = []
             var underway: [Wakeup] = []
             for build in claimed {
                 let started = Wakeup()
@@ -209,6 +223,11 @@ public struct Worker: Sendable {
             idleSince = nil
             await pause(seconds: Self.pollInterval, awaiting: awaited, in: repository, wakeup: wakeup)
         }
+    }
+
+    private func decide(_ accepted: [PushEvent], in repository: Repository) -> [(PushEvent, PushDecider.Decision)] {
+        let decider = PushDecider(repository: repository, log: log)
+        return accepted.map { ($0, decider.decide($0)) }
     }
 
     /// Waits for a nudge or `seconds`, or, while updates are awaited, until one's ref moves.
