@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,6 +51,29 @@ int gitci_wait_exit_keep_zombie(pid_t pid, int *code, int *signaled) {
             return 0;
         }
         if (errno != EINTR) return errno;
+    }
+}
+
+int gitci_exit_descriptor(pid_t pid) {
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int gitci_exit_status_now(pid_t pid, int *code, int *signaled) {
+    siginfo_t info;
+    for (;;) {
+        info.si_pid = 0;
+        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT | WNOHANG) == 0) {
+            if (info.si_pid == 0) return 0;
+            *signaled = (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED) ? 1 : 0;
+            *code = info.si_status;
+            return 1;
+        }
+        if (errno != EINTR) return -1;
     }
 }
 

@@ -18,6 +18,14 @@ int gitci_spawn(pid_t *pid, const char *const argv[], const char *const envp[],
 /// Otherwise returns an errno value.
 int gitci_wait_exit_keep_zombie(pid_t pid, int *code, int *signaled);
 
+/// A descriptor (close-on-exec) that becomes readable when the child `pid` exits: a pidfd.
+/// -1 with errno where the kernel has none (before Linux 5.3).
+int gitci_exit_descriptor(pid_t pid);
+
+/// Like gitci_wait_exit_keep_zombie, without blocking: 1 when `pid` has exited (with `*code`
+/// and `*signaled` as there), 0 when it still runs, -1 with errno on failure.
+int gitci_exit_status_now(pid_t pid, int *code, int *signaled);
+
 /// Starts `argv[0]` fully detached: in a session of its own (no controlling terminal, not in
 /// the caller's process group), standard input from /dev/null and standard output and error
 /// appended to `log_path` (or /dev/null when it cannot be opened). Nothing of the caller's

@@ -72,9 +72,33 @@ public final class ProcessGroup: Sendable {
         return errno == 0 ? value : 0
     }()
 
-    /// Waits for the leader to exit without blocking the caller's thread (a dedicated thread
-    /// sits in `waitid`). Does not reap.
+    /// Waits for the leader to exit without blocking the caller's thread: libdispatch watches a
+    /// pidfd of it, which becomes readable at its exit (where the kernel has none, a thread of
+    /// its own sits in `waitid`, ~0.1 ms more of every step). Does not reap.
     public func waitForExit() async -> ProcessTermination {
+        let descriptor = gitci_exit_descriptor(pid)
+        guard descriptor >= 0 else { return await waitForExitOnThread() }
+        let pid = self.pid
+        return await withCheckedContinuation { (continuation: CheckedContinuation<ProcessTermination, Never>) in
+            let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: Self.exits)
+            source.setEventHandler { [source] in
+                var code: Int32 = 0
+                var signaled: Int32 = 0
+                let state = gitci_exit_status_now(pid, &code, &signaled)
+                guard state != 0 else { return }
+                source.cancel()
+                continuation.resume(returning: state < 0 ? .signaled(SIGKILL) : signaled == 1 ? .signaled(code) : .exited(code))
+            }
+            source.setCancelHandler { close(descriptor) }
+            source.resume()
+        }
+    }
+
+    /// Where the exits of every step are taken note of: one serial queue, so that a build of
+    /// many parallel steps does not get a thread per exit.
+    private static let exits = DispatchQueue(label: "gitci.step-exits")
+
+    package func waitForExitOnThread() async -> ProcessTermination {
         await withCheckedContinuation { (continuation: CheckedContinuation<ProcessTermination, Never>) in
             let pid = self.pid
             let thread = Thread {
