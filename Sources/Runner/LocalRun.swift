@@ -163,6 +163,9 @@ public struct LocalRun: Sendable {
             }, onProcess: { observer.stepProcessStarted(job, processGroup: $0) })
         }
         if !options.keepWorkspaces { try? FileManager.default.removeItem(atPath: workspaceDirectory) }
+        // Spares no job took (StateFolder.makeSpareRun) are not left in the run's folders.
+        unlink((logDirectory as NSString).appendingPathComponent(StateFolder.Spare.log))
+        if options.keepWorkspaces { rmdir((workspaceDirectory as NSString).appendingPathComponent(StateFolder.Spare.workspace)) }
         return Report(runID: runID, commit: commit, branch: branch, status: PipelineStatus(finished: results),
                       jobs: results, logDirectory: logDirectory, started: started,
                       durationMs: Int(Date().timeIntervalSince(started) * 1000), configBlob: configBlob, node: Host.name)

@@ -1,5 +1,6 @@
 import Foundation
 import GitKit
+import Runner
 import Store
 
 /// `gitci install` / `gitci uninstall`: gitci's hooks in a repository, its state folder, and
@@ -117,6 +118,7 @@ public struct Installation {
         do {
             // Made with its WAL started, as a worker leaves it: the first push appends to it.
             try BuildQueue.open(stateFolder: stateFolder).startWALOver()
+            StateFolder(gitCommonDirectory: gitDirectory).makeSpareRun()
         } catch {
             throw Failure(description: error.message)
         }

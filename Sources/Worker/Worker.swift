@@ -172,6 +172,8 @@ public struct Worker: Sendable {
                 running[build.id] = Task {
                     await execution.run(build)
                     started.signal()
+                    // For the next build, now that this one is done (and before the worker may leave).
+                    StateFolder(gitCommonDirectory: gitDirectory).makeSpareRun()
                     finished.add(build.id)
                     wakeup.signal()
                 }

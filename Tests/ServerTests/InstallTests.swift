@@ -42,11 +42,19 @@ import TestSupport
         var isDirectory: ObjCBool = false
         #expect(FileManager.default.fileExists(atPath: fixture.stateFolder, isDirectory: &isDirectory) && isDirectory.boolValue)
 
-        // And the installed hooks work: a push builds.
+        // The first build's folders are made ahead (StateFolder.makeSpareRun).
+        let spares = [fixture.stateFolder + "/logs/.spare-run/.spare-log", fixture.stateFolder + "/workspaces/.spare-run/.spare-job"]
+        #expect(spares.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+
+        // And the installed hooks work: a push builds, in those folders, and the worker makes the next build's.
         try fixture.pushOK(["origin", "main"])
         try fixture.drain()
         let commit = try fixture.clone.git(["rev-parse", "HEAD"])
         #expect(try fixture.pipelineRecords(commit).map { $0["status"] as? String } == ["passed"])
+        let runs = try FileManager.default.contentsOfDirectory(atPath: fixture.stateFolder + "/logs").filter { !$0.hasPrefix(".") }
+        #expect(runs.count == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.stateFolder + "/logs/" + (runs.first ?? "")) == ["001-hello.log"])
+        #expect(spares.allSatisfy { FileManager.default.fileExists(atPath: $0) })
     }
 
     @Test func aForeignHookIsRefusedWithoutForce() throws {

@@ -21,11 +21,15 @@ public struct StateFolder: Sendable {
     }
 
     /// Creates the folders for one run and returns them. A retried build keeps its run id, and
-    /// so finds its folders there already.
+    /// so finds its folders there already. Spare folders (makeSpareRun) are taken when there are.
     public func prepareRun(_ runID: String) throws(Unusable) -> (logs: String, workspaces: String) {
         let runLogs = (logs as NSString).appendingPathComponent(runID)
         let runWorkspaces = (workspaces as NSString).appendingPathComponent(runID)
         for folder in [runLogs, runWorkspaces] {
+            // Renamed, which fails harmlessly when there is no spare, or the run's folder is
+            // there already and not empty (a retried build's).
+            let spare = ((folder as NSString).deletingLastPathComponent as NSString).appendingPathComponent(Spare.run)
+            if rename(spare, folder) == 0 { continue }
             // Plain mkdir(2) first: this is on the way to every build's first step, and the
             // parents exist after the first run.
             if mkdir(folder, 0o777) == 0 || errno == EEXIST { continue }
@@ -36,6 +40,44 @@ public struct StateFolder: Sendable {
             }
         }
         return (runLogs, runWorkspaces)
+    }
+
+    /// Names of what makeSpareRun makes ahead.
+    enum Spare {
+        /// In `logs/` and in `workspaces/`: a run's folder.
+        static let run = ".spare-run"
+        /// In the logs folder: a job's log file.
+        static let log = ".spare-log"
+        /// In the workspaces folder: a job's workspace folder.
+        static let workspace = ".spare-job"
+    }
+
+    /// Makes the folders and the log file of a run's first job ahead, where none are: the next
+    /// run takes them by renaming them (prepareRun, LogFile, WorkspaceSource). On a file system
+    /// where handing out an inode is the slow part (this machine's ext4: 0.2-0.25 ms a folder or
+    /// file, against ~0.02 ms a rename), that is ~0.6 ms less on every build's way to its first
+    /// step. A worker makes them when a build has ended, and `gitci install` does; nothing is
+    /// made where the state folder itself is missing.
+    public func makeSpareRun() {
+        for (parent, inner, isFolder) in [(logs, Spare.log, false), (workspaces, Spare.workspace, true)] {
+            let spare = (parent as NSString).appendingPathComponent(Spare.run)
+            guard access(spare, F_OK) != 0 else { continue }
+            if mkdir(parent, 0o777) != 0, errno != EEXIST { continue }
+            // Made aside and renamed: a run never takes half a spare.
+            let aside = spare + "-" + String(getpid())
+            guard mkdir(aside, 0o777) == 0 else { continue }
+            let content = (aside as NSString).appendingPathComponent(inner)
+            let made = isFolder ? mkdir(content, 0o777) == 0 : { () -> Bool in
+                let descriptor = open(content, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+                if descriptor >= 0 { close(descriptor) }
+                return descriptor >= 0
+            }()
+            guard made, rename(aside, spare) == 0 else {
+                // Another process made one meanwhile, or this one could not.
+                try? FileManager.default.removeItem(atPath: aside)
+                continue
+            }
+        }
     }
 
     /// A sortable, unique run id: `20261125-083000-3fa2`.

@@ -13,8 +13,11 @@ public enum WorkspaceSource: Sendable {
         public let description: String
     }
 
-    /// Fills `directory` (which must not exist yet).
+    /// Fills `directory` (which must not exist yet), in the spare workspace folder of its run's
+    /// folder when there is one (StateFolder.makeSpareRun).
     func prepare(_ directory: String) throws(PreparationError) {
+        let spare = ((directory as NSString).deletingLastPathComponent as NSString).appendingPathComponent(StateFolder.Spare.workspace)
+        _ = rename(spare, directory)
         switch self {
         case .commit(let gitDirectory, let commit):
             do {
