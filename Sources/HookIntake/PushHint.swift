@@ -43,6 +43,8 @@ public struct PushHint: Sendable, Equatable {
     public let events: [PushEvent]
 
     public static let folderName = "hints"
+    /// A read hint's file, which the worker leaves for the next push's hint (see write).
+    static let spareName = ".spare"
     static let maximumEvents = 64
     static let maximumBytes = 65536
 
@@ -77,7 +79,10 @@ public struct PushHint: Sendable, Equatable {
         if mkdir(folder, 0o755) != 0, errno != EEXIST { return false }
         let path = folder + "/" + push
         let temporary = path + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        // The last hint's file, when the worker left it: making a file is the slow part of this
+        // inside a push on some file systems (ext4 here: ~0.2 ms, against ~0.02 ms a rename).
+        _ = rename(folder + "/" + Self.spareName, temporary)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard descriptor >= 0 else { return false }
         let written = text.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
         close(descriptor)
@@ -88,7 +93,8 @@ public struct PushHint: Sendable, Equatable {
         return true
     }
 
-    /// Takes every hint waiting in `stateFolder` (removing the files): the worker's side.
+    /// Takes every hint waiting in `stateFolder` (removing the files, but for one kept for the
+    /// next hint): the worker's side.
     /// Hints older than `staleAfter` seconds are removed unread: their pushes were refused, or
     /// were queued by the post-receive hook long ago. `unreadable`: files that were not hints.
     public static func takeAll(in stateFolder: String, staleAfter: Double = 30) -> (hints: [PushHint], unreadable: [String]) {
@@ -102,7 +108,7 @@ public struct PushHint: Sendable, Equatable {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
                 String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
             }
-            guard name != ".", name != ".." else { continue }
+            guard name != ".", name != "..", name != spareName else { continue }
             let path = folder + "/" + name
             var status = stat()
             guard lstat(path, &status) == 0 else { continue }
@@ -121,7 +127,8 @@ public struct PushHint: Sendable, Equatable {
                 if unlink(path) == 0 { unreadable.append(path) }
                 continue
             }
-            unlink(path)
+            // Kept as the next hint's file, unless one is kept already.
+            if access(folder + "/" + spareName, F_OK) == 0 || rename(path, folder + "/" + spareName) != 0 { unlink(path) }
             hints.append(hint)
         }
         return (hints, unreadable)

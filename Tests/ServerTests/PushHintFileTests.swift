@@ -32,7 +32,7 @@ import TestSupport
         #expect(PushHint.forPush(many, push: "12-34", optionCount: 0) == nil, "a big push is left to the post-receive hook")
     }
 
-    @Test func aWrittenHintIsReadBackOnceAndItsFileRemoved() throws {
+    @Test func aWrittenHintIsReadBackOnceAndItsFileKeptForTheNext() throws {
         let state = TemporaryDirectory("gitci-hints")
         let name = "\(Self.b) \(String(repeating: "x", count: 200)) $(touch pwned) 'q' \"d\" ü"
         let hint = try #require(PushHint.forPush(Self.input(["\(Self.a) \(Self.b) refs/heads/\(name)"]), push: "5-6",
@@ -42,8 +42,34 @@ import TestSupport
         #expect(taken.hints == [hint])
         #expect(taken.unreadable.isEmpty)
         #expect(PushHint.takeAll(in: state.path).hints.isEmpty)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: PushHint.folder(in: state.path)).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: PushHint.folder(in: state.path)) == [".spare"])
         #expect(!FileManager.default.fileExists(atPath: state.path + "/pwned"))
+    }
+
+    @Test func theNextHintIsWrittenIntoTheFileTheLastOneLeft() throws {
+        let state = TemporaryDirectory("gitci-hints")
+        let folder = PushHint.folder(in: state.path)
+        func inode(_ name: String) -> UInt64? {
+            var status = stat()
+            return lstat(folder + "/" + name, &status) == 0 ? UInt64(status.st_ino) : nil
+        }
+        let first = PushHint(push: "1-2", events: [PushEvent(old: Self.a, new: Self.b, ref: "refs/heads/main", push: "1-2")])
+        #expect(first.write(in: state.path))
+        let written = inode("1-2")
+        #expect(PushHint.takeAll(in: state.path).hints == [first])
+        #expect(inode(".spare") == written)
+        // Shorter than the first: nothing of it may be left at the end.
+        let second = PushHint(push: "3-4", events: [PushEvent(old: Self.zero, new: Self.a, ref: "refs/heads/x", push: "3-4")])
+        #expect(second.write(in: state.path))
+        #expect(inode("3-4") == written)
+        #expect(inode(".spare") == nil)
+        let taken = PushHint.takeAll(in: state.path)
+        #expect(taken.hints == [second])
+        #expect(taken.unreadable.isEmpty)
+        // Two hints read at once: one file is kept, the other removed.
+        #expect(first.write(in: state.path) && second.write(in: state.path))
+        #expect(PushHint.takeAll(in: state.path).hints.count == 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == [".spare"])
     }
 
     @Test func aStateFolderThatCannotTakeAHintIsNoError() {
