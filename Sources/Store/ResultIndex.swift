@@ -64,7 +64,7 @@ public final class ResultIndex {
     private static func openPool(at path: String) throws -> DatabaseQueue {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
-        return try DatabaseSetup.open(path: path, busyTimeout: 15, durable: false, migrator: migrator)
+        return try DatabaseSetup.open(path: path, busyTimeout: 15, durable: false, schema: schema)
     }
 
     /// Runs `body`; when SQLite finds the file corrupt (which it may only notice on the page a
@@ -93,7 +93,12 @@ public final class ResultIndex {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
-    private static let migrator: DatabaseMigrator = {
+    static let schema = DatabaseSetup.Schema(migrations: ["v1"], migrator: { migrator })
+
+    /// Whether `schema` lists exactly the migrations the migrator registers (a test keeps them so).
+    package static var schemaListsEveryMigration: Bool { schema.migrations == migrator.migrations }
+
+    static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(sql: """
@@ -113,7 +118,7 @@ public final class ResultIndex {
                 """)
         }
         return migrator
-    }()
+    }
 
     // MARK: - Catching up with the notes
 

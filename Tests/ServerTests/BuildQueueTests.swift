@@ -62,6 +62,20 @@ import TestSupport
         #expect(queue.compiledStatements == compiled)
     }
 
+    @Test(.enabled(if: Shell.isAvailable("sqlite3")))
+    func aQueueMissingALaterMigrationGetsIt() throws {
+        // Every open checks the migrations' identifiers, not the migrator (made only when needed).
+        #expect(BuildQueue.schemaListsEveryMigration)
+        let state = TemporaryDirectory("gitci-state")
+        let path = state.path + "/" + BuildQueue.fileName
+        _ = try BuildQueue.open(stateFolder: state.path)
+        let older = try Shell.run(["sqlite3", path, "DROP TABLE worker_left; DELETE FROM grdb_migrations WHERE identifier = 'v4';"])
+        #expect(older.status == 0, "\(older.stderr)")
+        try BuildQueue.open(stateFolder: state.path).startWALOver()
+        let tables = try Shell.run(["sqlite3", path, "SELECT count(*) FROM worker_left; SELECT identifier FROM grdb_migrations;"])
+        #expect(tables.stdout.split(separator: "\n") == ["1", "v1", "v2", "v3", "v4"], "\(tables.stdout)\(tables.stderr)")
+    }
+
     @Test func theLastConnectionLeavesTheQueuesFilesInPlace() throws {
         // So that the worker a push starts creates no files before its first build (gitci_keep_wal_file).
         let state = TemporaryDirectory("gitci-state")

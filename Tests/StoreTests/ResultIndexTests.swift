@@ -96,6 +96,10 @@ struct Answer: Equatable {
         #expect(try index.counts() == (records: 8, commits: 2))
     }
 
+    @Test func everyOpenChecksTheMigrationsTheMigratorRegisters() {
+        #expect(ResultIndex.schemaListsEveryMigration)
+    }
+
     @Test func theIndexIsAnSQLiteFileInWALModeInTheStateFolder() throws {
         let setup = try IndexedRepository()
         let repository = try setup.repository()
