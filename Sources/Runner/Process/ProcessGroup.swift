@@ -64,7 +64,8 @@ public final class ProcessGroup: Sendable {
     /// GITCI_BUILD_NICENESS when set (by the hook that started this worker: 10), else this
     /// process's niceness as it was started (`nice gitci worker`): the main thread's.
     static let stepNiceness: Int32 = {
-        if let value = ProcessInfo.processInfo.environment[WorkerLauncher.buildNicenessVariable].flatMap(Int32.init) {
+        // getenv, not ProcessInfo's environment: that builds a dictionary of every variable.
+        if let value = getenv(WorkerLauncher.buildNicenessVariable).flatMap({ Int32(String(cString: $0)) }) {
             return value
         }
         errno = 0
