@@ -22,7 +22,7 @@ enum DatabaseSetup {
     static func configuration(busyTimeout: Double, durable: Bool, keepsWALPages: Bool) -> Configuration {
         var configuration = Configuration()
         // No table of gitci's has a foreign key, and GRDB's `PRAGMA foreign_keys = ON` at every
-        // open costs a first-use lookup of its SQL-building generics (~0.1 ms of every start).
+        // open costs first-use lookups of its SQL-building generics (~0.5 ms of every start here).
         configuration.foreignKeysEnabled = false
         // gitci-hook's short steps, not SQLite's 1, 2, 5 ms sleeps (gitci_busy_pause says why).
         let limit = Int32(min(busyTimeout * 1000, Double(Int32.max)))
@@ -44,9 +44,10 @@ enum DatabaseSetup {
     }
 
     /// A database's schema: the identifiers of its migrations, which every open checks, and the
-    /// migrator that applies them, made only when one is missing: making it (its closures, and
-    /// GRDB's generic types looked up by the Swift runtime for the first time) cost every worker
-    /// ~0.15 ms on its way to a push's build.
+    /// migrator that applies them, made only when one is missing: making it and asking it (its
+    /// closures, and GRDB's generic types looked up by the Swift runtime for the first time,
+    /// each a scan of every conformance record) cost every worker and every `gitci status`
+    /// ~1.5 ms here.
     struct Schema: Sendable {
         let migrations: [String]
         let migrator: @Sendable () -> DatabaseMigrator

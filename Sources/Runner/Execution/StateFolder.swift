@@ -67,17 +67,20 @@ public struct StateFolder: Sendable {
             let aside = spare + "-" + String(getpid())
             guard mkdir(aside, 0o777) == 0 else { continue }
             let content = (aside as NSString).appendingPathComponent(inner)
-            let made = isFolder ? mkdir(content, 0o777) == 0 : { () -> Bool in
-                let descriptor = open(content, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
-                if descriptor >= 0 { close(descriptor) }
-                return descriptor >= 0
-            }()
+            let made = isFolder ? mkdir(content, 0o777) == 0 : Self.makeEmptyFile(content)
             guard made, rename(aside, spare) == 0 else {
                 // Another process made one meanwhile, or this one could not.
                 try? FileManager.default.removeItem(atPath: aside)
                 continue
             }
         }
+    }
+
+    private static func makeEmptyFile(_ path: String) -> Bool {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return false }
+        close(descriptor)
+        return true
     }
 
     /// A sortable, unique run id: `20261125-083000-3fa2`.

@@ -75,7 +75,7 @@ public final class ProcessGroup: Sendable {
 
     /// Waits for the leader to exit without blocking the caller's thread: libdispatch watches a
     /// pidfd of it, which becomes readable at its exit (where the kernel has none, a thread of
-    /// its own sits in `waitid`, ~0.1 ms more of every step). Does not reap.
+    /// its own sits in `waitid`). Does not reap.
     public func waitForExit() async -> ProcessTermination {
         let descriptor = gitci_exit_descriptor(pid)
         guard descriptor >= 0 else { return await waitForExitOnThread() }
