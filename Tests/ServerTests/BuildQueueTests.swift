@@ -141,6 +141,40 @@ import TestSupport
     }
 
     @Test(.enabled(if: Shell.isAvailable("sqlite3")))
+    func aSalvagedQueueStillKnowsWhichUpdatesItsWorkerTookUpFromHints() throws {
+        // A corrupt queue is moved aside and what it held carried over (QueueSalvage): the
+        // post-receive hook's record of an update the worker built from its hint must still
+        // be found built, or it would be built twice.
+        let state = TemporaryDirectory("gitci-state")
+        let path = state.path + "/" + BuildQueue.fileName
+        let a = String(repeating: "a", count: 40), b = String(repeating: "b", count: 40)
+        let hinted = PushEvent(old: a, new: b, ref: "refs/heads/main", push: "12-34")
+        let unhinted = PushEvent(old: a, new: b, ref: "refs/heads/other", push: "12-34")
+        do {
+            let queue = try BuildQueue.open(stateFolder: state.path)
+            try queue.update { try $0.recordHinted(hinted) }
+            try queue.record([hinted, unhinted])
+        }
+        // Everything into the main file, then the page of GRDB's record of the schema garbled.
+        let info = try Shell.run(["sqlite3", path, """
+            PRAGMA wal_checkpoint(TRUNCATE); PRAGMA page_size; SELECT rootpage FROM sqlite_master WHERE name = 'grdb_migrations';
+            """])
+        let numbers = info.stdout.split(separator: "\n").compactMap { Int($0) }
+        try #require(numbers.count == 2, "\(info.stdout)\(info.stderr)")
+        let file = try #require(FileHandle(forWritingAtPath: path))
+        try file.seek(toOffset: UInt64((numbers[1] - 1) * numbers[0]))
+        file.write(Data(repeating: 0x5A, count: numbers[0]))
+        try file.close()
+
+        var said: [String] = []
+        let fresh = try BuildQueue.openRepairing(stateFolder: state.path) { said.append($0) }
+        #expect(said.count == 1 && said[0].contains("carried over what could be read: 2 unprocessed ref updates"), "\(said)")
+        #expect(try fresh.pendingEvents().map(\.event.push) == ["12-34", "12-34"])
+        #expect(try fresh.update { try $0.holdsUpdate(of: hinted, hinted: false) })
+        #expect(try !fresh.update { try $0.holdsUpdate(of: unhinted, hinted: false) })
+    }
+
+    @Test(.enabled(if: Shell.isAvailable("sqlite3")))
     func claimingLooksRunIDsUpInAnIndexNotAcrossEveryBuild() throws {
         // Every claim asks whether its new run id is taken; the queue keeps every build it ever had.
         let state = TemporaryDirectory("gitci-state")
