@@ -155,16 +155,7 @@ import TestSupport
             try queue.update { try $0.recordHinted(hinted) }
             try queue.record([hinted, unhinted])
         }
-        // Everything into the main file, then the page of GRDB's record of the schema garbled.
-        let info = try Shell.run(["sqlite3", path, """
-            PRAGMA wal_checkpoint(TRUNCATE); PRAGMA page_size; SELECT rootpage FROM sqlite_master WHERE name = 'grdb_migrations';
-            """])
-        let numbers = info.stdout.split(separator: "\n").compactMap { Int($0) }
-        try #require(numbers.count == 2, "\(info.stdout)\(info.stderr)")
-        let file = try #require(FileHandle(forWritingAtPath: path))
-        try file.seek(toOffset: UInt64((numbers[1] - 1) * numbers[0]))
-        file.write(Data(repeating: 0x5A, count: numbers[0]))
-        try file.close()
+        try garbleSchemaRecordPage(ofQueue: path)
 
         var said: [String] = []
         let fresh = try BuildQueue.openRepairing(stateFolder: state.path) { said.append($0) }

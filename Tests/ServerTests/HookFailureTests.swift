@@ -113,18 +113,7 @@ import TestSupport
         let trigger = try fixture.gitci(["trigger", "topic"])
         #expect(trigger.status == 0, "\(trigger.stderr)")
 
-        // Everything into the main file, then one page garbled: the one holding GRDB's record
-        // of the schema, which every open reads.
-        let queuePath = fixture.stateFolder + "/queue.sqlite"
-        let info = try Shell.run(["sqlite3", queuePath, """
-            PRAGMA wal_checkpoint(TRUNCATE); PRAGMA page_size; SELECT rootpage FROM sqlite_master WHERE name = 'grdb_migrations';
-            """])
-        let numbers = info.stdout.split(separator: "\n").compactMap { Int($0) }
-        try #require(numbers.count == 2, "\(info.stdout)\(info.stderr)")
-        let file = try #require(FileHandle(forWritingAtPath: queuePath))
-        try file.seek(toOffset: UInt64((numbers[1] - 1) * numbers[0]))
-        file.write(Data(repeating: 0x5A, count: numbers[0]))
-        try file.close()
+        try garbleSchemaRecordPage(ofQueue: fixture.stateFolder + "/queue.sqlite")
 
         lock.release()
         let drain = try fixture.gitci(["worker", "--once"])

@@ -165,3 +165,18 @@ final class HeldWorkerLock {
 
     deinit { release() }
 }
+
+/// Damages a queue file the way SQLite reports as corrupt: everything moved into the main file
+/// (the WAL checkpointed and emptied), then one page garbled, the one holding GRDB's record of
+/// the schema, which every open reads. Needs the `sqlite3` command.
+func garbleSchemaRecordPage(ofQueue path: String) throws {
+    let info = try Shell.run(["sqlite3", path, """
+        PRAGMA wal_checkpoint(TRUNCATE); PRAGMA page_size; SELECT rootpage FROM sqlite_master WHERE name = 'grdb_migrations';
+        """])
+    let numbers = info.stdout.split(separator: "\n").compactMap { Int($0) }
+    try #require(numbers.count == 2, "\(info.stdout)\(info.stderr)")
+    let file = try #require(FileHandle(forWritingAtPath: path))
+    try file.seek(toOffset: UInt64((numbers[1] - 1) * numbers[0]))
+    file.write(Data(repeating: 0x5A, count: numbers[0]))
+    try file.close()
+}
