@@ -22,14 +22,22 @@ build: deps
 # $$ORIGIN in its library search path: it loads nothing from beside itself, and each library it
 # does load would be looked for there first.
 STATIC_ARCHIVES := .build/static-archives
+# Every release product is built with the same Swift flags, or each build would recompile the
+# others' modules. By default Swift code names the metadata of a concrete generic type
+# (`[String: Node]`, `Optional<Job>`) by its mangled name, which the runtime demangles on first
+# use, checking each generic requirement by a scan of all ~6,500 conformance records; with this
+# flag the compiler calls the type's metadata accessor instead. A little more code, and every
+# start sooner: alternating runs, 200 each, `gitci worker` with nothing to do 10.9 -> 9.6 ms,
+# `gitci status` 7.7 -> 6.6 ms, `gitci validate` 5.4 -> 4.6 ms.
+SWIFT_RELEASE := $(SWIFT) build -c release -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors
 release: deps
 	@mkdir -p $(STATIC_ARCHIVES)
 	@for archive in libsqlite3.a libstdc++.a; do \
 		found=$$( (clang -print-file-name=$$archive || cc -print-file-name=$$archive) 2>/dev/null); \
 		case "$$found" in /*) ln -sf "$$found" $(STATIC_ARCHIVES)/$$archive ;; esac; \
 	done
-	$(SWIFT) build -c release --static-swift-stdlib --disable-local-rpath --product gitci
-	$(SWIFT) build -c release --static-swift-stdlib --product gitci-hook
+	$(SWIFT_RELEASE) --static-swift-stdlib --disable-local-rpath --product gitci
+	$(SWIFT_RELEASE) --static-swift-stdlib --product gitci-hook
 
 # Serial on purpose: many end-to-end tests wait for real processes synchronously, and run in
 # parallel on a 2-core machine they starve Swift's cooperative thread pool (a test polling for
@@ -45,15 +53,15 @@ demo: build
 	GITCI=$$($(SWIFT) build --show-bin-path)/gitci sh scripts/demo.sh
 
 bench: release
-	$(SWIFT) build -c release --product gitci-bench-notes
-	GITCI=$$($(SWIFT) build -c release --show-bin-path)/gitci \
-	GITCI_BENCH_NOTES=$$($(SWIFT) build -c release --show-bin-path)/gitci-bench-notes \
+	$(SWIFT_RELEASE) --product gitci-bench-notes
+	GITCI=$$($(SWIFT_RELEASE) --show-bin-path)/gitci \
+	GITCI_BENCH_NOTES=$$($(SWIFT_RELEASE) --show-bin-path)/gitci-bench-notes \
 	python3 scripts/bench.py
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/gitci
-	install -m 755 $$($(SWIFT) build -c release --show-bin-path)/gitci $(DESTDIR)$(PREFIX)/bin/gitci
-	install -m 755 $$($(SWIFT) build -c release --show-bin-path)/gitci-hook $(DESTDIR)$(PREFIX)/bin/gitci-hook
+	install -m 755 $$($(SWIFT_RELEASE) --show-bin-path)/gitci $(DESTDIR)$(PREFIX)/bin/gitci
+	install -m 755 $$($(SWIFT_RELEASE) --show-bin-path)/gitci-hook $(DESTDIR)$(PREFIX)/bin/gitci-hook
 	cp -R hooks templates $(DESTDIR)$(PREFIX)/share/gitci/
 
 uninstall:
