@@ -11,8 +11,8 @@ struct PushProcessor {
     let queue: BuildQueue
     let log: (String) -> Void
 
-    /// Processes the updates of `hinted` (hinted pushes whose refs git has moved, see
-    /// PushHint, decided already) and up to `batch` pending events, then claims up to
+    /// Processes up to `batch` pending events and the updates of `hinted` (hinted pushes whose
+    /// refs git has moved, see PushHint, decided already), then claims up to
     /// `claimLimit` queued builds (the ones just queued among them), all in one transaction:
     /// the changes a push makes land together with the mark that it was processed, and the way
     /// from a push to its build's first step takes one write of the queue, not four. An update
@@ -26,19 +26,22 @@ struct PushProcessor {
         let decider = PushDecider(repository: repository, log: log)
         let pending = try queue.pendingEvents(limit: Self.batch).map { ($0.id, $0.event, decider.decide($0.event)) }
         return try queue.update { transaction in
-            var processed = 0
-            for (event, decision) in hinted where try !transaction.holdsUpdate(of: event, hinted: true) {
-                try apply(decision, to: transaction)
-                try transaction.recordHinted(event)
-                processed += 1
-            }
+            // Recorded updates first, in the order git accepted them: a hinted update is the
+            // latest of its branch (git has moved the ref to it), so a build of an older push
+            // to the branch that is still pending must not come after it and supersede it.
             for (id, event, decision) in pending {
                 if try !transaction.holdsUpdate(of: event, hinted: false) {
                     try apply(decision, to: transaction)
                 }
                 try transaction.markDone(event: id)
             }
-            return (try transaction.claim(upTo: claimLimit, runID: runID), processed + pending.count, pending.count == Self.batch)
+            var processed = pending.count
+            for (event, decision) in hinted where try !transaction.holdsUpdate(of: event, hinted: true) {
+                try apply(decision, to: transaction)
+                try transaction.recordHinted(event)
+                processed += 1
+            }
+            return (try transaction.claim(upTo: claimLimit, runID: runID), processed, pending.count == Self.batch)
         }
     }
 

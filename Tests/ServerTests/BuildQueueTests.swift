@@ -62,6 +62,28 @@ import TestSupport
         #expect(queue.compiledStatements == compiled)
     }
 
+    @Test func anUpdateRecordedButNotYetProcessedIsStillItsHintsToTakeUp() throws {
+        // The post-receive hook may record an update between a round's reading of the pending
+        // records and its transaction: the hint is then taken up in that round, not the next.
+        let state = TemporaryDirectory("gitci-state")
+        let queue = try BuildQueue.open(stateFolder: state.path)
+        let zero = String(repeating: "0", count: 40), commit = String(repeating: "a", count: 40)
+        let update = PushEvent(old: zero, new: commit, ref: "refs/heads/main", push: "100-200")
+        let processed = PushEvent(old: zero, new: commit, ref: "refs/heads/done", push: "100-200")
+        try queue.record([update, processed])
+        try queue.update { transaction in
+            #expect(try !transaction.holdsUpdate(of: update, hinted: true))
+            #expect(try !transaction.holdsUpdate(of: update, hinted: false))
+            try transaction.recordHinted(update)
+            // Its record, processed later, finds the hint's and builds nothing.
+            #expect(try transaction.holdsUpdate(of: update, hinted: false))
+            let recorded = try #require(try transaction.pendingEvents(limit: 10).first { $0.event.ref == processed.ref })
+            try transaction.markDone(event: recorded.id)
+            #expect(try transaction.holdsUpdate(of: processed, hinted: true))
+            #expect(try !transaction.holdsUpdate(of: processed, hinted: false))
+        }
+    }
+
     @Test(.enabled(if: Shell.isAvailable("sqlite3")))
     func aQueueMissingALaterMigrationGetsIt() throws {
         // Every open checks the migrations' identifiers, not the migrator (made only when needed).

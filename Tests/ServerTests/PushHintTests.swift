@@ -90,6 +90,28 @@ import TestSupport
     }
 
     @Test(.enabled(if: Shell.isAvailable("sqlite3")))
+    func aHintedUpdateIsBuiltAfterAnOlderPushOfItsBranchThatIsStillPending() throws {
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        let first = try fixture.clone.git(["rev-parse", "HEAD"])
+        let lock = try HeldWorkerLock(fixture)
+        try fixture.pushOK(["-q", "origin", "main"])
+        // The next push to main: git has moved the ref, its post-receive hook has not run yet.
+        let second = try fixture.clone.commit(["more.txt": "more"], message: "more")
+        try fixture.server.git(["fetch", "-q", fixture.clone.path, "main:refs/gitci-test/main"])
+        try runHook(fixture, "pre-receive", input: Self.line(first, second, "main"))
+        try fixture.server.git(["update-ref", "refs/heads/main", second])
+        lock.release()
+        // One round takes up the first push's record and the second's hint: the newer
+        // supersedes the older, not the other way round.
+        try fixture.drain()
+        #expect(try fixture.pipelineRecords(second).count == 1)
+        #expect(try fixture.notes(first).isEmpty)
+        #expect(try fixture.queue().latestBuild(of: first)?.state == .superseded)
+        let main = try fixture.plans()["main"]?["last"] as? [String: Any]
+        #expect(main?["commit"] as? String == second)
+    }
+
+    @Test(.enabled(if: Shell.isAvailable("sqlite3")))
     func aHintWhoseRefWentElsewhereBuildsNothing() throws {
         let fixture = try ServerFixture(pipeline: Self.pipeline)
         let hinted = try fixture.clone.git(["rev-parse", "HEAD"])

@@ -336,7 +336,9 @@ public struct QueueTransaction {
     /// its text.
     enum SQL {
         static let pendingEvents = "SELECT id, old, new, ref, options, push FROM events WHERE done = 0 ORDER BY id LIMIT ?"
-        static let holdsUpdate = "SELECT EXISTS (SELECT 1 FROM events WHERE push = ? AND ref = ? AND old = ? AND new = ? AND hinted >= ?)"
+        // A worker's record of a hint it took up is made processed (done = 1, hinted = 1).
+        static let holdsProcessedUpdate = "SELECT EXISTS (SELECT 1 FROM events WHERE push = ? AND ref = ? AND old = ? AND new = ? AND done = 1)"
+        static let holdsHintedUpdate = "SELECT EXISTS (SELECT 1 FROM events WHERE push = ? AND ref = ? AND old = ? AND new = ? AND hinted = 1)"
         static let recordHinted = "INSERT INTO events (received, old, new, ref, options, push, done, hinted) VALUES (?, ?, ?, ?, ?, ?, 1, 1)"
         static let claimableBuilds = "state = 'queued' ORDER BY id LIMIT ?"
         static let runIDTaken = "SELECT EXISTS (SELECT 1 FROM builds WHERE run_id = ?)"
@@ -357,7 +359,7 @@ public struct QueueTransaction {
             """
 
         /// What a push's first round runs, from the push's record to its claimed build.
-        static let takingUpAPush = [pendingEvents, holdsUpdate, recordHinted, markDone, activatePlan, supersede, interrupt,
+        static let takingUpAPush = [pendingEvents, holdsProcessedUpdate, holdsHintedUpdate, recordHinted, markDone, activatePlan, supersede, interrupt,
                                     enqueue, Build.select(where: claimableBuilds), runIDTaken, claim]
     }
 
@@ -371,13 +373,16 @@ public struct QueueTransaction {
     }
 
     /// Whether the queue holds `event`'s update from the same push already: then it was
-    /// built, or will be, and is not built again. For a hinted update (PushHint), any record
-    /// of it counts; for a recorded one, only the worker's record of having taken it up from
-    /// a hint.
+    /// built, or will be, and is not built again. For a hinted update (PushHint), a processed
+    /// record of it counts: the worker's record of having taken it up, or the post-receive
+    /// hook's once a round has processed it. A record of the hook's that no round has processed
+    /// yet (it came in after this round read the pending ones) leaves the hint to be taken up
+    /// now, not a round later; that record then finds the hint's. For a recorded update, only
+    /// the worker's record of having taken it up from a hint counts.
     public func holdsUpdate(of event: PushEvent, hinted: Bool) throws -> Bool {
         guard let push = event.push else { return false }
-        return try Bool.fetchOne(db.cachedStatement(sql: SQL.holdsUpdate),
-                                 arguments: [push, event.ref, event.old, event.new, hinted ? 0 : 1]) ?? false
+        return try Bool.fetchOne(db.cachedStatement(sql: hinted ? SQL.holdsProcessedUpdate : SQL.holdsHintedUpdate),
+                                 arguments: [push, event.ref, event.old, event.new]) ?? false
     }
 
     /// Records an update the worker took up from a hint, as processed.
