@@ -99,8 +99,14 @@ enum FileName {
     /// A job name made safe for a file name, prefixed with its position so that two names that
     /// sanitise alike still get different files.
     static func forJob(_ name: String, position: Int) -> String {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_=")
-        var slug = String(name.map { allowed.contains($0) ? $0 : "_" }.prefix(80))
+        // By ASCII value, not through a Set of Characters: hashing Characters normalises them,
+        // ~0.1 ms of first use on the way to every build's first step.
+        var slug = String(name.map { character -> Character in
+            switch character.asciiValue {
+            case (0x61...0x7A)?, (0x41...0x5A)?, (0x30...0x39)?, 0x2E?, 0x2D?, 0x5F?, 0x3D?: return character
+            default: return "_"
+            }
+        }.prefix(80))
         while slug.hasPrefix(".") { slug.removeFirst() }
         // Not String(format:): Foundation's formatting is slow on its first use, which is in
         // every worker a push starts.
