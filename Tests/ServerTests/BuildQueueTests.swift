@@ -24,14 +24,19 @@ import TestSupport
         #expect(offered.isEmpty)
     }
 
+    static let commit = String(repeating: "a", count: 40)
+
+    /// An update of one push (`100-200`) that creates `branch` at `commit`.
+    static func creation(of branch: String) -> PushEvent {
+        PushEvent(old: String(repeating: "0", count: 40), new: commit, ref: "refs/heads/" + branch, push: "100-200")
+    }
+
     @Test func takingUpAPushCompilesNothingTheWorkerDidNotCompileAhead() throws {
         // The worker a push starts compiles these statements while it reads the pipeline
         // (compileWorkerStatements); one missing from that list is compiled on the way to the build.
         let state = TemporaryDirectory("gitci-state")
         let queue = try BuildQueue.open(stateFolder: state.path)
-        let zero = String(repeating: "0", count: 40), commit = String(repeating: "a", count: 40)
-        let recorded = PushEvent(old: zero, new: commit, ref: "refs/heads/one", push: "100-200")
-        let hinted = PushEvent(old: zero, new: commit, ref: "refs/heads/two", push: "100-200")
+        let commit = Self.commit, recorded = Self.creation(of: "one"), hinted = Self.creation(of: "two")
         try queue.record([recorded])
         // What any read and write brings (GRDB's own statements), before counting.
         _ = try queue.hasWork()
@@ -67,9 +72,7 @@ import TestSupport
         // records and its transaction: the hint is then taken up in that round, not the next.
         let state = TemporaryDirectory("gitci-state")
         let queue = try BuildQueue.open(stateFolder: state.path)
-        let zero = String(repeating: "0", count: 40), commit = String(repeating: "a", count: 40)
-        let update = PushEvent(old: zero, new: commit, ref: "refs/heads/main", push: "100-200")
-        let processed = PushEvent(old: zero, new: commit, ref: "refs/heads/done", push: "100-200")
+        let update = Self.creation(of: "main"), processed = Self.creation(of: "done")
         try queue.record([update, processed])
         try queue.update { transaction in
             #expect(try !transaction.holdsUpdate(of: update, hinted: true))
