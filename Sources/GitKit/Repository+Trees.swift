@@ -32,7 +32,7 @@ extension Repository {
         var tree: OpaquePointer?
         try git(git_commit_tree(&tree, commit), "cannot read the tree of \(commitID.short)")
         defer { git_tree_free(tree) }
-        let trimmed = path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+        let trimmed = Self.withoutExtraSlashes(path)
         if trimmed.isEmpty {
             return kind == nil || kind == GIT_OBJECT_TREE ? ObjectID(git_tree_id(tree).pointee) : nil
         }
@@ -43,5 +43,23 @@ extension Repository {
         defer { git_tree_entry_free(entry) }
         if let kind, git_tree_entry_type(entry) != kind { return nil }
         return ObjectID(git_tree_entry_id(entry).pointee)
+    }
+
+    /// `path` without leading, trailing or repeated slashes. By hand: `split` and `joined`
+    /// cost their first call ~0.2 ms of generic lookups, on the way to every build.
+    static func withoutExtraSlashes(_ path: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(path.utf8.count)
+        var slashPending = false
+        for byte in path.utf8 {
+            if byte == UInt8(ascii: "/") {
+                slashPending = !bytes.isEmpty
+                continue
+            }
+            if slashPending { bytes.append(UInt8(ascii: "/")) }
+            slashPending = false
+            bytes.append(byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
