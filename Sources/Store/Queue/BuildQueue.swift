@@ -359,8 +359,9 @@ public struct QueueTransaction {
             """
 
         /// What a push's first round runs, from the push's record to its claimed build.
-        static let takingUpAPush = [pendingEvents, holdsProcessedUpdate, holdsHintedUpdate, recordHinted, markDone, activatePlan, supersede, interrupt,
-                                    enqueue, Build.select(where: claimableBuilds), runIDTaken, claim]
+        static let takingUpAPush = [pendingEvents, holdsProcessedUpdate, holdsHintedUpdate, recordHinted, markDone,
+                                    activatePlan, supersede, interrupt, enqueue, Build.select(where: claimableBuilds),
+                                    runIDTaken, claim]
     }
 
     /// Pushes not yet turned into plans and builds, oldest first.
