@@ -45,6 +45,10 @@ int gitci_keep_wal_pages(void *connection) {
     return sqlite3_db_config((sqlite3 *)connection, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)0);
 }
 
+int gitci_set_synchronous(void *connection, int full) {
+    return sqlite3_exec((sqlite3 *)connection, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+}
+
 int gitci_compiled_statements(void *connection) {
     int count = 0;
     for (sqlite3_stmt *statement = sqlite3_next_stmt(connection, NULL); statement; statement = sqlite3_next_stmt(connection, statement)) count++;

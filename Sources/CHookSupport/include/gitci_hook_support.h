@@ -34,6 +34,10 @@ int gitci_keep_wal_file(void *connection);
 /// Returns an SQLite result code.
 int gitci_keep_wal_pages(void *connection);
 
+/// `PRAGMA synchronous = FULL` (full != 0) or `NORMAL` on an open connection, through
+/// sqlite3_exec. Returns an SQLite result code.
+int gitci_set_synchronous(void *connection, int full);
+
 /* How many statements `connection` (a sqlite3 *) holds compiled. */
 int gitci_compiled_statements(void *connection);
 
