@@ -495,8 +495,6 @@ extension BuildQueue {
 }
 
 extension BuildQueue {
-    /// Forgets processed pushes and finished builds' live job statuses after `days`: what a
-    /// build produced lives in the notes, and the queue should not grow with every push forever.
     /// For a worker about to leave: moves what the WAL holds into the main file, then starts
     /// the WAL over with a write of its own. Connections to the queue leave the WAL's pages in
     /// place when they close (DatabaseSetup's `keepsWALPages`), so the next push's first write,
@@ -516,6 +514,8 @@ extension BuildQueue {
         }
     }
 
+    /// Forgets processed pushes and finished builds' live job statuses after `days`: what a
+    /// build produced lives in the notes, and the queue should not grow with every push forever.
     public func prune(olderThan days: Double = 7) throws {
         let cutoff = Date().timeIntervalSince1970 - days * 86_400
         try pool.write { db in
