@@ -8,7 +8,7 @@ final class LogFile {
     init(path: String) throws {
         let folder = (path as NSString).deletingLastPathComponent
         // The spare log a run's folder may hold (StateFolder.makeSpareRun), when there is one.
-        _ = rename((folder as NSString).appendingPathComponent(StateFolder.Spare.log), path)
+        StateFolder.Spare.take(StateFolder.Spare.log, as: path)
         var descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
         if descriptor < 0, errno == ENOENT {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -26,10 +26,9 @@ public struct StateFolder: Sendable {
         let runLogs = (logs as NSString).appendingPathComponent(runID)
         let runWorkspaces = (workspaces as NSString).appendingPathComponent(runID)
         for folder in [runLogs, runWorkspaces] {
-            // Renamed, which fails harmlessly when there is no spare, or the run's folder is
-            // there already and not empty (a retried build's).
-            let spare = ((folder as NSString).deletingLastPathComponent as NSString).appendingPathComponent(Spare.run)
-            if rename(spare, folder) == 0 { continue }
+            // Fails harmlessly when there is no spare, or the run's folder is there already and
+            // not empty (a retried build's).
+            if Spare.take(Spare.run, as: folder) { continue }
             // Plain mkdir(2) first: this is on the way to every build's first step, and the
             // parents exist after the first run.
             if mkdir(folder, 0o777) == 0 || errno == EEXIST { continue }
@@ -50,6 +49,13 @@ public struct StateFolder: Sendable {
         static let log = ".spare-log"
         /// In the workspaces folder: a job's workspace folder.
         static let workspace = ".spare-job"
+
+        /// Renames the spare `name` in `path`'s folder to `path`. False when there is none (or
+        /// `path` is a folder that is there and not empty).
+        @discardableResult
+        static func take(_ name: String, as path: String) -> Bool {
+            rename(((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name), path) == 0
+        }
     }
 
     /// Makes the folders and the log file of a run's first job ahead, where none are: the next

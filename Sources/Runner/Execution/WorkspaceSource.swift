@@ -16,8 +16,7 @@ public enum WorkspaceSource: Sendable {
     /// Fills `directory` (which must not exist yet), in the spare workspace folder of its run's
     /// folder when there is one (StateFolder.makeSpareRun).
     func prepare(_ directory: String) throws(PreparationError) {
-        let spare = ((directory as NSString).deletingLastPathComponent as NSString).appendingPathComponent(StateFolder.Spare.workspace)
-        _ = rename(spare, directory)
+        StateFolder.Spare.take(StateFolder.Spare.workspace, as: directory)
         switch self {
         case .commit(let gitDirectory, let commit):
             do {
