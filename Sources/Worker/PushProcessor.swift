@@ -24,14 +24,17 @@ struct PushProcessor {
         // the slow part, and the post-receive hook queueing a push waits for that lock. Only
         // this worker processes events, so none is processed in between.
         let decider = PushDecider(repository: repository, log: log)
-        let pending = try queue.pendingEvents(limit: Self.batch).map { ($0.id, $0.event, decider.decide($0.event)) }
+        let pending = try queue.pendingEvents(limit: Self.batch).map { record in
+            let decision = decider.decide(record.event)
+            return (record.id, record.event, decision, decider.movedOn(decision))
+        }
         return try queue.update { transaction in
             // Recorded updates first, in the order git accepted them: a hinted update is the
             // latest of its branch (git has moved the ref to it), so a build of an older push
             // to the branch that is still pending must not come after it and supersede it.
-            for (id, event, decision) in pending {
+            for (id, event, decision, movedTo) in pending {
                 if try !transaction.holdsUpdate(of: event, hinted: false) {
-                    try apply(decision, to: transaction)
+                    try apply(overtaken(decision, of: event, movedTo: movedTo, in: transaction) ?? decision, to: transaction)
                 }
                 try transaction.markDone(event: id)
             }
@@ -46,6 +49,19 @@ struct PushProcessor {
     }
 
     static let batch = 500
+
+    /// A recorded update that reached the queue late: after an update of its ref that started
+    /// from its commit had been processed (a slow post-receive hook whose next push's hint was
+    /// taken up first; a spooled record). Built, it would come after the newer commit and stand
+    /// as its branch's last. Updates that come in order are left to supersede one another as
+    /// they are applied: a `ci.skip` push then replaces no build. A ref that points at the
+    /// update's commit again (a force-push back) builds as any update.
+    private func overtaken(_ decision: PushDecider.Decision, of event: PushEvent, movedTo: String??,
+                           in transaction: QueueTransaction) throws -> PushDecider.Decision? {
+        guard let movedTo, case .build(let commit, let branch, let ref, _, _, let skip) = decision,
+              try transaction.hasProcessedUpdate(of: ref, from: event.new) else { return nil }
+        return skip ? .ignore(nil) : .overtaken(commit: commit, branch: branch, ref: ref, by: movedTo)
+    }
 
     func apply(_ decision: PushDecider.Decision, to transaction: QueueTransaction) throws {
         switch decision {
@@ -62,6 +78,16 @@ struct PushProcessor {
             }
             guard !skip else { return }
             try transaction.enqueue(commit: commit, branch: branch, ref: ref, variables: variables, interruptible: interruptible)
+        case .overtaken(let commit, let branch, let ref, let newer):
+            // The plan branch is made when this was its first push (its deletion may be what
+            // overtook it), but its last commit stays the newer one's.
+            if let branch { try transaction.notePlan(branch, commit: commit) }
+            // As the newer update would have settled it, had the two come in order.
+            let reason = newer.map { "superseded by \($0.prefix(10))" } ?? "branch deleted"
+            try transaction.enqueueSettled(commit: commit, branch: branch, ref: ref,
+                                           state: newer == nil ? .cancelled : .superseded, reason: reason)
+            let now = newer.map { "moved to \($0.prefix(10))" } ?? "deleted"
+            log("gitci: worker: \(ref) was \(now) before its push of \(commit.prefix(10)) was processed; that commit is not built")
         }
     }
 }
@@ -77,6 +103,18 @@ struct PushDecider {
         case retire(branch: String)
         case build(commit: String, branch: String?, ref: String, variables: [String: String],
                    interruptible: Bool, skip: Bool)
+        /// A build whose update reached the queue after a later update of its ref had been
+        /// processed (see overtaken(by:)), with the ref's commit now (nil: deleted).
+        case overtaken(commit: String, branch: String?, ref: String, by: String?)
+    }
+
+    /// Where the ref of a build decision has moved to, when it no longer points at the commit
+    /// to build (`.some(nil)`: it was deleted since); nil while it still does. Compared peeled:
+    /// an annotated tag's update names the tag object, its ref peels to the commit.
+    func movedOn(_ decision: Decision) -> String?? {
+        guard case .build(let commit, _, let ref, _, _, _) = decision else { return nil }
+        let current = repository.referenceTarget(ref)?.hex
+        return current == commit ? nil : .some(current)
     }
 
     func decide(_ event: PushEvent) -> Decision {

@@ -148,7 +148,7 @@ import TestSupport
         #expect(started.frames == 1)
         let alone = TemporaryDirectory("gitci-state")
         try FileManager.default.copyItem(atPath: path, toPath: alone.path + "/" + BuildQueue.fileName)
-        #expect(try BuildQueue.open(stateFolder: alone.path).latestBuilds().keys.sorted() == ["one"])
+        #expect(try BuildQueue.open(stateFolder: alone.path).latestBuild(of: String(repeating: "a", count: 40))?.branch == "one")
         // A hook recording a push, then a worker claiming a build: both append, neither starts over.
         do {
             let hook = try BuildQueue.open(stateFolder: state.path, busyTimeout: 1, durable: true)

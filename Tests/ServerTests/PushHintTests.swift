@@ -111,6 +111,32 @@ import TestSupport
         #expect(main?["commit"] as? String == second)
     }
 
+    @Test func anOlderPushRecordedOnlyAfterTheNextPushWasTakenUpIsNotBuilt() throws {
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        let first = try fixture.clone.git(["rev-parse", "HEAD"])
+        let second = try fixture.clone.commit(["more.txt": "more"], message: "more")
+        try fixture.server.git(["fetch", "-q", fixture.clone.path, "main:refs/gitci-test/main"])
+        // The first push moved main to `first`, and its post-receive hook is slow; the second
+        // push's hint is taken up and built meanwhile (by the worker `drain` runs).
+        let lock = try HeldWorkerLock(fixture)
+        try fixture.server.git(["update-ref", "refs/heads/main", first])
+        try runHook(fixture, "pre-receive", input: Self.line(first, second, "main"))
+        try fixture.server.git(["update-ref", "refs/heads/main", second])
+        lock.release()
+        try fixture.drain()
+        #expect(try fixture.pipelineRecords(second).count == 1)
+        // Then the first push's record arrives (the worker it starts says why it builds nothing).
+        try runHook(fixture, "post-receive", input: Self.line(Self.zero, first, "main"))
+        try fixture.drain()
+        let log = (try? String(contentsOfFile: fixture.stateFolder + "/worker.log", encoding: .utf8)) ?? ""
+        #expect(log.contains("refs/heads/main was moved to \(second.prefix(10)) before its push of \(first.prefix(10))"), "\(log)")
+        #expect(try fixture.notes(first).isEmpty)
+        #expect(try fixture.queue().latestBuild(of: first)?.state == .superseded)
+        let main = try fixture.plans()["main"]?["last"] as? [String: Any]
+        #expect(main?["commit"] as? String == second)
+        #expect(main?["status"] as? String == "passed")
+    }
+
     @Test(.enabled(if: Shell.isAvailable("sqlite3")))
     func aHintWhoseRefWentElsewhereBuildsNothing() throws {
         let fixture = try ServerFixture(pipeline: Self.pipeline)

@@ -34,6 +34,32 @@ import TestSupport
         #expect(main?["commit"] as? String == second)
     }
 
+    @Test func aPushSpooledBeforeANewerOneIsNotBuiltAfterIt() throws {
+        let fixture = try ServerFixture(pipeline: """
+            jobs:
+              hello:
+                steps: ['echo "$GITCI_COMMIT" >> {scratch}/built']
+            """)
+        let lock = try HeldWorkerLock(fixture)
+        // The first push moved main; the queue was locked, so its hook spooled the update.
+        let first = try fixture.clone.git(["rev-parse", "HEAD"])
+        try fixture.server.git(["fetch", "-q", fixture.clone.path, "main:main"])
+        let zero = String(repeating: "0", count: 40)
+        try #"{"old":"\#(zero)","new":"\#(first)","ref":"refs/heads/main","options":[]}"#
+            .appending("\n").write(toFile: fixture.stateFolder + "/spool.jsonl", atomically: false, encoding: .utf8)
+        // The next push is queued; the worker moves the spooled update into the queue after it.
+        let second = try fixture.clone.commit(["more": "1"])
+        try fixture.pushOK(["origin", "main"])
+        lock.release()
+        try fixture.drain()
+
+        #expect(fixture.lines("built") == [second])
+        #expect(try fixture.queue().latestBuild(of: first)?.state == .superseded)
+        let main = try fixture.plans()["main"]?["last"] as? [String: Any]
+        #expect(main?["commit"] as? String == second)
+        #expect(main?["status"] as? String == "passed")
+    }
+
     /// A pipeline whose job blocks (until `{scratch}/release` exists) with a background
     /// `sleep MARKER` in its process group.
     static func blockingPipeline(marker: String, interruptible: Bool) -> String {

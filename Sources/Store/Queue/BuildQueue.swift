@@ -264,10 +264,17 @@ public final class BuildQueue: Sendable {
         }
     }
 
-    /// The most recent build of each branch (any state), for `gitci plans`.
+    /// Each plan branch's most recent build (any state) of the commit it was last pushed or
+    /// triggered at, for `gitci plans`; the branch's most recent build when there is none. Not
+    /// simply its most recent build: a push that reached the queue late, after a newer one,
+    /// is recorded after it (PushProcessor's overtaken updates).
     public func latestBuilds() throws -> [String: Build] {
         try pool.read { db in
-            let builds = try Build.fetch(db, where: "id IN (SELECT max(id) FROM builds WHERE branch IS NOT NULL GROUP BY branch)")
+            let builds = try Build.fetch(db, where: """
+                id IN (SELECT coalesce(
+                    (SELECT max(id) FROM builds WHERE branch = plans.branch AND commit_id = plans.last_commit),
+                    (SELECT max(id) FROM builds WHERE branch = plans.branch)) FROM plans)
+                """)
             return Dictionary(builds.compactMap { build in build.branch.map { ($0, build) } }, uniquingKeysWith: { $1 })
         }
     }
@@ -386,6 +393,12 @@ public struct QueueTransaction {
                                  arguments: [push, event.ref, event.old, event.new]) ?? false
     }
 
+    /// Whether an update of `ref` that started from `old` has been processed: one made after
+    /// the update that moved `ref` to `old`.
+    public func hasProcessedUpdate(of ref: String, from old: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM events WHERE ref = ? AND old = ? AND done = 1)", arguments: [ref, old]) ?? false
+    }
+
     /// Records an update the worker took up from a hint, as processed.
     public func recordHinted(_ event: PushEvent, at time: Double = Date().timeIntervalSince1970) throws {
         try db.cachedStatement(sql: SQL.recordHinted)
@@ -429,6 +442,12 @@ public struct QueueTransaction {
         try db.cachedStatement(sql: SQL.activatePlan).execute(arguments: [branch, time, commit])
     }
 
+    /// Creates the plan branch when there is none; one there already is left as it is.
+    public func notePlan(_ branch: String, commit: String, at time: Double = Date().timeIntervalSince1970) throws {
+        try db.execute(sql: "INSERT INTO plans (branch, state, created, last_commit) VALUES (?, 'active', ?, ?) ON CONFLICT (branch) DO NOTHING",
+                       arguments: [branch, time, commit])
+    }
+
     /// Retires the plan branch (its history stays) and cancels its queued builds.
     public func retirePlan(_ branch: String, at time: Double = Date().timeIntervalSince1970) throws {
         try db.execute(sql: "UPDATE plans SET state = 'retired', retired = ? WHERE branch = ?", arguments: [time, branch])
@@ -453,6 +472,13 @@ public struct QueueTransaction {
         try db.cachedStatement(sql: SQL.enqueue).execute(arguments: [branch, ref, commit, BuildQueue.encode(jobs), BuildQueue.encode(variables), reason,
                              Date().timeIntervalSince1970, interruptible])
         return db.lastInsertedRowID
+    }
+
+    /// Records a build that was settled before it could start (`state` superseded or cancelled).
+    public func enqueueSettled(commit: String, branch: String?, ref: String?, state: Build.State, reason: String,
+                               at time: Double = Date().timeIntervalSince1970) throws {
+        try db.execute(sql: "INSERT INTO builds (branch, ref, commit_id, state, reason, created, finished) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       arguments: [branch, ref, commit, state.rawValue, reason, time, time])
     }
 }
 
