@@ -82,11 +82,16 @@ public struct PushHint: Sendable, Equatable {
         // The last hint's file, when the worker left it: making a file is the slow part of this
         // inside a push on some file systems (ext4 here: ~0.2 ms, against ~0.02 ms a rename).
         _ = rename(folder + "/" + Self.spareName, temporary)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        // Written over, and cut to length only when the last hint was longer: emptying it
+        // (O_TRUNC) would free its block, which a file system mounted with `discard` makes the
+        // push wait for (see WorkerLock.record). Cutting within its first block frees nothing.
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard descriptor >= 0 else { return false }
-        let written = text.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        let written = text.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+        var status = stat()
+        let cut = fstat(descriptor, &status) == 0 && (status.st_size <= text.count || ftruncate(descriptor, off_t(text.count)) == 0)
         close(descriptor)
-        guard written == text.count, rename(temporary, path) == 0 else {
+        guard written == text.count, cut, rename(temporary, path) == 0 else {
             unlink(temporary)
             return false
         }
