@@ -83,7 +83,7 @@ struct PushProcessor {
             // overtook it), but its last commit stays the newer one's.
             if let branch { try transaction.notePlan(branch, commit: commit) }
             // As the newer update would have settled it, had the two come in order.
-            let reason = newer.map { "superseded by \($0.prefix(10))" } ?? "branch deleted"
+            let reason = newer.map { "superseded by \($0.prefix(10))" } ?? (branch == nil ? "tag deleted" : "branch deleted")
             try transaction.enqueueSettled(commit: commit, branch: branch, ref: ref,
                                            state: newer == nil ? .cancelled : .superseded, reason: reason)
             let now = newer.map { "moved to \($0.prefix(10))" } ?? "deleted"
@@ -104,7 +104,7 @@ struct PushDecider {
         case build(commit: String, branch: String?, ref: String, variables: [String: String],
                    interruptible: Bool, skip: Bool)
         /// A build whose update reached the queue after a later update of its ref had been
-        /// processed (see overtaken(by:)), with the ref's commit now (nil: deleted).
+        /// processed (PushProcessor's `overtaken`), with the ref's commit now (nil: deleted).
         case overtaken(commit: String, branch: String?, ref: String, by: String?)
     }
 
