@@ -5,12 +5,15 @@ import TestSupport
 /// A newer push to a branch makes its older, not yet started build pointless: it is
 /// superseded. A running build is stopped only when its pipeline says `interruptible: true`.
 @Suite struct SupersedeTests {
+    /// Each build adds its commit to `{scratch}/built`.
+    static let recordingPipeline = """
+        jobs:
+          hello:
+            steps: ['echo "$GITCI_COMMIT" >> {scratch}/built']
+        """
+
     @Test func aNewerPushSupersedesTheQueuedBuildOfItsBranchOnly() throws {
-        let fixture = try ServerFixture(pipeline: """
-            jobs:
-              hello:
-                steps: ['echo "$GITCI_COMMIT" >> {scratch}/built']
-            """)
+        let fixture = try ServerFixture(pipeline: Self.recordingPipeline)
         // Hold the worker off so that both pushes are queued before anything builds.
         let lock = try HeldWorkerLock(fixture)
         let first = try fixture.clone.git(["rev-parse", "HEAD"])
@@ -35,11 +38,7 @@ import TestSupport
     }
 
     @Test func aPushSpooledBeforeANewerOneIsNotBuiltAfterIt() throws {
-        let fixture = try ServerFixture(pipeline: """
-            jobs:
-              hello:
-                steps: ['echo "$GITCI_COMMIT" >> {scratch}/built']
-            """)
+        let fixture = try ServerFixture(pipeline: Self.recordingPipeline)
         let lock = try HeldWorkerLock(fixture)
         // The first push moved main; the queue was locked, so its hook spooled the update.
         let first = try fixture.clone.git(["rev-parse", "HEAD"])
