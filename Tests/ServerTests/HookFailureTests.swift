@@ -75,7 +75,8 @@ import TestSupport
         let fixture = try ServerFixture(pipeline: Self.pipeline)
         let commit = try fixture.clone.git(["rev-parse", "HEAD"])
         let workerLock = try HeldWorkerLock(fixture)
-        // sqlite3 holds the queue's write lock for 6 s: longer than the lean hook waits (2 s).
+        // sqlite3 holds the queue's write lock until the push is done: longer than the lean hook
+        // waits (2 s), however slow the machine is.
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         holder.arguments = ["sqlite3", fixture.stateFolder + "/queue.sqlite"]
@@ -84,7 +85,8 @@ import TestSupport
         holder.standardOutput = FileHandle.nullDevice
         try holder.run()
         let locked = fixture.scratch.url("locked")
-        input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE;\n.shell touch '\(locked)'\n.shell sleep 6\nCOMMIT;\n".utf8))
+        let release = fixture.scratch.url("release")
+        input.fileHandleForWriting.write(Data(".timeout 5000\nBEGIN IMMEDIATE;\n.shell touch '\(locked)'\n.shell \(ServerFixture.waitFor(release))\nCOMMIT;\n".utf8))
         try input.fileHandleForWriting.close()
         #expect(await Poll.until(timeout: 30) { FileManager.default.fileExists(atPath: locked) })
 
@@ -94,6 +96,7 @@ import TestSupport
         #expect(push.stderr.contains("another process kept it locked for 2 s"), "\(push.stderr)")
         #expect(push.stderr.contains("spooled"), "\(push.stderr)")
 
+        fixture.touch(release)
         holder.waitUntilExit()
         workerLock.release()
         try fixture.drain()
