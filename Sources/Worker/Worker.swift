@@ -114,6 +114,7 @@ public struct Worker: Sendable {
         if lock != nil, openingQueue != nil {
             awaited.takeHints(in: stateFolder, log: log)
             hinted = decide(awaited.accepted(in: repository), in: repository)
+            prepareCheckouts(hinted)
         }
         let queue: BuildQueue
         do {
@@ -147,7 +148,9 @@ public struct Worker: Sendable {
         while lock != nil {
             Spool.drain(into: queue, stateFolder: stateFolder, log: log)
             awaited.takeHints(in: stateFolder, log: log)
-            hinted += decide(awaited.accepted(in: repository), in: repository)
+            let accepted = decide(awaited.accepted(in: repository), in: repository)
+            prepareCheckouts(accepted)
+            hinted += accepted
             for id in finished.take() { running[id] = nil }
             let wereRunning = Set(running.keys)
             let capacity = parallelBuilds - running.count
@@ -199,6 +202,7 @@ public struct Worker: Sendable {
                     Self.readPipelineAhead(repository)
                     continue
                 }
+                PreparedCheckouts.discardUntaken(gitDirectory: gitDirectory, strays: !pruned && !awaitingPush)
                 if !pruned, !awaitingPush {
                     try? queue.prune()
                     pruned = true
@@ -224,6 +228,15 @@ public struct Worker: Sendable {
             }
             idleSince = nil
             await pause(seconds: Self.pollInterval, awaiting: awaited, in: repository, wakeup: wakeup)
+        }
+    }
+
+    /// Starts checking out the commits that hinted updates build (PreparedCheckouts), while
+    /// the queue's transaction takes them up and claims their builds.
+    private func prepareCheckouts(_ decided: [(PushEvent, PushDecider.Decision)]) {
+        for (_, decision) in decided {
+            guard case .build(let commit, _, _, _, _, false) = decision, let id = ObjectID(hex: commit) else { continue }
+            PreparedCheckouts.start(id, gitDirectory: gitDirectory)
         }
     }
 

@@ -33,6 +33,12 @@ import TestSupport
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Checkouts the worker started ahead for hinted updates and left behind (PreparedCheckouts).
+    func preparedCheckouts(_ fixture: ServerFixture) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: fixture.stateFolder + "/workspaces")) ?? [])
+            .filter { $0.hasPrefix(".prepared-") }
+    }
+
     /// The hints waiting, not the file a read one left for the next (PushHint's `.spare`).
     func hintFiles(_ fixture: ServerFixture) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: fixture.stateFolder + "/hints")) ?? []).filter { $0 != ".spare" }
@@ -72,6 +78,7 @@ import TestSupport
         #expect(try events(fixture) == "2|1|1")
         #expect(try fixture.pipelineRecords(commit).count == 1)
         #expect(hintFiles(fixture).isEmpty)
+        #expect(preparedCheckouts(fixture).isEmpty)
     }
 
     @Test(.enabled(if: Shell.isAvailable("sqlite3")))
@@ -87,6 +94,7 @@ import TestSupport
         try fixture.drain()
         #expect(try fixture.pipelineRecords(commit).count == 1)
         #expect(try events(fixture) == "1|0|1")
+        #expect(preparedCheckouts(fixture).isEmpty)
     }
 
     @Test(.enabled(if: Shell.isAvailable("sqlite3")))
@@ -109,6 +117,22 @@ import TestSupport
         #expect(try fixture.queue().latestBuild(of: first)?.state == .superseded)
         let main = try fixture.plans()["main"]?["last"] as? [String: Any]
         #expect(main?["commit"] as? String == second)
+    }
+
+    @Test func aHintOfAnUpdateBuiltAlreadyLeavesNoCheckoutBehind() throws {
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        try fixture.server.git(["fetch", "-q", fixture.clone.path, "main:main"])
+        try runHook(fixture, "post-receive", input: Self.line(Self.zero, commit, "main"))
+        try fixture.drain()
+        #expect(try fixture.pipelineRecords(commit).count == 1)
+        // The same update's hint, read only now: its checkout starts, and no build takes it.
+        let lock = try HeldWorkerLock(fixture)
+        try runHook(fixture, "pre-receive", input: Self.line(Self.zero, commit, "main"))
+        lock.release()
+        try fixture.drain()
+        #expect(try fixture.pipelineRecords(commit).count == 1)
+        #expect(preparedCheckouts(fixture).isEmpty)
     }
 
     @Test func anOlderPushRecordedOnlyAfterTheNextPushWasTakenUpIsNotBuilt() throws {
