@@ -2,10 +2,10 @@ internal import CLibgit2
 import Foundation
 
 extension Repository {
-    /// Writes `commit`'s tree into `directory` (created if missing), leaving the repository's
-    /// own index and working tree alone. Works from bare repositories.
+    /// Writes `commit`'s tree into `directory` (created if missing; its parent must exist),
+    /// leaving the repository's own index and working tree alone. Works from bare repositories.
     public func checkout(_ commitID: ObjectID, into directory: String) throws(GitError) {
-        // libgit2 requires an absolute target directory, and makes it (and its parents).
+        // libgit2 requires an absolute target directory, and makes it (not its parents).
         let target = directory.hasPrefix("/") ? directory : URL(fileURLWithPath: directory).standardizedFileURL.path
         var oid = commitID.raw
         var commit: OpaquePointer?
