@@ -114,7 +114,7 @@ public struct Worker: Sendable {
         if lock != nil, openingQueue != nil {
             awaited.takeHints(in: stateFolder, log: log)
             hinted = decide(awaited.accepted(in: repository), in: repository)
-            prepareCheckouts(hinted)
+            prepareCheckouts(hinted, upTo: parallelBuilds)
         }
         let queue: BuildQueue
         do {
@@ -149,9 +149,9 @@ public struct Worker: Sendable {
             Spool.drain(into: queue, stateFolder: stateFolder, log: log)
             awaited.takeHints(in: stateFolder, log: log)
             let accepted = decide(awaited.accepted(in: repository), in: repository)
-            prepareCheckouts(accepted)
-            hinted += accepted
             for id in finished.take() { running[id] = nil }
+            prepareCheckouts(accepted, upTo: parallelBuilds - running.count)
+            hinted += accepted
             let wereRunning = Set(running.keys)
             let capacity = parallelBuilds - running.count
             var claimed: [Build]
@@ -232,10 +232,13 @@ public struct Worker: Sendable {
     }
 
     /// Starts checking out the commits that hinted updates build (PreparedCheckouts), while
-    /// the queue's transaction takes them up and claims their builds.
-    private func prepareCheckouts(_ decided: [(PushEvent, PushDecider.Decision)]) {
-        for (_, decision) in decided {
-            guard case .build(let commit, _, _, _, _, false) = decision, let id = ObjectID(hex: commit) else { continue }
+    /// the queue's transaction takes them up and claims their builds: as many as can start
+    /// now, so that a push of many branches does not fill the disk with checkouts that wait.
+    private func prepareCheckouts(_ decided: [(PushEvent, PushDecider.Decision)], upTo limit: Int) {
+        var commits = Set<ObjectID>()
+        for (_, decision) in decided where commits.count < limit {
+            guard case .build(let commit, _, _, _, _, false) = decision, let id = ObjectID(hex: commit),
+                  commits.insert(id).inserted else { continue }
             PreparedCheckouts.start(id, gitDirectory: gitDirectory)
         }
     }

@@ -135,6 +135,50 @@ import TestSupport
         #expect(preparedCheckouts(fixture).isEmpty)
     }
 
+    @Test func aPushOfManyBranchesChecksOutAheadOnlyWhatCanStartNow() async throws {
+        let fixture = try ServerFixture(pipeline: """
+            jobs:
+              slow:
+                steps:
+                  - |
+                    touch {scratch}/started-$GITCI_COMMIT
+                    \(ServerFixture.waitFor("{scratch}/release"))
+            """)
+        let lock = try HeldWorkerLock(fixture)
+        var lines = "", commits: [String] = []
+        for index in 0..<5 {
+            let commit = try fixture.clone.commit(["branch.txt": "\(index)"], message: "branch \(index)")
+            try fixture.server.git(["fetch", "-q", fixture.clone.path, "HEAD:refs/gitci-test/b\(index)"])
+            lines += Self.line(Self.zero, commit, "b\(index)")
+            commits.append(commit)
+        }
+        try runHook(fixture, "pre-receive", input: lines)
+        for (index, commit) in commits.enumerated() {
+            try fixture.server.git(["update-ref", "refs/heads/b\(index)", commit])
+        }
+        lock.release()
+        // One build at a time: while the first runs, the other four wait in the queue, and no
+        // checkout of theirs is made ahead to wait with them.
+        let worker = Process()
+        worker.executableURL = URL(fileURLWithPath: GitciBinary.path)
+        worker.arguments = ["worker", "--once", "--builds", "1", "-C", fixture.serverPath]
+        worker.standardOutput = FileHandle.nullDevice
+        worker.standardError = FileHandle.nullDevice
+        try worker.run()
+        defer { if worker.isRunning { worker.terminate() } }
+        let started = await Poll.until(timeout: 30) {
+            commits.contains { FileManager.default.fileExists(atPath: fixture.scratch.url("started-\($0)")) }
+        }
+        #expect(started)
+        #expect(preparedCheckouts(fixture).isEmpty, "\(preparedCheckouts(fixture))")
+        fixture.touch(fixture.scratch.url("release"))
+        worker.waitUntilExit()
+        #expect(worker.terminationStatus == 0)
+        for commit in commits {
+            #expect(try fixture.pipelineRecords(commit).map { $0["status"] as? String } == ["passed"])
+        }
+    }
+
     @Test func anOlderPushRecordedOnlyAfterTheNextPushWasTakenUpIsNotBuilt() throws {
         let fixture = try ServerFixture(pipeline: Self.pipeline)
         let first = try fixture.clone.git(["rev-parse", "HEAD"])
