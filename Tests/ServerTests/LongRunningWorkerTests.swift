@@ -5,24 +5,13 @@ import TestSupport
 /// `gitci worker` run as a service: it stays up between pushes, and a hook that finds it
 /// running hands it the push (and nudges it) instead of starting another worker.
 @Suite struct LongRunningWorkerTests {
-    /// `gitci worker` as a service for the fixture's server, its output discarded.
-    static func startWorker(_ fixture: ServerFixture) throws -> Process {
-        let worker = Process()
-        worker.executableURL = URL(fileURLWithPath: GitciBinary.path)
-        worker.arguments = ["worker", "-C", fixture.serverPath]
-        worker.standardOutput = FileHandle.nullDevice
-        worker.standardError = FileHandle.nullDevice
-        try worker.run()
-        return worker
-    }
-
     @Test func aRunningWorkerBuildsEveryPushWithoutAnotherWorkerStarting() async throws {
         let fixture = try ServerFixture(pipeline: """
             jobs:
               build:
                 steps: ["true"]
             """)
-        let worker = try Self.startWorker(fixture)
+        let worker = try fixture.startWorker()
         defer {
             worker.terminate()
             worker.waitUntilExit()
@@ -58,7 +47,7 @@ import TestSupport
         let lockPath = fixture.stateFolder + "/worker.lock"
         for _ in 0..<3 {
             try? FileManager.default.removeItem(atPath: lockPath)
-            let worker = try Self.startWorker(fixture)
+            let worker = try fixture.startWorker()
             defer {
                 if worker.isRunning { worker.terminate() }
                 worker.waitUntilExit()

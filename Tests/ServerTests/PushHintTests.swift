@@ -159,12 +159,7 @@ import TestSupport
         lock.release()
         // One build at a time: while the first runs, the other four wait in the queue, and no
         // checkout of theirs is made ahead to wait with them.
-        let worker = Process()
-        worker.executableURL = URL(fileURLWithPath: GitciBinary.path)
-        worker.arguments = ["worker", "--once", "--builds", "1", "-C", fixture.serverPath]
-        worker.standardOutput = FileHandle.nullDevice
-        worker.standardError = FileHandle.nullDevice
-        try worker.run()
+        let worker = try fixture.startWorker(["--once", "--builds", "1"])
         defer { if worker.isRunning { worker.terminate() } }
         let started = await Poll.until(timeout: 30) {
             commits.contains { FileManager.default.fileExists(atPath: fixture.scratch.url("started-\($0)")) }

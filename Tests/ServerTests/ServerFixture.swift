@@ -67,6 +67,18 @@ final class ServerFixture: @unchecked Sendable {
         try GitciBinary.run(arguments + ["-C", server.path], in: server.path, environment: environment)
     }
 
+    /// `gitci worker OPTIONS` for the server, in the background, its output discarded (a
+    /// service unless `options` say otherwise).
+    func startWorker(_ options: [String] = []) throws -> Process {
+        let worker = Process()
+        worker.executableURL = URL(fileURLWithPath: GitciBinary.path)
+        worker.arguments = ["worker"] + options + ["-C", server.path]
+        worker.standardOutput = FileHandle.nullDevice
+        worker.standardError = FileHandle.nullDevice
+        try worker.run()
+        return worker
+    }
+
     // MARK: - What gitci recorded, read with git itself
 
     /// The records of the commit's note on `refs/notes/gitci` in the server, one per line;
