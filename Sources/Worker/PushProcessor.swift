@@ -26,15 +26,15 @@ struct PushProcessor {
         let decider = PushDecider(repository: repository, log: log)
         let pending = try queue.pendingEvents(limit: Self.batch).map { record in
             let decision = decider.decide(record.event)
-            return (record.id, record.event, decision, decider.movedOn(decision))
+            return (record.id, record.event, decision, decider.refTarget(of: decision))
         }
         return try queue.update { transaction in
             // Recorded updates first, in the order git accepted them: a hinted update is the
             // latest of its branch (git has moved the ref to it), so a build of an older push
             // to the branch that is still pending must not come after it and supersede it.
-            for (id, event, decision, movedTo) in pending {
+            for (id, event, decision, refTarget) in pending {
                 if try !transaction.holdsUpdate(of: event, hinted: false) {
-                    try apply(overtaken(decision, of: event, movedTo: movedTo, in: transaction) ?? decision, to: transaction)
+                    try apply(overtaken(decision, of: event, refTarget: refTarget, in: transaction) ?? decision, to: transaction)
                 }
                 try transaction.markDone(event: id)
             }
@@ -56,11 +56,11 @@ struct PushProcessor {
     /// as its branch's last. Updates that come in order are left to supersede one another as
     /// they are applied: a `ci.skip` push then replaces no build. A ref that points at the
     /// update's commit again (a force-push back) builds as any update.
-    private func overtaken(_ decision: PushDecider.Decision, of event: PushEvent, movedTo: String??,
+    private func overtaken(_ decision: PushDecider.Decision, of event: PushEvent, refTarget: String?,
                            in transaction: QueueTransaction) throws -> PushDecider.Decision? {
-        guard let movedTo, case .build(let commit, let branch, let ref, _, _, let skip) = decision,
+        guard case .build(let commit, let branch, let ref, _, _, let skip) = decision, refTarget != commit,
               try transaction.hasProcessedUpdate(of: ref, from: event.new) else { return nil }
-        return skip ? .ignore(nil) : .overtaken(commit: commit, branch: branch, ref: ref, by: movedTo)
+        return skip ? .ignore(nil) : .overtaken(commit: commit, branch: branch, ref: ref, by: refTarget)
     }
 
     func apply(_ decision: PushDecider.Decision, to transaction: QueueTransaction) throws {
@@ -108,13 +108,12 @@ struct PushDecider {
         case overtaken(commit: String, branch: String?, ref: String, by: String?)
     }
 
-    /// Where the ref of a build decision has moved to, when it no longer points at the commit
-    /// to build (`.some(nil)`: it was deleted since); nil while it still does. Compared peeled:
-    /// an annotated tag's update names the tag object, its ref peels to the commit.
-    func movedOn(_ decision: Decision) -> String?? {
-        guard case .build(let commit, _, let ref, _, _, _) = decision else { return nil }
-        let current = repository.referenceTarget(ref)?.hex
-        return current == commit ? nil : .some(current)
+    /// The commit the ref of a build decision points at now (nil: deleted, or not a build), to
+    /// compare with the commit to build. Peeled: an annotated tag's update names the tag
+    /// object, its ref peels to the commit, as the decision's commit is.
+    func refTarget(of decision: Decision) -> String? {
+        guard case .build(_, _, let ref, _, _, _) = decision else { return nil }
+        return repository.referenceTarget(ref)?.hex
     }
 
     func decide(_ event: PushEvent) -> Decision {
