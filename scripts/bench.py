@@ -60,11 +60,14 @@ def line(label, value, unit="ms", note=""):
     print(f"  {label:<72} {value:>9.2f} {unit}  {note}")
 
 
+SHELL_FLOOR = ["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true; done"]
+
+
 def measure_floor():
     """The plain-shell floor now: sh running 20 x /bin/true. The issues' targets were set on a
     machine where it took 14 ms; a shared machine's load moves it (and everything else) by tens
     of percent within minutes, so each section measures it afresh and judges at that floor."""
-    floor = timed(["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true; done"], runs=20)
+    floor = timed(SHELL_FLOOR, runs=20)
     line("floor: sh running 20 x /bin/true, now", floor, note=f"(FACTS.md: {PEERS['floor20']} ms)")
     return floor
 
@@ -225,6 +228,19 @@ def timed_push(side, work, env):
     return (float(mark) - start) * 1000, (noted - start) * 1000
 
 
+def timed_hook_start(side, work, env):
+    """One push of HEAD to main on git's floor repository; returns push -> its post-receive
+    hook starts, in ms, or None when the hook left no time."""
+    if os.path.exists(side["mark"]):
+        os.remove(side["mark"])
+    start = time.time()
+    subprocess.run(["git", "push", "-q", side["bare"], "HEAD:refs/heads/main"], cwd=work, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    mark = read_file(side["mark"])
+    time.sleep(0.3)
+    return (float(mark) - start) * 1000 if mark else None
+
+
 def stop_lingering_worker(bare):
     holder = (read_file(f"{bare}/gitci/worker.lock") or "").strip()
     if holder.isdigit():
@@ -269,27 +285,13 @@ def bench_hook(scratch):
     floor = measure_floor()
     judge("what the hooks add to a push", with_hook - without, 15, floor)
 
-    # The floor under push -> first step: when git itself gets round to running a
-    # post-receive hook (one that only writes the time).
-    floor_repo = f"{scratch}/floor.git"
-    sh(["git", "init", "-q", "--bare", "-b", "main", floor_repo])
-    floor_mark = f"{scratch}/hook-ran"
-    with open(f"{floor_repo}/hooks/post-receive", "w") as f:
-        f.write(f"#!/bin/sh\ndate +%s.%N > '{floor_mark}'\ncat > /dev/null\n")
-    os.chmod(f"{floor_repo}/hooks/post-receive", 0o755)
-    hook_starts = []
-    for i in range(12):
-        start = time.time()
-        push_new_branch(floor_repo, i)
-        with open(floor_mark) as f:
-            hook_starts.append((float(f.read().strip()) - start) * 1000)
-    git_floor = statistics.median(hook_starts[2:])
-    line("push -> a do-nothing post-receive hook starts (the floor)", git_floor)
-
     # Three ways a push finds its worker, each on a repository of its own: none running
     # (gitci.workerLinger 0, so every push starts one), still there from the push before (the
-    # default: it stays 30 s), and a worker run as a service. The three take turns push by push,
-    # so that the machine's drift hits all alike.
+    # default: it stays 30 s), and a worker run as a service. Beside them, the floors these
+    # figures are read against, taken in the same rounds (a floor measured a minute apart is
+    # another machine here): git's, the same push of a new commit to a repository whose only
+    # hook is a post-receive hook that writes the time, and the plain-shell floor every target
+    # is scaled by. All take turns push by push, so that the machine's drift hits all alike.
     modes = {"cold": "worker started by this push", "hook": "worker started by an earlier push",
              "service": "worker run as a service"}
     sides = []
@@ -306,23 +308,40 @@ def bench_hook(scratch):
             side["service"] = subprocess.Popen([GITCI, "worker", "-C", bare], env=dict(ENV, MARK=side["mark"]),
                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         sides.append(side)
+    floor_side = dict(mode="floor", bare=f"{scratch}/floor.git", mark=f"{scratch}/hook-ran")
+    sh(["git", "init", "-q", "--bare", "-b", "main", floor_side["bare"]])
+    with open(f"{floor_side['bare']}/hooks/post-receive", "w") as f:
+        f.write(f"#!/bin/sh\ndate +%s.%N > '{floor_side['mark']}'\ncat > /dev/null\n")
+    os.chmod(f"{floor_side['bare']}/hooks/post-receive", 0o755)
+    sides.append(floor_side)
     time.sleep(1)
     results = {mode: [] for mode in modes}
+    hook_starts, shell_floors = [], []
     try:
-        for round_number in range(15):
+        for round_number in range(20):
             sh(["git", "commit", "-q", "--allow-empty", "-m", f"round {round_number}"], cwd=work)
             shift = round_number % len(sides)
             for side in sides[shift:] + sides[:shift]:
+                if side["mode"] == "floor":
+                    started = timed_hook_start(side, work, ENV)
+                    if started is not None:
+                        hook_starts.append(started)
+                    continue
                 measured = timed_push(side, work, ENV)
                 if measured:
                     results[side["mode"]].append(measured)
+            shell_floors.append(timed(SHELL_FLOOR, runs=2, warmup=0))
     finally:
         for side in sides:
-            if side["service"]:
+            if side.get("service"):
                 side["service"].terminate()
                 side["service"].wait()
-            else:
+            elif side["mode"] != "floor":
                 stop_lingering_worker(side["bare"])
+    git_floor = statistics.median(hook_starts)
+    line("push -> a do-nothing post-receive hook starts (git's floor)", git_floor)
+    floor = statistics.median(shell_floors)
+    line("floor: sh running 20 x /bin/true, between those pushes", floor, note=f"(FACTS.md: {PEERS['floor20']} ms)")
     for mode, label in modes.items():
         if not results[mode]:
             continue
