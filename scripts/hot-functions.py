@@ -3,8 +3,8 @@
 gitci's functions (lld's --symbol-ordering-file): the ones a worker that a push starts runs
 before its first step, then the rest of its build, then those of `gitci status` and `gitci log`.
 
-Spread over its 24 MB of text, that code touched ~215 blocks of 64 KB, each a page fault that
-maps its block; laid out together, ~93 (libgit2's, SQLite's and Foundation's archives come in
+Spread over its 24 MB of text, that code touched 215 blocks of 64 KB, each a page fault that
+maps its block; laid out together, 107 (libgit2's, SQLite's and Foundation's archives come in
 whole objects, not function by function). Functions are found by running the real thing under
 valgrind's callgrind. Run it again after large changes: a stale list only lays out less well.
 
