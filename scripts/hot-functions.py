@@ -25,6 +25,8 @@ OUTPUT = os.path.join(ROOT, "Sources", "gitci", "hot-functions.order")
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
 ENV.update(GIT_AUTHOR_NAME="order", GIT_AUTHOR_EMAIL="order@gitci.invalid", GIT_COMMITTER_NAME="order",
            GIT_COMMITTER_EMAIL="order@gitci.invalid", GIT_CONFIG_NOSYSTEM="1", GITCI_SHARE=ROOT, NO_COLOR="1")
+# Mangled names, as the link's symbol table has them; each name written out in full.
+CALLGRIND = ["valgrind", "--tool=callgrind", "--demangle=no", "--compress-strings=no", "--compress-pos=no"]
 
 
 def run(args, **kw):
@@ -78,6 +80,7 @@ def main():
         profiled = f"{bin_dir}/gitci.profiled"
         # valgrind gives up on the DWARF of a binary this size; the symbol table is enough.
         run(["strip", "--strip-debug", "-o", profiled, gitci])
+        # Installed as bin/gitci, so that the hooks run bin/gitci-hook and it starts bin/gitci.
         shutil.copy(hook, f"{bin_dir}/gitci-hook")
         shutil.copy(profiled, f"{bin_dir}/gitci")
         work, bare = f"{scratch}/work", f"{scratch}/app.git"
@@ -93,10 +96,8 @@ def main():
 
         # From now on the hooks start the worker under callgrind, which writes a profile each
         # time a step is spawned: the first holds everything up to the first step.
-        callgrind = ["valgrind", "--tool=callgrind", "--demangle=no", "--compress-strings=no", "--compress-pos=no",
-                     "--dump-before=gitci_spawn"]
         with open(f"{bin_dir}/gitci", "w") as f:
-            f.write("#!/bin/sh\nexec " + " ".join(callgrind) +
+            f.write("#!/bin/sh\nexec " + " ".join(CALLGRIND + ["--dump-before=gitci_spawn"]) +
                     f" --callgrind-out-file={profiles}/worker.%p --log-file={profiles}/worker-log.%p {profiled} \"$@\"\n")
         os.chmod(f"{bin_dir}/gitci", 0o755)
         run(["git", "push", "-q", bare, "HEAD:refs/heads/main"], cwd=work)
@@ -120,9 +121,8 @@ def main():
                 before_first_step = len(ordered)
         for command in (["status"], ["log"]):
             out = f"{profiles}/{command[0]}"
-            subprocess.run(["valgrind", "--tool=callgrind", "--demangle=no", "--compress-strings=no",
-                            "--compress-pos=no", f"--callgrind-out-file={out}", f"--log-file={out}.log",
-                            profiled] + command, cwd=bare, env=ENV, stdout=subprocess.DEVNULL, check=True)
+            subprocess.run(CALLGRIND + [f"--callgrind-out-file={out}", f"--log-file={out}.log", profiled] + command,
+                           cwd=bare, env=ENV, stdout=subprocess.DEVNULL, check=True)
             take(functions_in(out, "gitci.profiled"))
         # Only named functions: callgrind calls the rest by their addresses.
         ordered = [name for name in ordered if not name.startswith("0x") and " " not in name]
