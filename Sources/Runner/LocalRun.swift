@@ -6,7 +6,10 @@ public import Pipeline
 public struct LocalRun: Sendable {
     public struct Options: Sendable {
         public var commit: String?
-        public var branch: String?
+        /// The branch or tag the run is for; nil: guessed from the revision and the current
+        /// branch (`gitci run`). The worker always says, so that nothing is guessed from the
+        /// server's HEAD.
+        public var target: BuildTarget?
         public var jobs: [String]
         public var parallelism: Int
         public var keepWorkspaces: Bool
@@ -16,12 +19,12 @@ public struct LocalRun: Sendable {
         /// The run id to use; a retried build keeps the id of its lost attempt.
         public var runID: String?
 
-        public init(commit: String? = nil, branch: String? = nil, jobs: [String] = [], parallelism: Int? = nil,
+        public init(commit: String? = nil, target: BuildTarget? = nil, jobs: [String] = [], parallelism: Int? = nil,
                     keepWorkspaces: Bool = false, variables: [String: String] = [:], runID: String? = nil) {
             self.variables = variables
             self.runID = runID
             self.commit = commit
-            self.branch = branch
+            self.target = target
             self.jobs = jobs
             self.parallelism = parallelism ?? Processors.available
             self.keepWorkspaces = keepWorkspaces
@@ -47,7 +50,9 @@ public struct LocalRun: Sendable {
     public struct Report: Sendable {
         public let runID: String
         public let commit: ObjectID?
-        public let branch: String?
+        public let target: BuildTarget
+        public var branch: String? { target.branch }
+        public var tag: String? { target.tag }
         public let status: PipelineStatus
         public let jobs: [JobResult]
         public let logDirectory: String
@@ -60,7 +65,8 @@ public struct LocalRun: Sendable {
     public let plan: Plan
     public let runID: String
     public let commit: ObjectID?
-    public let branch: String?
+    public let target: BuildTarget
+    public var branch: String? { target.branch }
     public let configBlob: ObjectID
     public let logDirectory: String
     let workspaceDirectory: String
@@ -114,7 +120,7 @@ public struct LocalRun: Sendable {
         self.plan = plan
         self.commit = commit
         self.configBlob = file.blob
-        self.branch = options.branch ?? Self.branch(of: options.commit, commit: commit, in: repository)
+        self.target = options.target ?? Self.target(of: options.commit, commit: commit, in: repository)
         self.options = options
         self.runID = options.runID ?? StateFolder.newRunID()
         do {
@@ -134,13 +140,15 @@ public struct LocalRun: Sendable {
         }
     }
 
-    /// The branch a run is for: the revision itself when it names a branch, otherwise the current
-    /// branch when the commit is its tip (or the working tree is run).
-    static func branch(of revision: String?, commit: ObjectID?, in repository: Repository) -> String? {
-        if let revision, repository.branchTip(revision) != nil { return revision }
-        guard let current = repository.currentBranch else { return nil }
-        if revision == nil { return current }
-        return repository.branchTip(current) == commit ? current : nil
+    /// What a run is for when nobody said: the revision itself when it names a branch or a tag
+    /// (`--commit v1.0` is a tag build, even on main's tip), otherwise the current branch when
+    /// the commit is its tip (or the working tree is run).
+    static func target(of revision: String?, commit: ObjectID?, in repository: Repository) -> BuildTarget {
+        if let revision, repository.branchTip(revision) != nil { return .branch(revision) }
+        if let revision, repository.referenceTarget(BuildTarget.tagPrefix + revision) != nil { return .tag(revision) }
+        guard let current = repository.currentBranch else { return .detached }
+        if revision == nil { return .branch(current) }
+        return repository.branchTip(current) == commit ? .branch(current) : .detached
     }
 
     /// Runs the plan. Cancelling the calling task (Ctrl-C) stops every running step's process
@@ -149,11 +157,11 @@ public struct LocalRun: Sendable {
         let started = Date()
         let environment = JobContext.inheritedEnvironment().merging(options.variables) { $1 }
         let positions = Dictionary(uniqueKeysWithValues: plan.jobs.enumerated().map { ($1.name, $0 + 1) })
-        let scheduler = Scheduler(plan: plan, parallelism: options.parallelism, branch: branch)
+        let scheduler = Scheduler(plan: plan, parallelism: options.parallelism, target: target)
         let results = await scheduler.run(observer: observer) { [self] job in
             let fileName = FileName.forJob(job.name, position: positions[job.name] ?? 0)
             let context = JobContext(
-                pipelineID: runID, commit: commit, branch: branch, source: source,
+                pipelineID: runID, commit: commit, branch: target.branch, tag: target.tag, source: source,
                 workspace: (workspaceDirectory as NSString).appendingPathComponent(fileName),
                 logPath: (logDirectory as NSString).appendingPathComponent(fileName + ".log"),
                 baseEnvironment: environment, keepWorkspace: options.keepWorkspaces
@@ -166,7 +174,7 @@ public struct LocalRun: Sendable {
         // Spares no job took (StateFolder.makeSpareRun) are not left in the run's folders.
         unlink((logDirectory as NSString).appendingPathComponent(StateFolder.Spare.log))
         if options.keepWorkspaces { rmdir((workspaceDirectory as NSString).appendingPathComponent(StateFolder.Spare.workspace)) }
-        return Report(runID: runID, commit: commit, branch: branch, status: PipelineStatus(finished: results),
+        return Report(runID: runID, commit: commit, target: target, status: PipelineStatus(finished: results),
                       jobs: results, logDirectory: logDirectory, started: started,
                       durationMs: Int(Date().timeIntervalSince(started) * 1000), configBlob: configBlob, node: Host.name)
     }

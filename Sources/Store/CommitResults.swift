@@ -1,9 +1,9 @@
-/// What the notes say about one commit: the newest record of every job, and the overall status.
+/// What the notes say about one commit: the result of every job, and the overall status.
 public struct CommitResults: Sendable {
     public let commit: String
-    /// The newest record per job, in the order the jobs first appeared.
+    /// The result of each job (NoteRecord.supersedes), in the order the jobs first appeared.
     public let jobs: [NoteRecord]
-    /// The newest pipeline record, if any.
+    /// The pipeline record that supersedes the others, if any.
     public let pipeline: NoteRecord?
     public let status: String
     /// Every record read, newest or not.
@@ -12,7 +12,7 @@ public struct CommitResults: Sendable {
     public static let none = "none"
 
     /// Readers never rely on line order (notes merged with `cat_sort_uniq` come back sorted):
-    /// "newest" is the record that finished last, ties broken by run id.
+    /// a job's result is the record that supersedes its others (NoteRecord.supersedes).
     public init(commit: String, records: [NoteRecord]) {
         self.commit = commit
         self.allRecords = records
@@ -21,12 +21,12 @@ public struct CommitResults: Sendable {
         var pipeline: NoteRecord?
         for record in records {
             if record.kind == .pipeline {
-                if pipeline.map({ Self.isNewer(record, than: $0) }) ?? true { pipeline = record }
+                if pipeline.map({ record.supersedes($0) }) ?? true { pipeline = record }
                 continue
             }
             guard let name = record.job else { continue }
             if let current = newest[name] {
-                if Self.isNewer(record, than: current) { newest[name] = record }
+                if record.supersedes(current) { newest[name] = record }
             } else {
                 newest[name] = record
                 order.append(name)
@@ -37,23 +37,21 @@ public struct CommitResults: Sendable {
         self.status = Self.overallStatus(jobs: jobs, pipeline: pipeline)
     }
 
-    static func isNewer(_ candidate: NoteRecord, than current: NoteRecord) -> Bool {
-        let (a, b) = (candidate.finished, current.finished)
-        if a != b { return a > b }
-        if candidate.pipeline != current.pipeline { return candidate.pipeline > current.pipeline }
-        return candidate.line() > current.line()
+    /// The attempt a new run of the commit records: one more than any its note holds.
+    public var nextAttempt: Int {
+        (allRecords.map(\.runAttempt).max() ?? 0) + 1
     }
 
     /// Failed when a job that may not fail failed; a configuration error when the newest run
-    /// could not even be planned; cancelled when a job was stopped; passed otherwise.
+    /// could not even be planned (no job's result supersedes it); cancelled when a job was
+    /// stopped; passed otherwise.
     static func overallStatus(jobs: [NoteRecord], pipeline: NoteRecord?) -> String {
-        if let pipeline, pipeline.status == "config-error",
-           jobs.allSatisfy({ $0.finished <= pipeline.finished }) {
+        if let pipeline, pipeline.status == "config-error", !jobs.contains(where: { $0.supersedes(pipeline) }) {
             return "config-error"
         }
         if jobs.isEmpty { return pipeline?.status ?? none }
         if jobs.contains(where: { $0.status == "failed" && $0.allowFailure != true }) { return "failed" }
-        if jobs.contains(where: { $0.status == "cancelled" }) { return "cancelled" }
+        if jobs.contains(where: { $0.status == NoteRecord.cancelled }) { return "cancelled" }
         if let unknown = jobs.first(where: { !["passed", "failed", "skipped", "reused"].contains($0.status) }) {
             return unknown.status
         }

@@ -29,6 +29,12 @@ public struct NoteRecord: Codable, Sendable, Hashable {
     public var exitCode: Int32?
     public var node: String?
     public var branch: String?
+    /// The tag a tag build was started for (then `branch` is absent).
+    public var tag: String?
+    /// Which run of the commit this is: one more than the highest attempt its note held when
+    /// the run was recorded (absent on records written before attempts: 1). What decides which
+    /// record is a job's result (`supersedes`), before any clock.
+    public var attempt: Int?
     /// The built commit's tree and the blob id of the `.gitci.yml` that was run.
     public var tree: String?
     public var config: String?
@@ -59,8 +65,8 @@ public struct NoteRecord: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case v, kind, pipeline, job, stage, status, started, node, branch, tree, config, matrix, reason, errors, log
-        case repos, tests, artifacts
+        case v, kind, pipeline, job, stage, status, started, node, branch, tag, tree, config, matrix, reason, errors, log
+        case repos, tests, artifacts, attempt
         case durationMs = "duration_ms"
         case exitCode = "exit_code"
         case allowFailure = "allow_failure"
@@ -78,10 +84,34 @@ public struct NoteRecord: Codable, Sendable, Hashable {
         self.durationMs = durationMs
     }
 
-    /// When the run ended: what "newest" means when records of one job compete.
+    /// When the run ended, by the clock of the machine that ran it.
     public var finished: Double {
         (Timestamp.parse(started) ?? 0) + Double(durationMs) / 1000
     }
+
+    /// `attempt`, 1 when the record has none.
+    public var runAttempt: Int { attempt ?? 1 }
+
+    // MARK: - The result rule
+
+    /// Whether this record, rather than `other`, is the result of their job (or, for pipeline
+    /// records, of the commit's pipeline). The one rule every reader uses (CommitResults, and
+    /// through it the index and `gitci reindex`), so that all of them agree:
+    /// 1. the higher `attempt` wins: a later run of the commit, whatever the clocks say;
+    /// 2. at the same attempt (two machines that ran the commit without each other's notes),
+    ///    a run that finished its work beats a cancelled one;
+    /// 3. then the one that finished last by its clock, then the greater run id, then the
+    ///    greater line: a total order, so that the answer never depends on line order.
+    public func supersedes(_ other: NoteRecord) -> Bool {
+        if runAttempt != other.runAttempt { return runAttempt > other.runAttempt }
+        let (cancelled, otherCancelled) = (status == Self.cancelled, other.status == Self.cancelled)
+        if cancelled != otherCancelled { return otherCancelled }
+        if finished != other.finished { return finished > other.finished }
+        if pipeline != other.pipeline { return pipeline > other.pipeline }
+        return line() > other.line()
+    }
+
+    static let cancelled = "cancelled"
 
     /// The record as one line of JSON (no newline inside: JSON escapes them).
     public func line() -> String {

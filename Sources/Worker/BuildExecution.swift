@@ -21,7 +21,7 @@ struct BuildExecution: Sendable {
             finish(build, .finished, result: recorded, reason: "results of an earlier attempt were already recorded")
             return
         }
-        let options = LocalRun.Options(commit: build.commit, branch: build.branch, jobs: build.jobs, parallelism: parallelJobs,
+        let options = LocalRun.Options(commit: build.commit, target: build.target, jobs: build.jobs, parallelism: parallelJobs,
                                        variables: build.variables, runID: build.runID)
         let localRun: LocalRun
         do {
@@ -58,10 +58,10 @@ struct BuildExecution: Sendable {
         }
         let record = ResultRecords.configError(
             runID: build.runID ?? StateFolder.newRunID(), messages: configError.diagnostics.map(\.description),
-            branch: build.branch, tree: try? repository.commit(commit).tree,
+            branch: build.target.branch, tag: build.target.tag, tree: try? repository.commit(commit).tree,
             config: try? PipelineSource.read(at: commit, in: repository).blob, node: JobContext.hostName)
         do {
-            try NotesWriter.append([(commit, record)], in: repository, message: "gitci: config-error \(commit.short)")
+            try ResultRecords.append([record], on: commit, in: repository, message: "gitci: config-error \(commit.short)")
             updateIndex(repository)
         } catch {
             log("gitci: worker: \(error)")
@@ -92,6 +92,13 @@ struct BuildExecution: Sendable {
         } catch {
             log("gitci: worker: cannot mark build \(build.id) done: \(error)")
         }
+    }
+}
+
+extension Build {
+    /// What the build is for, as the queue knows it: never guessed from the repository's HEAD.
+    var target: BuildTarget {
+        ref.map(BuildTarget.init(ref:)) ?? branch.map(BuildTarget.branch) ?? .detached
     }
 }
 

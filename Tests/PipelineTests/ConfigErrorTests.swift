@@ -90,6 +90,22 @@ import Testing
         ])
     }
 
+    @Test func whenTagIsCheckedLikeWhenBranch() {
+        let yaml = """
+            jobs:
+              a:
+                steps: [x]
+                when: { tags: [v*] }
+              b:
+                steps: [x]
+                when: { branch: [main], tag: { v: 1 } }
+            """
+        #expect(problems(yaml) == [
+            ".gitci.yml:4:13: unknown key 'tags' in 'when' of job 'a'; did you mean 'tag'?",
+            ".gitci.yml:7:34: 'tag' of 'when' of job 'b' must be a list of texts, not a mapping",
+        ])
+    }
+
     @Test(arguments: [("stpes", "steps"), ("neds", "needs"), ("Steps", "steps"), ("alow_failure", "allow_failure"), ("artefacts", "artifacts")])
     func typosGetASuggestion(typo: String, meant: String) {
         let yaml = "jobs:\n  a:\n    steps: [x]\n    \(typo): 1\n"

@@ -95,10 +95,10 @@ import Testing
         let tox = try #require(plan.job(named: "tox"))
         #expect(tox.steps.map(\.run) == ["tox"], "a `from: tox` job without steps runs tox itself")
         let deploy = try #require(plan.job(named: "deploy"))
-        #expect(deploy.runs(onBranch: "main"))
-        #expect(!deploy.runs(onBranch: "feature/x"))
-        #expect(!deploy.runs(onBranch: nil), "a detached commit is on no branch")
-        #expect(plan.job(named: "lint")?.runs(onBranch: nil) == true)
+        #expect(deploy.runs(for: .branch("main")))
+        #expect(!deploy.runs(for: .branch("feature/x")))
+        #expect(!deploy.runs(for: .detached), "a detached commit is on no branch")
+        #expect(plan.job(named: "lint")?.runs(for: .detached) == true)
     }
 
     // MARK: - Defaults
@@ -226,10 +226,36 @@ import Testing
         let plan = try plan("jobs:\n  a:\n    when: { branch: [main, release/*] }\n    steps: [x]\n")
         let job = plan.jobs[0]
         #expect(job.onlyBranches == ["main", "release/*"])
-        #expect(job.runs(onBranch: "main"))
-        #expect(job.runs(onBranch: "release/2.0"))
-        #expect(!job.runs(onBranch: "release/2.0/hotfix"))
-        #expect(!job.runs(onBranch: "mainline"))
+        #expect(job.runs(for: .branch("main")))
+        #expect(job.runs(for: .branch("release/2.0")))
+        #expect(!job.runs(for: .branch("release/2.0/hotfix")))
+        #expect(!job.runs(for: .branch("mainline")))
+    }
+
+    @Test func whenTagTakesPatternsAndWhenBranchAloneNeverRunsForATag() throws {
+        let plan = try plan("""
+            jobs:
+              deploy:
+                when: { branch: [main] }
+                steps: [x]
+              release:
+                when: { tag: ["v*"] }
+                steps: [x]
+              both:
+                when: { branch: [main], tag: ["v*"] }
+                steps: [x]
+              always:
+                steps: [x]
+            """)
+        func runs(_ target: BuildTarget) -> [String] { plan.jobs.filter { $0.runs(for: target) }.map(\.name) }
+        #expect(runs(.branch("main")) == ["deploy", "both", "always"])
+        #expect(runs(.tag("v1.0")) == ["release", "both", "always"])
+        #expect(runs(.tag("nightly")) == ["always"])
+        #expect(runs(.detached) == ["always"])
+        #expect(plan.job(named: "deploy")?.exclusionReason(for: .tag("v1.0")) == "not run on tag 'v1.0' (when: tag)")
+        #expect(BuildTarget(ref: "refs/tags/v1.0") == .tag("v1.0"))
+        #expect(BuildTarget(ref: "refs/heads/feature/x") == .branch("feature/x"))
+        #expect(BuildTarget(ref: "refs/notes/gitci") == .detached)
     }
 
     @Test func branchesMayBeAListOrIncludeAndExclude() throws {

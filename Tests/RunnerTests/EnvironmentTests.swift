@@ -95,7 +95,7 @@ import TestSupport
         #expect(try fixture.sharedText("branch") == branch)
 
         let given = "$(touch pwned); touch pwned && `touch pwned`"
-        let fromOption = try await fixture.run(LocalRun.Options(branch: given, parallelism: 1, keepWorkspaces: true))
+        let fromOption = try await fixture.run(LocalRun.Options(target: .branch(given), parallelism: 1, keepWorkspaces: true))
         #expect(fromOption.status == .passed)
         #expect(try fixture.sharedText("branch") == given)
         #expect(Self.filesNamed("pwned", under: [fixture.repo.path, fixture.shared.path]).isEmpty)

@@ -69,6 +69,43 @@ import Testing
         }
     }
 
+    @Test func aLaterAttemptWinsWhateverTheClocksSay() {
+        var future = Records.job("unit", "failed", at: 4_000_000_000, run: "run-z")
+        future.attempt = 1
+        var rerun = Records.job("unit", "passed", at: 100, run: "run-a")
+        rerun.attempt = 2
+        var legacy = Records.job("unit", "failed", at: 5_000_000_000, run: "run-legacy")
+        legacy.attempt = nil
+        let all = [future, rerun, legacy]
+        for order in [all, all.reversed(), all.sorted { $0.line() < $1.line() }] {
+            let results = CommitResults(commit: Records.commit, records: order)
+            #expect(results.jobs.map(\.pipeline) == ["run-a"])
+            #expect(results.status == "passed")
+            #expect(results.nextAttempt == 3)
+        }
+    }
+
+    @Test func atTheSameAttemptACancellationDoesNotHideAPass() {
+        var passed = Records.job("unit", "passed", at: 100, run: "run-a")
+        var cancelled = Records.job("unit", "cancelled", at: 900, run: "run-b")
+        passed.attempt = 2
+        cancelled.attempt = 2
+        var pipelinePassed = Records.pipeline("passed", at: 100, run: "run-a")
+        var pipelineCancelled = Records.pipeline("cancelled", at: 900, run: "run-b")
+        pipelinePassed.attempt = 2
+        pipelineCancelled.attempt = 2
+        let all = [cancelled, passed, pipelineCancelled, pipelinePassed]
+        for order in [all, all.reversed()] {
+            let results = CommitResults(commit: Records.commit, records: order)
+            #expect(results.jobs.map(\.status) == ["passed"])
+            #expect(results.pipeline?.pipeline == "run-a")
+            #expect(results.status == "passed")
+        }
+        // A cancelled rerun (a higher attempt) is the result: the latest run was stopped.
+        cancelled.attempt = 3
+        #expect(CommitResults(commit: Records.commit, records: [passed, cancelled]).status == "cancelled")
+    }
+
     @Test func newestMeansFinishedLastNotStartedLast() {
         // A long run started first but finished after a short one started later.
         let long = Records.job("unit", "failed", at: 100, ms: 60_000, run: "run-long")

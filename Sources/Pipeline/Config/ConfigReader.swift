@@ -82,7 +82,7 @@ enum ConfigReader {
         reader.rejectUnknownKeys(entries, allowed: PipelineConfig.jobKeys, in: what)
         var job = JobConfig(
             name: name, stage: Located(PipelineConfig.defaultStage, at: name.location), steps: [], needs: nil,
-            env: [], matrix: nil, timeout: nil, labels: [], onlyBranches: nil, allowFailure: false,
+            env: [], matrix: nil, timeout: nil, labels: [], onlyBranches: nil, onlyTags: nil, allowFailure: false,
             interruptible: nil, inputs: nil, changes: nil, repos: [], artifacts: [], junit: [], secrets: [], from: nil
         )
         var sawSteps = false
@@ -115,7 +115,7 @@ enum ConfigReader {
             case "labels":
                 job.labels = reader.stringList(value, field)?.map(\.value) ?? []
             case "when":
-                job.onlyBranches = condition(value, field, &reader)
+                (job.onlyBranches, job.onlyTags) = condition(value, field, &reader)
             case "allow_failure":
                 job.allowFailure = reader.bool(value, field) ?? false
             case "interruptible":
@@ -201,14 +201,20 @@ enum ConfigReader {
         return steps
     }
 
-    static func condition(_ node: Node, _ what: String, _ reader: inout NodeReader) -> [String]? {
-        guard let entries = reader.mapping(node, what) else { return nil }
-        reader.rejectUnknownKeys(entries, allowed: ["branch"], in: what)
+    /// `when: {branch: [...], tag: [...]}`: the branch and the tag patterns.
+    static func condition(_ node: Node, _ what: String, _ reader: inout NodeReader) -> (branches: [String]?, tags: [String]?) {
+        guard let entries = reader.mapping(node, what) else { return (nil, nil) }
+        reader.rejectUnknownKeys(entries, allowed: ["branch", "tag"], in: what)
         var branches: [String]?
-        for (key, value) in entries where key.value == "branch" {
-            branches = reader.stringList(value, "'branch' of \(what)")?.map(\.value)
+        var tags: [String]?
+        for (key, value) in entries {
+            switch key.value {
+            case "branch": branches = reader.stringList(value, "'branch' of \(what)")?.map(\.value)
+            case "tag": tags = reader.stringList(value, "'tag' of \(what)")?.map(\.value)
+            default: break
+            }
         }
-        return branches
+        return (branches, tags)
     }
 
     static func repositories(_ node: Node, _ what: String, _ reader: inout NodeReader) -> [RepositorySpec] {

@@ -84,8 +84,10 @@ public struct JobConfig: Sendable {
     public var matrix: MatrixConfig?
     public var timeout: Seconds?
     public var labels: [String]
-    /// Branch patterns the job runs on; nil means every branch.
+    /// `when:` patterns: branches and tags the job runs for. Both nil: every build; otherwise
+    /// only those a pattern matches (a nil list matches nothing).
     public var onlyBranches: [String]?
+    public var onlyTags: [String]?
     public var allowFailure: Bool
     public var interruptible: Bool?
     public var inputs: [String]?

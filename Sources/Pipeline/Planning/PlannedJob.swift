@@ -22,17 +22,35 @@ public struct PlannedJob: Sendable, Identifiable {
     public let allowFailure: Bool
     public let interruptible: Bool
     public let labels: [String]
+    /// `when: {branch: [...]}` and `when: {tag: [...]}` patterns; nil: not limited that way.
     public let onlyBranches: [String]?
+    public let onlyTags: [String]?
     /// The job as configured, for what later stages of the product read (inputs, repos, ...).
     public let config: JobConfig
 
     public var id: String { name }
 
-    /// Whether `when: {branch: ...}` lets the job run for `branch` (nil: not on a branch).
-    public func runs(onBranch branch: String?) -> Bool {
-        guard let onlyBranches else { return true }
-        guard let branch else { return false }
-        return onlyBranches.contains { Glob.matches($0, branch) }
+    /// Whether `when:` lets the job run for `target`. Without `when:` a job runs for every
+    /// target; with it, only for a branch that a `branch` pattern matches or a tag that a `tag`
+    /// pattern matches: `when: {branch: [main]}` does not run for a tag on main's tip.
+    public func runs(for target: BuildTarget) -> Bool {
+        exclusionReason(for: target) == nil
+    }
+
+    /// Why `when:` keeps the job from running for `target` (the reason its skipped result
+    /// gives); nil when it runs.
+    public func exclusionReason(for target: BuildTarget) -> String? {
+        guard onlyBranches != nil || onlyTags != nil else { return nil }
+        switch target {
+        case .branch(let branch):
+            if onlyBranches?.contains(where: { Glob.matches($0, branch) }) == true { return nil }
+            return "not run on branch '\(branch)' (when: branch)"
+        case .tag(let tag):
+            if onlyTags?.contains(where: { Glob.matches($0, tag) }) == true { return nil }
+            return "not run on tag '\(tag)' (when: tag)"
+        case .detached:
+            return "not run outside a branch or tag (when:)"
+        }
     }
 
     /// `GITCI_MATRIX_<KEY>`: the key upper-cased (keys are already valid variable names).
@@ -62,6 +80,7 @@ extension PlannedJob {
         self.interruptible = config.interruptible ?? pipeline.interruptible
         self.labels = config.labels
         self.onlyBranches = config.onlyBranches
+        self.onlyTags = config.onlyTags
         self.config = config
     }
 
@@ -84,6 +103,7 @@ extension PlannedJob {
         self.interruptible = job.interruptible
         self.labels = job.labels
         self.onlyBranches = job.onlyBranches
+        self.onlyTags = job.onlyTags
         self.config = job.config
     }
 }

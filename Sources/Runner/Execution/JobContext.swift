@@ -9,6 +9,8 @@ public struct JobContext: Sendable {
     /// The commit being built; for a working-tree run, the commit the tree is based on (if any).
     public var commit: ObjectID?
     public var branch: String?
+    /// The tag of a tag build (then `branch` is nil): `GITCI_TAG`.
+    public var tag: String?
     public var source: WorkspaceSource
     /// The job's own workspace folder; created fresh, removed afterwards unless kept.
     public var workspace: String
@@ -20,12 +22,13 @@ public struct JobContext: Sendable {
     /// Seconds between SIGTERM and SIGKILL when a step is stopped.
     public var terminationGrace: Double
 
-    public init(pipelineID: String, commit: ObjectID?, branch: String?, source: WorkspaceSource, workspace: String,
+    public init(pipelineID: String, commit: ObjectID?, branch: String?, tag: String? = nil, source: WorkspaceSource, workspace: String,
                 logPath: String, baseEnvironment: [String: String], node: String? = nil, keepWorkspace: Bool = false,
                 terminationGrace: Double = 3) {
         self.pipelineID = pipelineID
         self.commit = commit
         self.branch = branch
+        self.tag = tag
         self.source = source
         self.workspace = workspace
         self.logPath = logPath

@@ -130,6 +130,7 @@ public struct JobExecutor: Sendable {
         variables["GITCI"] = "true"
         variables["GITCI_COMMIT"] = context.commit?.hex ?? ""
         variables["GITCI_BRANCH"] = context.branch ?? ""
+        variables["GITCI_TAG"] = context.tag ?? ""
         variables["GITCI_JOB"] = job.name
         variables["GITCI_STAGE"] = job.stage
         variables["GITCI_PIPELINE"] = context.pipelineID

@@ -15,6 +15,7 @@ public enum ResultRecords {
             record.exitCode = job.exitCode
             record.node = job.node.isEmpty ? nil : job.node
             record.branch = report.branch
+            record.tag = report.tag
             record.tree = tree?.hex
             record.config = report.configBlob.hex
             record.matrix = job.matrix.isEmpty ? nil : Dictionary(job.matrix.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
@@ -27,6 +28,7 @@ public enum ResultRecords {
                                   started: report.started, durationMs: report.durationMs)
         pipeline.node = report.node
         pipeline.branch = report.branch
+        pipeline.tag = report.tag
         pipeline.tree = tree?.hex
         pipeline.config = report.configBlob.hex
         records.append(pipeline)
@@ -34,17 +36,33 @@ public enum ResultRecords {
     }
 
     /// The record of a pipeline that could not be planned: its messages, one per line.
-    public static func configError(runID: String, messages: [String], branch: String?, tree: ObjectID?,
+    public static func configError(runID: String, messages: [String], branch: String?, tag: String? = nil, tree: ObjectID?,
                                    config: ObjectID?, node: String, started: Date = Date()) -> NoteRecord {
         var record = NoteRecord(kind: .pipeline, pipeline: runID, status: PipelineStatus.configError.rawValue,
                                 started: started, durationMs: 0)
         record.errors = messages
         record.reason = messages.first
         record.branch = branch
+        record.tag = tag
         record.tree = tree?.hex
         record.config = config?.hex
         record.node = node
         return record
+    }
+
+    /// Appends one run's records to `commit`'s note, each stamped with the run's attempt: one
+    /// more than the highest the note holds, so that this run is the commit's result whatever
+    /// the clocks say (NoteRecord.supersedes).
+    public static func append(_ records: [NoteRecord], on commit: ObjectID, in repository: Repository,
+                              message: String) throws(StoreError) {
+        let existing = (try? repository.note(for: commit, ref: ResultIndex.notesRef)) ?? nil
+        let attempt = existing.map { CommitResults(commit: commit.hex, text: $0).nextAttempt } ?? 1
+        let stamped = records.map { record in
+            var record = record
+            record.attempt = attempt
+            return (commit: commit, record: record)
+        }
+        try NotesWriter.append(stamped, in: repository, message: message)
     }
 
     /// Writes a finished run's results as one notes commit on the built commit.
@@ -53,7 +71,7 @@ public enum ResultRecords {
             throw StoreError("a run of uncommitted changes has no commit to record its results on")
         }
         let tree = try? repository.commit(commit).tree
-        let records = records(for: report, tree: tree).map { (commit: commit, record: $0) }
-        try NotesWriter.append(records, in: repository, message: "gitci: \(report.status.rawValue) \(commit.short) (\(report.runID))")
+        try append(records(for: report, tree: tree), on: commit, in: repository,
+                   message: "gitci: \(report.status.rawValue) \(commit.short) (\(report.runID))")
     }
 }

@@ -10,19 +10,19 @@ public import Pipeline
 public struct Scheduler: Sendable {
     public let plan: Plan
     public let parallelism: Int
-    public let branch: String?
+    public let target: BuildTarget
 
-    public init(plan: Plan, parallelism: Int, branch: String?) {
+    public init(plan: Plan, parallelism: Int, target: BuildTarget) {
         self.plan = plan
         self.parallelism = max(1, parallelism)
-        self.branch = branch
+        self.target = target
     }
 
     /// Runs every job through `execute` and returns one result per job, in plan order.
     /// Cancelling the calling task stops running jobs and cancels the ones not started.
     public func run(observer: some RunObserver,
                     execute: @escaping @Sendable (PlannedJob) async -> JobResult) async -> [JobResult] {
-        var book = Bookkeeping(plan: plan, branch: branch)
+        var book = Bookkeeping(plan: plan, target: target)
         for skipped in book.excludedResults() { observer.jobFinished(skipped) }
 
         await withTaskGroup(of: JobResult.self) { group in
@@ -54,21 +54,21 @@ public struct Scheduler: Sendable {
 /// The scheduler's state: which jobs are done, and with what.
 struct Bookkeeping {
     let plan: Plan
-    let branch: String?
+    let target: BuildTarget
     private(set) var results: [String: JobResult] = [:]
     private var started = Set<String>()
     /// Jobs skipped by `when:`; they do not hold up stage order.
     private var excluded = Set<String>()
 
-    init(plan: Plan, branch: String?) {
+    init(plan: Plan, target: BuildTarget) {
         self.plan = plan
-        self.branch = branch
+        self.target = target
     }
 
     mutating func excludedResults() -> [JobResult] {
         var reported: [JobResult] = []
-        for job in plan.jobs where !job.runs(onBranch: branch) {
-            let reason = branch.map { "not run on branch '\($0)' (when: branch)" } ?? "not run outside a branch (when: branch)"
+        for job in plan.jobs {
+            guard let reason = job.exclusionReason(for: target) else { continue }
             let result = JobResult(name: job.name, stage: job.stage, status: .skipped, reason: reason,
                                    allowFailure: job.allowFailure, matrix: job.matrix)
             excluded.insert(job.name)

@@ -22,9 +22,10 @@ struct RerunCommand: ParsableCommand {
         let commit = try access.resolve(revision)
         if let job { try access.checkJob(job, at: commit) }
         let queue = try access.openQueue()
-        let branch = (try? queue.latestBuild(of: commit.hex))??.branch
+        // Built for what the last build was for: its branch, or its tag.
+        let latest = (try? queue.latestBuild(of: commit.hex)) ?? nil
         try access.enqueue(in: queue, describing: "\(commit.short)\(job.map { " (\($0))" } ?? "")") {
-            try $0.enqueue(commit: commit.hex, branch: branch, ref: nil, jobs: job.map { [$0] } ?? [], reason: "gitci rerun")
+            try $0.enqueue(commit: commit.hex, branch: latest?.branch, ref: latest?.ref, jobs: job.map { [$0] } ?? [], reason: "gitci rerun")
         }
     }
 }

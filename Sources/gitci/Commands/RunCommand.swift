@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GitKit
+import Pipeline
 import Runner
 
 struct RunCommand: AsyncParsableCommand {
@@ -17,7 +18,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Run this commit (read through git, not the working tree).")
     var commit: String?
 
-    @Option(help: "Branch name the pipeline sees (for `when: {branch: ...}`); default: the current branch.")
+    @Option(help: "Branch name the pipeline sees (for `when: {branch: ...}`); default: the revision when it names a branch or tag, else the current branch.")
     var branch: String?
 
     @Option(name: .customLong("jobs"), help: "How many jobs may run at once (default: number of cores).")
@@ -39,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         // A recorded result must describe a commit exactly: a clean tree is run as HEAD.
         let commit = try record ? (commit ?? RunRecording.cleanHead(at: repository.path)) : commit
-        let options = LocalRun.Options(commit: commit, branch: branch, jobs: jobs, parallelism: parallelism,
+        let options = LocalRun.Options(commit: commit, target: branch.map(BuildTarget.branch), jobs: jobs, parallelism: parallelism,
                                        keepWorkspaces: keepWorkspaces)
         let localRun: LocalRun
         do {

@@ -16,6 +16,7 @@ enum CommitResultsView {
         var headline = "pipeline " + terminal.paint(results.status, StatusColor.of(results.status))
         if let pipeline = results.pipeline {
             if let branch = pipeline.branch { headline += " on \(branch)" }
+            if let tag = pipeline.tag { headline += " on tag \(tag)" }
             if let started = Timestamp.parse(pipeline.started) {
                 headline += ", \(RelativeTime.describe(since: started, now: now))"
             }

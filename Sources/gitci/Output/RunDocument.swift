@@ -10,6 +10,7 @@ struct RunDocument: Encodable {
     var status: String
     var pipeline: String?
     var branch: String?
+    var tag: String?
     var logs: String?
     var jobs: [JobDocument]
     var errors: [ErrorDocument]?
@@ -76,7 +77,7 @@ struct RunDocument: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case commit, status, pipeline, branch, logs, jobs, errors
+        case commit, status, pipeline, branch, tag, logs, jobs, errors
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -85,6 +86,7 @@ struct RunDocument: Encodable {
         try container.encode(status, forKey: .status)
         try container.encode(pipeline, forKey: .pipeline)
         try container.encode(branch, forKey: .branch)
+        try container.encode(tag, forKey: .tag)
         try container.encode(logs, forKey: .logs)
         try container.encode(jobs, forKey: .jobs)
         try container.encodeIfPresent(errors, forKey: .errors)
@@ -96,6 +98,7 @@ struct RunDocument: Encodable {
         status = report.status.rawValue
         pipeline = report.runID
         branch = report.branch
+        tag = report.tag
         logs = report.logDirectory
         jobs = report.jobs.map { job in
             JobDocument(name: job.name, stage: job.stage, status: job.status.rawValue, exitCode: job.exitCode,
@@ -111,6 +114,7 @@ struct RunDocument: Encodable {
         status = results.status
         pipeline = results.pipeline?.pipeline
         branch = results.pipeline?.branch
+        tag = results.pipeline?.tag
         jobs = results.jobs.map { job in
             JobDocument(name: job.job ?? "", stage: job.stage ?? "", status: job.status, exitCode: job.exitCode,
                         durationMs: job.durationMs, node: job.node, log: job.log, reusedFrom: job.reusedFrom,

@@ -45,7 +45,7 @@ enum RunRecording {
             let record = ResultRecords.configError(runID: StateFolder.newRunID(), messages: error.diagnostics.map(\.description),
                                                    branch: branch ?? repository.currentBranch, tree: try? repository.commit(commit).tree,
                                                    config: config, node: JobContext.hostName)
-            try NotesWriter.append([(commit, record)], in: repository, message: "gitci: config-error \(commit.short)")
+            try ResultRecords.append([record], on: commit, in: repository, message: "gitci: config-error \(commit.short)")
             try updateIndex(repository)
         } catch {
             Output.error("gitci: the configuration error was not recorded: \(error)")
