@@ -86,4 +86,6 @@ enum ExitStatus {
     static let passed: Int32 = 0
     static let failed: Int32 = 1
     static let usage: Int32 = 2
+    /// A build of the commit is still queued or running (`gitci status`).
+    static let building: Int32 = 3
 }

@@ -80,4 +80,27 @@ import TestSupport
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("unknown revision 'no-such-rev'"))
     }
+
+    @Test func aMissingFileOrRevisionGivesAJSONErrorDocument() throws {
+        let repo = try GitFixture(files: ["README.md": "hello\n"])
+        let head = try repo.git(["rev-parse", "HEAD"])
+        let missing = try GitciBinary.run(["validate", "HEAD", "--json"], in: repo.path)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no .gitci.yml"), "\(missing.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(missing.stdout.utf8)) as? [String: Any],
+                                    "stdout: \(missing.stdout)")
+        #expect(document["commit"] as? String == head)
+        #expect(document["status"] as? String == "config-error")
+        let errors = document["errors"] as? [[String: Any]] ?? []
+        #expect(errors.count == 1)
+        #expect(errors.first?["file"] as? String == ".gitci.yml")
+        #expect((errors.first?["message"] as? String)?.contains("no .gitci.yml") == true)
+
+        let unknown = try GitciBinary.run(["validate", "no-such-revision", "--json"], in: repo.path)
+        #expect(unknown.status == 2)
+        let unknownDocument = try #require(try JSONSerialization.jsonObject(with: Data(unknown.stdout.utf8)) as? [String: Any],
+                                           "stdout: \(unknown.stdout)")
+        #expect(unknownDocument["commit"] is NSNull)
+        #expect(((unknownDocument["errors"] as? [[String: Any]])?.first?["message"] as? String)?.contains("no-such-revision") == true)
+    }
 }

@@ -54,7 +54,7 @@ import TestSupport
         #expect(trigger.status == 0, "\(trigger.stderr)")
 
         let status = try fixture.gitci(["status", commit, "--json"])
-        #expect(status.status == 1, "not passed (yet)")
+        #expect(status.status == 3, "queued: neither passed nor failed yet")
         #expect(try fixture.document(status)["status"] as? String == "queued")
         let plain = try fixture.gitci(["status", commit])
         #expect(plain.stdout.contains("queued"), "\(plain.stdout)")
@@ -82,7 +82,7 @@ import TestSupport
         try fixture.pushOK(["origin", "main"])
 
         let status = try fixture.gitci(["status", commit, "--json"])
-        #expect(status.status == 1, "not passed (yet)")
+        #expect(status.status == 3, "queued: neither passed nor failed yet")
         #expect(try fixture.document(status)["status"] as? String == "queued")
         let plain = try fixture.gitci(["status", commit])
         #expect(plain.stdout.contains("queued"), "\(plain.stdout)")

@@ -448,11 +448,15 @@ public struct QueueTransaction {
                        arguments: [branch, time, commit])
     }
 
-    /// Retires the plan branch (its history stays) and cancels its queued builds.
+    /// Retires the plan branch (its history stays), cancels its queued builds and asks the
+    /// worker to stop its running ones, interruptible or not: a deleted branch's build would
+    /// otherwise hold a build slot to the end for results nobody will look at.
     public func retirePlan(_ branch: String, at time: Double = Date().timeIntervalSince1970) throws {
         try db.execute(sql: "UPDATE plans SET state = 'retired', retired = ? WHERE branch = ?", arguments: [time, branch])
         try db.execute(sql: "UPDATE builds SET state = 'cancelled', reason = 'branch deleted', finished = ? WHERE branch = ? AND state = 'queued'",
                        arguments: [time, branch])
+        try db.execute(sql: "UPDATE builds SET cancel_requested = 1, reason = 'branch deleted' WHERE branch = ? AND state = 'running'",
+                       arguments: [branch])
     }
 
     /// Marks the branch's queued builds superseded by a newer push, and (when the pipeline is

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GitKit
 import Store
 
 struct StatusCommand: ParsableCommand {
@@ -7,7 +8,7 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         _superCommandName: Gitci.commandName,
         abstract: "Show the results of a commit: the pipeline, each job, durations, where it ran.",
-        discussion: "Exit status: 0 when the commit's pipeline passed, 1 otherwise (no result included), 2 for usage errors."
+        discussion: "Exit status: 0 when the commit's pipeline passed, 1 when it did not (failed, cancelled, superseded, lost, no result), 2 for usage errors, 3 while a build of it is queued or running."
     )
 
     @Argument(help: "The commit (any revision git understands); default HEAD.")
@@ -18,7 +19,10 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let access = try ResultsAccess(path: repository.path)
-        let commit = try access.resolve(revision)
+        let queue = access.queueIfInstalled
+        // A deleted branch is no revision any more, but its retired plan branch still has a last build.
+        let retired = (try? access.repository.resolveCommit(revision)) == nil ? Self.retiredPlan(revision, in: queue) : nil
+        let commit = try retired?.commit ?? access.resolve(revision)
         let results: CommitResults
         do {
             results = try access.index.results(of: commit)
@@ -27,27 +31,52 @@ struct StatusCommand: ParsableCommand {
             throw ExitCode(ExitStatus.usage)
         }
         // A build still queued or running says more than older results of the same commit.
-        let queue = access.queueIfInstalled
         let active = (try? queue?.activeBuilds(of: commit.hex))??.first
         let live = active.map { build in
             LiveBuild(build: build, jobs: (try? queue?.jobStatuses(of: build.id)) ?? [])
         }
         // So is a push the worker has not planned yet (it is starting, or busy planning others).
         let pushed = live == nil && (try? queue?.awaitsWorker(commit.hex)) == true
-        let status = live?.build.state.rawValue ?? (pushed ? Build.State.queued.rawValue : results.status)
+        // And a build that ended without results in the notes: superseded, cancelled, lost.
+        let ended = live == nil && !pushed && results.status == CommitResults.none
+            ? EndedBuild((try? queue?.latestBuild(of: commit.hex)) ?? nil) : nil
+        let status = live?.build.state.rawValue ?? (pushed ? Build.State.queued.rawValue : ended?.status ?? results.status)
         if output.json {
             var document = RunDocument(results: results)
             if let live { document.overlay(live) }
-            if pushed { document.status = status }
+            if pushed || ended != nil { document.status = status }
+            if let ended { document.branch = ended.build.branch }
             document.print()
         } else {
             let info = try? access.repository.commit(commit)
             let terminal = Terminal(descriptor: STDOUT_FILENO)
-            print(CommitResultsView.render(results, subject: info?.summary, terminal: terminal, building: live != nil || pushed),
+            if let retired { print("branch '\(retired.branch)' was deleted; its plan branch is retired, last built at:") }
+            print(CommitResultsView.render(results, subject: info?.summary, terminal: terminal,
+                                           building: live != nil || pushed || ended != nil),
                   terminator: "")
             if let live { print(CommitResultsView.render(live, terminal: terminal), terminator: "") }
             if pushed { print("pushed, \(terminal.paint(status, StatusColor.of(status))): waiting for the worker") }
+            if let ended { print(ended.description) }
         }
-        throw ExitCode(status == "passed" ? ExitStatus.passed : ExitStatus.failed)
+        throw ExitCode(ExitStatus.of(status))
+    }
+
+    /// The retired plan branch named `branch` and the commit of its last build (or push).
+    private static func retiredPlan(_ branch: String, in queue: BuildQueue?) -> (branch: String, commit: ObjectID)? {
+        guard let queue, let plan = (try? queue.plans())?.first(where: { $0.branch == branch && $0.state == .retired }),
+              let last = (try? queue.latestBuilds())?[branch]?.commit ?? plan.lastCommit,
+              let commit = ObjectID(hex: last) else { return nil }
+        return (branch, commit)
+    }
+}
+
+extension ExitStatus {
+    /// The exit status of a command that reports one commit's `status`.
+    static func of(_ status: String) -> Int32 {
+        switch status {
+        case "passed": return passed
+        case Build.State.queued.rawValue, Build.State.running.rawValue: return building
+        default: return failed
+        }
     }
 }

@@ -19,23 +19,21 @@ struct ValidateCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let bytes: [UInt8]
-        let commit: ObjectID?
+        var bytes: [UInt8] = []
+        var commit: ObjectID?
         do {
             let repo = try Repository.open(repository.path, search: true)
             if let revision = revision ?? (repo.workingDirectory == nil ? "HEAD" : nil) {
-                commit = try repo.resolveCommit(revision)
-                bytes = try PipelineSource.read(at: commit!, in: repo).bytes
+                let resolved = try repo.resolveCommit(revision)
+                commit = resolved
+                bytes = try PipelineSource.read(at: resolved, in: repo).bytes
             } else {
-                commit = nil
                 bytes = try PipelineSource.read(inWorkingTree: repo.workingDirectory!).bytes
             }
         } catch let error as GitError {
-            Output.error("gitci: \(error.message)")
-            throw ExitCode(ExitStatus.usage)
+            throw failure(error.message, commit: commit)
         } catch {
-            Output.error("gitci: \(error)")
-            throw ExitCode(ExitStatus.usage)
+            throw failure("\(error)", commit: commit)
         }
 
         let plan: Plan
@@ -60,6 +58,18 @@ struct ValidateCommand: ParsableCommand {
             let place = commit.map { "at \($0.short)" } ?? "in the working tree"
             print("\(PipelineSource.fileName) \(place) is valid: \(plan.jobs.count) jobs in \(plan.stages.count) stages")
         }
+    }
+
+    /// A file that could not even be read (no such revision, no file): said on stderr, and with
+    /// `--json` as the error document a broken file gets, so that a script always has one.
+    private func failure(_ message: String, commit: ObjectID?) -> ExitCode {
+        Output.error("gitci: \(message)")
+        if output.json {
+            var document = RunDocument(configError: ConfigError([]), commit: commit?.hex)
+            document.errors = [RunDocument.ErrorDocument(file: PipelineSource.fileName, line: 0, column: 0, message: message)]
+            document.print()
+        }
+        return ExitCode(ExitStatus.usage)
     }
 
     struct ValidDocument: Encodable {

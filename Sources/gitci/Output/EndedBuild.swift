@@ -1,0 +1,33 @@
+import Store
+
+/// A commit the notes say nothing about, whose last build in the queue ended all the same:
+/// `superseded` by a newer push before it ran, `cancelled` before it recorded anything, or
+/// `lost`: it ended, but its results never reached `refs/notes/gitci`. What `gitci status`
+/// shows instead of "no results".
+struct EndedBuild {
+    static let lost = "lost"
+
+    let build: Build
+    let status: String
+
+    init?(_ build: Build?) {
+        guard let build else { return nil }
+        switch build.state {
+        case .queued, .running: return nil
+        case .superseded, .cancelled: status = build.state.rawValue
+        case .finished: status = Self.lost
+        }
+        self.build = build
+    }
+
+    /// One line for people: what became of the build, and why.
+    var description: String {
+        let on = build.branch.map { " on \($0)" } ?? ""
+        let why: String
+        switch status {
+        case Self.lost: why = "it ended (\(build.result ?? "no result")) but its results are not in \(ResultIndex.notesRef)"
+        default: why = build.reason ?? status
+        }
+        return "build \(build.id)\(on) \(status): \(why)"
+    }
+}
