@@ -8,7 +8,7 @@ extension Repository {
         var reference: OpaquePointer?
         if git_reference_lookup(&reference, handle, ref) < 0,
            git_reference_dwim(&reference, handle, ref) < 0 {
-            return nil
+            return ref.utf8.count >= Self.libgit2RefNameLimit ? longReferenceTarget(Self.shortNameCandidates(ref)) : nil
         }
         defer { git_reference_free(reference) }
         var commit: OpaquePointer?
