@@ -25,7 +25,9 @@ struct EndedBuild {
         let on = build.branch.map { " on \($0)" } ?? ""
         let why: String
         switch status {
-        case Self.lost: why = "it ended (\(build.result ?? "no result")) but its results are not in \(ResultIndex.notesRef)"
+        case Self.lost:
+            why = "it ended (\(build.result ?? "no result")) but its results are not in \(ResultIndex.notesRef)"
+                + (build.reason.map { " (\($0))" } ?? "")
         default: why = build.reason ?? status
         }
         return "build \(build.id)\(on) \(status): \(why)"
