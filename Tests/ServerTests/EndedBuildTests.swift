@@ -50,6 +50,7 @@ import TestSupport
         #expect(text.stdout.contains("lost"), "\(text.stdout)")
         #expect(text.stdout.contains("refs/notes/gitci"), "\(text.stdout)")
         #expect(!text.stdout.contains("no results"), "\(text.stdout)")
+        #expect((try fixture.plans()["main"]?["last"] as? [String: Any])?["status"] as? String == "lost")
     }
 
     @Test func deletingABranchStopsItsRunningBuildAndFreesItsSlot() async throws {

@@ -59,11 +59,12 @@ extension ResultsAccess {
             ? try? BuildQueue.open(stateFolder: stateFolder) : nil
     }
 
-    /// A build's status as a user wants it: queued or running while it is, else what the notes say.
+    /// A build's status as a user wants it: queued or running while it is, else what the notes
+    /// say, else what became of the build (as `gitci status` says it: EndedBuild).
     func liveStatus(of commit: String, build: Build?) -> String {
         if let build, build.state == .queued || build.state == .running { return build.state.rawValue }
         if let id = ObjectID(hex: commit), let summary = try? index.summaries(of: [id])[id] { return summary.status }
-        return build?.result ?? build?.state.rawValue ?? CommitResults.none
+        return EndedBuild(build)?.status ?? CommitResults.none
     }
 
     /// Usage error unless the pipeline at `commit` has `job`.
