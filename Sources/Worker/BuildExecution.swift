@@ -95,13 +95,6 @@ struct BuildExecution: Sendable {
     }
 }
 
-extension Build {
-    /// What the build is for, as the queue knows it: never guessed from the repository's HEAD.
-    var target: BuildTarget {
-        ref.map(BuildTarget.init(ref:)) ?? branch.map(BuildTarget.branch) ?? .detached
-    }
-}
-
 /// Live job statuses for `gitci status` while a build runs, and the process groups a lost
 /// worker's successor must stop. Written in order from a serial queue of their own, so that no
 /// job waits for a SQLite transaction before its next step starts; `flush()` before the build

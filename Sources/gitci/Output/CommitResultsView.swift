@@ -1,4 +1,5 @@
 import Foundation
+import Runner
 import Store
 
 /// `gitci status` for people: the commit, its overall result, then one line per job.
@@ -54,7 +55,7 @@ extension CommitResultsView {
         let since = build.started ?? build.created
         let elapsed = Duration.format(milliseconds: Int((now.timeIntervalSince1970 - since) * 1000))
         var lines = ["build \(build.id) " + terminal.paint(build.state.rawValue, StatusColor.of(build.state.rawValue))
-            + " for \(elapsed)" + (build.branch.map { " on \($0)" } ?? "")]
+            + " for \(elapsed)" + (build.target.branch.map { " on \($0)" } ?? build.target.tag.map { " on tag \($0)" } ?? "")]
         for job in live.jobs {
             let time = job.started.map { Duration.format(milliseconds: Int((now.timeIntervalSince1970 - $0) * 1000)) } ?? "-"
             lines.append("  \(job.job)  \(terminal.paint(job.status, StatusColor.of(job.status))) \(job.status == "running" ? time : "")")

@@ -130,7 +130,9 @@ struct RunDocument: Encodable {
     mutating func overlay(_ live: LiveBuild) {
         status = live.build.state.rawValue
         pipeline = live.build.runID ?? pipeline
-        branch = live.build.branch ?? branch
+        // What this build is for, not what an earlier run of the commit was.
+        branch = live.build.target.branch
+        tag = live.build.target.tag
         for entry in live.jobs {
             let started = entry.started.map { Timestamp.format(Date(timeIntervalSince1970: $0)) }
             let elapsed = entry.started.map { Int((Date().timeIntervalSince1970 - $0) * 1000) } ?? 0
