@@ -143,7 +143,7 @@ public struct LocalRun: Sendable {
     /// What a run is for when nobody said: the revision itself when it names a branch or a tag
     /// (`--commit v1.0` is a tag build, even on main's tip), otherwise the current branch when
     /// the commit is its tip (or the working tree is run).
-    static func target(of revision: String?, commit: ObjectID?, in repository: Repository) -> BuildTarget {
+    public static func target(of revision: String?, commit: ObjectID?, in repository: Repository) -> BuildTarget {
         if let revision, repository.branchTip(revision) != nil { return .branch(revision) }
         if let revision, repository.referenceTarget(BuildTarget.tagPrefix + revision) != nil { return .tag(revision) }
         guard let current = repository.currentBranch else { return .detached }

@@ -77,4 +77,15 @@ import TestSupport
         let onMain = try fixture.document(GitciBinary.run(["run", "--commit", "main", "--json"], in: fixture.clone.path))
         #expect(jobs(onMain) == ["show": "passed", "deploy": "passed", "release": "skipped"])
     }
+
+    @Test func aRecordedConfigErrorOfATagSaysTheTag() throws {
+        let fixture = try ServerFixture(pipeline: "jobs:\n  a:\n    stpes: [x]\n", install: false)
+        try fixture.clone.git(["tag", "v3.0"])
+        let result = try GitciBinary.run(["run", "--record", "--commit", "v3.0"], in: fixture.clone.path)
+        #expect(result.status == 2, "\(result.stderr)")
+        let note = try fixture.clone.git(["notes", "--ref=gitci", "show", "v3.0"])
+        #expect(note.contains(#""status":"config-error""#), "\(note)")
+        #expect(note.contains(#""tag":"v3.0""#), "\(note)")
+        #expect(!note.contains(#""branch""#), "\(note)")
+    }
 }

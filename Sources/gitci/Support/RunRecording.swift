@@ -42,8 +42,9 @@ enum RunRecording {
             let repository = try Repository.open(directory, search: true)
             let commit = try repository.resolveCommit(revision)
             let config = try? PipelineSource.read(at: commit, in: repository).blob
+            let target = branch.map(BuildTarget.branch) ?? LocalRun.target(of: revision, commit: commit, in: repository)
             let record = ResultRecords.configError(runID: StateFolder.newRunID(), messages: error.diagnostics.map(\.description),
-                                                   branch: branch ?? repository.currentBranch, tree: try? repository.commit(commit).tree,
+                                                   branch: target.branch, tag: target.tag, tree: try? repository.commit(commit).tree,
                                                    config: config, node: JobContext.hostName)
             try ResultRecords.append([record], on: commit, in: repository, message: "gitci: config-error \(commit.short)")
             try updateIndex(repository)
