@@ -1,3 +1,4 @@
+import Foundation
 public import GitKit
 
 /// Writes results into `refs/notes/gitci`: every record of one call lands in one notes commit.
@@ -18,6 +19,42 @@ public enum NotesWriter {
             return try repository.appendNotes(appends, ref: ResultIndex.notesRef, message: message)
         } catch {
             throw StoreError("cannot write the results to \(ResultIndex.notesRef): \(error.message)")
+        }
+    }
+
+    /// What became of results handed to `append(_:in:message:pending:name:)`.
+    public enum Outcome: Sendable {
+        /// In the notes, with every result that was kept pending before.
+        case written
+        /// Not in the notes (`error` says why), but kept pending in `file`: a later write takes
+        /// them up.
+        case kept(error: StoreError, file: String)
+        /// Neither in the notes nor kept: the caller still holds the only copy.
+        case unwritten(error: StoreError)
+    }
+
+    /// Appends `records` together with the results earlier writes left in `pending`; when the
+    /// notes cannot be written, `records` are kept there under `name` (a run id) instead. With
+    /// no `records`, only takes up what is pending.
+    public static func append(_ records: [(commit: ObjectID, record: NoteRecord)], in repository: Repository,
+                              message: String, pending: PendingResults, name: String) -> Outcome {
+        pending.locked { () -> Outcome in
+            let held = pending.batches()
+            guard !held.isEmpty || !records.isEmpty else { return .written }
+            do throws(StoreError) {
+                let earlier = held.isEmpty ? "" : " and \(held.count) kept while the notes could not be written"
+                try append(held.flatMap(\.records) + records, in: repository, message: message + earlier)
+            } catch {
+                guard !records.isEmpty else { return .unwritten(error: error) }
+                do throws(StoreError) {
+                    try pending.keep(records, as: name)
+                    return .kept(error: error, file: pending.path(of: name))
+                } catch let keeping {
+                    return .unwritten(error: StoreError("\(error.message); \(keeping.message)"))
+                }
+            }
+            for batch in held { unlink(batch.path) }
+            return .written
         }
     }
 }

@@ -2,6 +2,11 @@ import Foundation
 import GRDB
 public import GitKit
 
+/// `refs/notes/gitci` points at something other than a notes commit.
+struct NotesReferenceProblem: Error {
+    let message: String
+}
+
 /// The SQLite index of `refs/notes/gitci`: fast answers for `status`, `log` and `plans`.
 ///
 /// The notes are the truth and the index only a cache of them: it remembers the notes commit it
@@ -53,6 +58,12 @@ public final class ResultIndex {
             if !existed && read > 0 {
                 report("gitci: built the index \(path) from \(notesRef) (\(read) notes)")
             }
+        } catch let problem as NotesReferenceProblem {
+            // The notes cannot be read, but what was indexed before, and the results kept
+            // pending meanwhile, still can.
+            report("gitci: warning: \(problem.message); showing the results indexed before and those kept in \(PendingResults(stateFolder: stateFolder).folder)")
+        } catch let error as DatabaseError where [.SQLITE_FULL, .SQLITE_IOERR].contains(error.resultCode) {
+            report("gitci: warning: the index \(path) cannot take in the newest notes (\(error.message ?? "\(error.resultCode)")); showing what it held")
         } catch let error as StoreError {
             throw error
         } catch {
@@ -149,6 +160,8 @@ public final class ResultIndex {
             let tip = repository.referenceTarget(Self.notesRef)
             if tip?.hex == indexed { return 0 }
             guard let tip else {
+                // A ref that points at no commit is a fault to report, not notes deleted.
+                if let problem = repository.notesReferenceProblem(Self.notesRef) { throw NotesReferenceProblem(message: problem) }
                 try clear()
                 return 0
             }
@@ -271,7 +284,10 @@ public final class ResultIndex {
             }
         }
         let decoder = JSONDecoder()
-        let records = lines.compactMap { try? decoder.decode(NoteRecord.self, from: Data($0.utf8)) }
+        var records = lines.compactMap { try? decoder.decode(NoteRecord.self, from: Data($0.utf8)) }
+        // Results the notes could not take yet count as much as those they hold.
+        let pending = PendingResults(stateFolder: (path as NSString).deletingLastPathComponent).records(of: commit.hex)
+        records += pending.filter { !records.contains($0) }
         return CommitResults(commit: commit.hex, records: records)
     }
 

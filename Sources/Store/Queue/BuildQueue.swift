@@ -166,7 +166,10 @@ public final class BuildQueue: Sendable {
     }
 
     /// Builds that a worker was running when it died: back to the queue, the lost attempt
-    /// counted. Only call while holding the worker lock (no other worker is running them).
+    /// counted. One that was asked to stop meanwhile (`gitci cancel`, a newer push) is not
+    /// queued again: running its steps first would be what the cancel asked not to happen; it
+    /// stays running for the caller to stop its processes and finish it, cancelled. Only call
+    /// while holding the worker lock (no other worker is running them).
     public func requeueOrphans() throws -> [Build] {
         // Looked at first without the write lock, which a hook queueing a push may hold: only
         // the worker lock's holder runs builds, so none can start running in between.
@@ -177,7 +180,7 @@ public final class BuildQueue: Sendable {
             let orphans = try Build.fetch(db, where: "state = 'running'")
             try db.execute(sql: """
                 UPDATE builds SET state = 'queued', lost_attempts = lost_attempts + 1, started = NULL,
-                reason = 'the worker running it stopped; queued again' WHERE state = 'running'
+                reason = 'the worker running it stopped; queued again' WHERE state = 'running' AND cancel_requested = 0
                 """)
             try db.execute(sql: "DELETE FROM build_jobs WHERE build_id IN (SELECT id FROM builds WHERE state = 'queued')")
             return orphans
