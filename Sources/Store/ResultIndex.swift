@@ -22,6 +22,9 @@ public final class ResultIndex {
     /// Where a rebuild after corruption reads the notes, and whom it tells.
     private let repository: Repository
     private let report: (String) -> Void
+    /// The notes moved on, but the index could not take that in (its disk is full): readers
+    /// read the notes of the commit they ask about themselves.
+    private var behindNotes = false
 
     private init(path: String, pool: DatabaseQueue, repository: Repository, report: @escaping (String) -> Void) {
         self.path = path
@@ -63,7 +66,8 @@ public final class ResultIndex {
             // pending meanwhile, still can.
             report("gitci: warning: \(problem.message); showing the results indexed before and those kept in \(PendingResults(stateFolder: stateFolder).folder)")
         } catch let error as DatabaseError where [.SQLITE_FULL, .SQLITE_IOERR].contains(error.resultCode) {
-            report("gitci: warning: the index \(path) cannot take in the newest notes (\(error.message ?? "\(error.resultCode)")); showing what it held")
+            report("gitci: warning: the index \(path) cannot take in the newest notes (\(error.message ?? "\(error.resultCode)")); reading them without it")
+            index.behindNotes = true
         } catch let error as StoreError {
             throw error
         } catch {
@@ -286,8 +290,11 @@ public final class ResultIndex {
         let decoder = JSONDecoder()
         var records = lines.compactMap { try? decoder.decode(NoteRecord.self, from: Data($0.utf8)) }
         // Results the notes could not take yet count as much as those they hold.
-        let pending = PendingResults(stateFolder: (path as NSString).deletingLastPathComponent).records(of: commit.hex)
-        records += pending.filter { !records.contains($0) }
+        var more = PendingResults(stateFolder: (path as NSString).deletingLastPathComponent).records(of: commit.hex)
+        if behindNotes, let text = try? repository.note(for: commit, ref: Self.notesRef) {
+            more += NoteLines.parse(text, commit: commit.hex).records
+        }
+        for record in more where !records.contains(record) { records.append(record) }
         return CommitResults(commit: commit.hex, records: records)
     }
 

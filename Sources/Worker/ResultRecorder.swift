@@ -80,7 +80,7 @@ final class ResultRecorder: Sendable {
             guard let repository = try? Repository.open(gitDirectory) else { return false }
             switch NotesWriter.append(entry.records, in: repository, message: entry.message, pending: pending, name: entry.name) {
             case .written:
-                if !firstTry { log("gitci: worker: \(entry.label): its results are recorded now") }
+                break
             case .kept(let error, let file):
                 log("gitci: worker: \(entry.label): \(error); kept them in \(file) until they can be written")
             case .unwritten(let error):
@@ -92,6 +92,7 @@ final class ResultRecorder: Sendable {
         }
         do {
             try queue.finish(entry.buildID, state: entry.state, result: entry.result, reason: entry.reason)
+            if !firstTry { log("gitci: worker: \(entry.label): recorded now") }
             return true
         } catch {
             if firstTry { log("gitci: worker: cannot mark \(entry.label) done (\(error)); trying again") }
