@@ -116,7 +116,7 @@ public struct Worker: Sendable {
             hinted = decide(awaited.accepted(in: repository), in: repository)
             prepareCheckouts(hinted, upTo: parallelBuilds)
         }
-        let queue: BuildQueue
+        var queue: BuildQueue
         do {
             let openedQueue = await openingQueue?()
             queue = try openedQueue ?? BuildQueue.openRepairing(stateFolder: stateFolder, report: log)
@@ -137,11 +137,12 @@ public struct Worker: Sendable {
         guard lock != nil else {
             throw Failure(description: "cannot take the worker lock \(WorkerLock.path(in: stateFolder))")
         }
-        let recorder = ResultRecorder(gitDirectory: gitDirectory, stateFolder: stateFolder, queue: queue, log: log)
+        var recorder = ResultRecorder(gitDirectory: gitDirectory, stateFolder: stateFolder, queue: queue, log: log)
         recoverOrphans(queue, recorder: recorder)
         // Old bookkeeping goes once the work at hand is done: a worker a push started is
         // expected to start that push's build first.
         var pruned = false
+        var queueCheck = QueueCheck()
         var awaitingPush = self.awaitingPush
         var running: [Int64: Task<Void, Never>] = [:]
         let finished = FinishedBuilds()
@@ -165,6 +166,7 @@ public struct Worker: Sendable {
                 if round.more { wakeup.signal() }
             } catch {
                 log("gitci: worker: cannot process pushes: \(error)")
+                queueCheck.failed = true
                 // What is queued already still builds.
                 claimed = (try? queue.claim(upTo: capacity, runID: { StateFolder.newRunID() })) ?? []
             }
@@ -198,13 +200,22 @@ public struct Worker: Sendable {
             if !wereRunning.isEmpty, let cancelled = try? queue.cancelRequested() {
                 for id in cancelled.intersection(wereRunning) { running[id]?.cancel() }
             }
+            // Nothing else uses the queue now: if its file is damaged, it is replaced.
+            if running.isEmpty, !recorder.isHolding, queueCheck.isDue(awaitingPush: awaitingPush),
+               let fresh = BuildQueue.repairedIfCorrupt(queue, stateFolder: stateFolder, report: log) {
+                queue = fresh
+                recorder = ResultRecorder(gitDirectory: gitDirectory, stateFolder: stateFolder, queue: queue, log: log)
+                continue
+            }
             if running.isEmpty, awaited.isEmpty, !recorder.isHolding, !((try? queue.hasWork()) ?? false) {
+
                 if awaitingPush, !readAhead {
                     // Then look again at once: the push may have come in the meantime.
                     readAhead = true
                     Self.readPipelineAhead(repository)
                     continue
                 }
+
                 PreparedCheckouts.discardUntaken(gitDirectory: gitDirectory, strays: !pruned && !awaitingPush)
                 if !pruned, !awaitingPush {
                     try? queue.prune()
