@@ -45,7 +45,8 @@ public struct PendingResults: Sendable {
 
     /// Every kept file, oldest name first; lines that cannot be read are left out.
     func batches() -> [Batch] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        // Nearly always missing: every build's write and every `gitci status` looks.
+        guard access(folder, F_OK) == 0, let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
         return names.filter { $0.hasSuffix(Self.suffix) }.sorted().compactMap { name in
             let path = (folder as NSString).appendingPathComponent(name)
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
@@ -60,7 +61,8 @@ public struct PendingResults: Sendable {
 
     /// How many files of results are waiting.
     public var count: Int {
-        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(Self.suffix) }.count
+        guard access(folder, F_OK) == 0 else { return 0 }
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(Self.suffix) }.count
     }
 
     /// Holds the folder's lock (when it can be taken) while `body` runs: two writers taking up
