@@ -208,14 +208,12 @@ public struct Worker: Sendable {
                 continue
             }
             if running.isEmpty, awaited.isEmpty, !recorder.isHolding, !((try? queue.hasWork()) ?? false) {
-
                 if awaitingPush, !readAhead {
                     // Then look again at once: the push may have come in the meantime.
                     readAhead = true
                     Self.readPipelineAhead(repository)
                     continue
                 }
-
                 PreparedCheckouts.discardUntaken(gitDirectory: gitDirectory, strays: !pruned && !awaitingPush)
                 if !pruned, !awaitingPush {
                     try? queue.prune()
