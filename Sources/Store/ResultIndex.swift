@@ -3,8 +3,9 @@ import GRDB
 public import GitKit
 
 /// `refs/notes/gitci` points at something other than a notes commit.
-struct NotesReferenceProblem: Error {
+struct NotesReferenceProblem: Error, CustomStringConvertible {
     let message: String
+    var description: String { message }
 }
 
 /// The SQLite index of `refs/notes/gitci`: fast answers for `status`, `log` and `plans`.
@@ -162,10 +163,10 @@ public final class ResultIndex {
         for _ in 0..<5 {
             let indexed = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'notes'") }
             let tip = repository.referenceTarget(Self.notesRef)
+            // A ref that points at no commit is a fault to report, not notes deleted.
+            if tip == nil, let problem = repository.notesReferenceProblem(Self.notesRef) { throw NotesReferenceProblem(message: problem) }
             if tip?.hex == indexed { return 0 }
             guard let tip else {
-                // A ref that points at no commit is a fault to report, not notes deleted.
-                if let problem = repository.notesReferenceProblem(Self.notesRef) { throw NotesReferenceProblem(message: problem) }
                 try clear()
                 return 0
             }
@@ -266,7 +267,9 @@ public final class ResultIndex {
     /// Forgets everything and reads all notes again: what `gitci reindex` does.
     @discardableResult
     public func rebuild(_ repository: Repository, report: (String) -> Void = { _ in }) throws -> Int {
-        try recovering {
+        // What was indexed stays while the notes cannot be read.
+        if let problem = repository.notesReferenceProblem(Self.notesRef) { throw NotesReferenceProblem(message: problem) }
+        return try recovering {
             try clear()
             return try catchUpOnce(repository, report: report)
         }

@@ -43,6 +43,11 @@ import TestSupport
                 "\(status.stderr)")
         #expect(try fixture.document(status)["status"] as? String == "passed")
         #expect(try fixture.status(first)["status"] as? String == "passed")
+        // Nor does `gitci reindex` throw away what was indexed for notes it cannot read.
+        let reindex = try fixture.gitci(["reindex"])
+        #expect(reindex.status != 0)
+        #expect(reindex.stderr.contains("refs/notes/gitci points at a \(kind)"), "\(reindex.stderr)")
+        #expect(try fixture.status(first)["status"] as? String == "passed")
 
         // Set right, the ref gets the kept results with the next worker; nothing was lost.
         try fixture.server.git(["update-ref", "refs/notes/gitci", notesCommit])
