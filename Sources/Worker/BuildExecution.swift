@@ -36,14 +36,15 @@ struct BuildExecution: Sendable {
         let report = await localRun.run(observer: observer)
         observer.flush()
         var records: [(commit: ObjectID, record: NoteRecord)] = []
+        var message = ""
         if let commit = report.commit {
             // Opened only now: LocalRun has its own, and the way to the first step is kept short.
             let tree = try? Repository.open(gitDirectory).commit(commit).tree
             records = ResultRecords.records(for: report, tree: tree).map { (commit, $0) }
+            message = "gitci: \(report.status.rawValue) \(commit.short) (\(report.runID))"
         }
         let state: Build.State = report.status == .cancelled ? .cancelled : .finished
-        finish(build, state, result: report.status.rawValue, records: records,
-               message: "gitci: \(report.status.rawValue) \(build.commit.prefix(10)) (\(report.runID))")
+        finish(build, state, result: report.status.rawValue, records: records, message: message)
         log("gitci: worker: \(label): \(report.status.rawValue)")
     }
 
