@@ -5,29 +5,43 @@ import TestSupport
 /// A small file system (a tmpfs of a few megabytes) mounted over `mountPoint` in a mount
 /// namespace of its own: only commands given to `run` see it, and nothing stays mounted when the
 /// test ends or dies (the namespace goes with its last process). Made with util-linux's
-/// `unshare` and entered with `nsenter`; as root directly, otherwise inside a user namespace.
+/// `unshare` and entered with `nsenter` (util-linux is part of every Debian system); as root
+/// directly, otherwise (or when root may not mount) inside a user namespace.
 final class SmallDisk {
     let mountPoint: String
     private let holder: Process
-    private let asRoot = getuid() == 0
+    /// Whether the namespace lives in a user namespace of its own (not root, or root without
+    /// the right to mount, as in some containers).
+    private let inUserNamespace: Bool
 
     init(at mountPoint: String, megabytes: Int) async throws {
         self.mountPoint = mountPoint
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         let mounted = mountPoint + ".mounted"
-        holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        // The holder keeps the namespace alive: the mount, then a sleep in the same process.
-        holder.arguments = ["unshare"] + (asRoot ? [] : ["--user", "--map-root-user"]) + ["--mount", "--propagation", "private",
-            "sh", "-c", #"mount -t tmpfs -o size="$1" gitci-test "$2" && touch "$3" && exec sleep 3600"#,
-            "sh", "\(megabytes)m", mountPoint, mounted]
-        holder.standardOutput = FileHandle.nullDevice
-        holder.standardError = FileHandle.nullDevice
-        try holder.run()
-        guard await Poll.untilExists(mounted) else {
+        var failures: [String] = []
+        for userNamespace in getuid() == 0 ? [false, true] : [true] {
+            let holder = Process()
+            holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            // The holder keeps the namespace alive: the mount, then a sleep in the same process.
+            holder.arguments = ["unshare"] + (userNamespace ? ["--user", "--map-root-user"] : [])
+                + ["--mount", "--propagation", "private",
+                   "sh", "-c", #"mount -t tmpfs -o size="$1" gitci-test "$2" && touch "$3" && exec sleep 3600"#,
+                   "sh", "\(megabytes)m", mountPoint, mounted]
+            holder.standardOutput = FileHandle.nullDevice
+            let errors = Pipe()
+            holder.standardError = errors
+            try holder.run()
+            if await Poll.until(timeout: 30, { FileManager.default.fileExists(atPath: mounted) || !holder.isRunning }),
+               FileManager.default.fileExists(atPath: mounted) {
+                self.holder = holder
+                self.inUserNamespace = userNamespace
+                return
+            }
             holder.terminate()
-            throw FixtureError("cannot mount a tmpfs over \(mountPoint) in a private mount namespace (unshare)")
+            holder.waitUntilExit()
+            failures.append(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
         }
+        throw FixtureError("cannot mount a tmpfs over \(mountPoint) in a private mount namespace (unshare): \(failures)")
     }
 
     deinit {
@@ -40,7 +54,7 @@ final class SmallDisk {
     @discardableResult
     func run(_ arguments: [String], in directory: String? = nil) throws -> CommandResult {
         let enter = ["nsenter", "--target", String(holder.processIdentifier)]
-            + (asRoot ? [] : ["--user", "--preserve-credentials"]) + ["--mount"]
+            + (inUserNamespace ? ["--user", "--preserve-credentials"] : []) + ["--mount"]
             + (directory.map { ["--wd=\($0)"] } ?? []) + ["--"]
         return try Shell.run(enter + arguments, in: directory)
     }
