@@ -2,8 +2,8 @@ import Foundation
 import Testing
 import TestSupport
 
-/// `gitci cancel` of a build whose worker was killed: the next worker stops what the build left
-/// running and ends it cancelled, without running its steps again first.
+/// `gitci cancel` of a build whose worker was killed: the worker it starts stops what the build
+/// left running and ends it cancelled, without running its steps again first.
 @Suite struct OrphanCancelTests {
     @Test func aCancelledOrphanEndsCancelledWithoutRunningAgain() async throws {
         let marker = ProcessTable.uniqueSleepDuration()
@@ -28,11 +28,15 @@ import TestSupport
         #expect(kill(worker, SIGKILL) == 0)
         #expect(await Poll.until { ProcessTable.hasExited(worker) })
 
+        // The cancel starts a worker, none running: that one ends the build.
         let cancel = try fixture.gitci(["cancel", commit])
         #expect(cancel.status == 0, "\(cancel.stderr)")
+        #expect(await Poll.until(timeout: 60) { (try? queue.build(build.id))?.state == .cancelled }, "ended without a push")
         let drain = try fixture.gitci(["worker", "--once"])
         #expect(drain.status == 0, "\(drain.stderr)")
-        #expect(drain.stderr.contains("lost its worker; cancelled, as asked"), "\(drain.stderr)")
+        let workerLog = (try? String(contentsOfFile: fixture.stateFolder + "/worker.log", encoding: .utf8)) ?? ""
+        #expect((workerLog + drain.stderr).contains("build \(build.id) of \(commit.prefix(10)) lost its worker; cancelled, as asked"),
+                "\(workerLog)\(drain.stderr)")
 
         #expect(fixture.lines("runs") == ["run"], "the step did not run again")
         let after = try #require(try queue.build(build.id))
