@@ -51,7 +51,34 @@ extension Repository {
             texts[append.commit, default: []] += bytes
         }
 
-        return try updateNotesReference(ref, message: message) { (tip: git_oid?) throws(GitError) -> git_oid? in
+        do {
+            return try writeAppends(order, texts: texts, ref: ref, message: message)
+        } catch {
+            // libgit2 says only that a type does not match: say which ref, and what it holds.
+            if let problem = notesReferenceProblem(ref) { throw GitError(code: error.code, message: problem) }
+            throw error
+        }
+    }
+
+    /// What is wrong with `ref` as a notes ref (it points at a blob, a tree, a tag, or at
+    /// nothing the repository holds), or nil when it is missing or points at a commit.
+    public func notesReferenceProblem(_ ref: String) -> String? {
+        guard let tip = try? rawReferenceTarget(ref) else { return nil }
+        var oid = tip
+        var object: OpaquePointer?
+        guard git_object_lookup(&object, handle, &oid, GIT_OBJECT_ANY) == 0 else {
+            return "\(ref) points at \(ObjectID(tip).hex), which is not in the repository, not at a notes commit"
+        }
+        defer { git_object_free(object) }
+        let type = git_object_type(object)
+        guard type != GIT_OBJECT_COMMIT else { return nil }
+        let name = git_object_type2string(type).map { String(cString: $0) } ?? "object"
+        return "\(ref) points at a \(name) (\(ObjectID(tip).hex)), not at a notes commit"
+    }
+
+    private func writeAppends(_ order: [ObjectID], texts: [ObjectID: [UInt8]], ref: String,
+                              message: String) throws(GitError) -> ObjectID {
+        try updateNotesReference(ref, message: message) { (tip: git_oid?) throws(GitError) -> git_oid? in
             let editor = TreeEditor(repository: handle,
                                     base: try tip.map { (tip: git_oid) throws(GitError) in try rootTree(of: tip) })
             for commit in order {

@@ -2,6 +2,12 @@ import Foundation
 import GRDB
 public import GitKit
 
+/// `refs/notes/gitci` points at something other than a notes commit.
+struct NotesReferenceProblem: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
 /// The SQLite index of `refs/notes/gitci`: fast answers for `status`, `log` and `plans`.
 ///
 /// The notes are the truth and the index only a cache of them: it remembers the notes commit it
@@ -17,6 +23,9 @@ public final class ResultIndex {
     /// Where a rebuild after corruption reads the notes, and whom it tells.
     private let repository: Repository
     private let report: (String) -> Void
+    /// The notes moved on, but the index could not take that in (its disk is full): readers
+    /// read the notes of the commit they ask about themselves.
+    private var behindNotes = false
 
     private init(path: String, pool: DatabaseQueue, repository: Repository, report: @escaping (String) -> Void) {
         self.path = path
@@ -53,6 +62,13 @@ public final class ResultIndex {
             if !existed && read > 0 {
                 report("gitci: built the index \(path) from \(notesRef) (\(read) notes)")
             }
+        } catch let problem as NotesReferenceProblem {
+            // The notes cannot be read, but what was indexed before, and the results kept
+            // pending meanwhile, still can.
+            report("gitci: warning: \(problem.message); showing the results indexed before and those kept in \(PendingResults(stateFolder: stateFolder).folder)")
+        } catch let error as DatabaseError where [.SQLITE_FULL, .SQLITE_IOERR].contains(error.resultCode) {
+            report("gitci: warning: the index \(path) cannot take in the newest notes (\(error.message ?? "\(error.resultCode)")); reading them without it")
+            index.behindNotes = true
         } catch let error as StoreError {
             throw error
         } catch {
@@ -147,6 +163,8 @@ public final class ResultIndex {
         for _ in 0..<5 {
             let indexed = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'notes'") }
             let tip = repository.referenceTarget(Self.notesRef)
+            // A ref that points at no commit is a fault to report, not notes deleted.
+            if tip == nil, let problem = repository.notesReferenceProblem(Self.notesRef) { throw NotesReferenceProblem(message: problem) }
             if tip?.hex == indexed { return 0 }
             guard let tip else {
                 try clear()
@@ -249,7 +267,9 @@ public final class ResultIndex {
     /// Forgets everything and reads all notes again: what `gitci reindex` does.
     @discardableResult
     public func rebuild(_ repository: Repository, report: (String) -> Void = { _ in }) throws -> Int {
-        try recovering {
+        // What was indexed stays while the notes cannot be read.
+        if let problem = repository.notesReferenceProblem(Self.notesRef) { throw NotesReferenceProblem(message: problem) }
+        return try recovering {
             try clear()
             return try catchUpOnce(repository, report: report)
         }
@@ -271,7 +291,13 @@ public final class ResultIndex {
             }
         }
         let decoder = JSONDecoder()
-        let records = lines.compactMap { try? decoder.decode(NoteRecord.self, from: Data($0.utf8)) }
+        var records = lines.compactMap { try? decoder.decode(NoteRecord.self, from: Data($0.utf8)) }
+        // Results the notes could not take yet count as much as those they hold.
+        var more = PendingResults(stateFolder: (path as NSString).deletingLastPathComponent).records(of: commit.hex)
+        if behindNotes, let text = try? repository.note(for: commit, ref: Self.notesRef) {
+            more += NoteLines.parse(text, commit: commit.hex).records
+        }
+        for record in more where !records.contains(record) { records.append(record) }
         return CommitResults(commit: commit.hex, records: records)
     }
 

@@ -4,12 +4,13 @@ import Pipeline
 import Runner
 import Store
 
-/// Runs one claimed build exactly as `gitci run --commit` would, then records it: notes first,
-/// then the queue, so that a worker dying in between leaves a build whose results a retry
-/// finds already written (and does not write again).
+/// Runs one claimed build exactly as `gitci run --commit` would, then records it (ResultRecorder:
+/// notes first, then the queue, so that a worker dying in between leaves a build whose results
+/// a retry finds already written, and does not write again).
 struct BuildExecution: Sendable {
     let gitDirectory: String
     let queue: BuildQueue
+    let recorder: ResultRecorder
     let parallelJobs: Int
     let log: @Sendable (String) -> Void
     /// Called when a step of the build has started (and again for each later step).
@@ -34,17 +35,39 @@ struct BuildExecution: Sendable {
         let observer = QueueObserver(queue: queue, buildID: build.id, underway: underway)
         let report = await localRun.run(observer: observer)
         observer.flush()
-        // Opened only now: LocalRun has its own, and the way to the first step is kept short.
-        do {
-            let repository = try Repository.open(gitDirectory)
-            try ResultRecords.write(report, in: repository)
-            updateIndex(repository)
-        } catch {
-            log("gitci: worker: \(label): \(error)")
+        var records: [(commit: ObjectID, record: NoteRecord)] = []
+        var message = ""
+        if let commit = report.commit {
+            // Opened only now: LocalRun has its own, and the way to the first step is kept short.
+            let tree = try? Repository.open(gitDirectory).commit(commit).tree
+            records = ResultRecords.records(for: report, tree: tree).map { (commit, $0) }
+            message = "gitci: \(report.status.rawValue) \(commit.short) (\(report.runID))"
         }
         let state: Build.State = report.status == .cancelled ? .cancelled : .finished
-        finish(build, state, result: report.status.rawValue)
+        finish(build, state, result: report.status.rawValue, records: records, message: message)
         log("gitci: worker: \(label): \(report.status.rawValue)")
+    }
+
+    /// A build asked to stop while its worker was gone (Worker.recoverOrphans) ends cancelled,
+    /// without its steps running again.
+    func finishCancelledOrphan(_ build: Build) {
+        if build.attempt > 0, let recorded = alreadyRecorded(build) {
+            finish(build, .finished, result: recorded, reason: "results of an earlier attempt were already recorded")
+            return
+        }
+        var records: [(commit: ObjectID, record: NoteRecord)] = []
+        if let runID = build.runID, let commit = ObjectID(hex: build.commit) {
+            let started = build.started ?? build.created
+            var record = NoteRecord(kind: .pipeline, pipeline: runID, status: PipelineStatus.cancelled.rawValue,
+                                    started: Date(timeIntervalSince1970: started),
+                                    durationMs: max(0, Int((Date().timeIntervalSince1970 - started) * 1000)))
+            record.branch = build.branch
+            record.node = JobContext.hostName
+            record.reason = "\(build.reason ?? "cancelled") while its worker was gone; its steps were stopped"
+            records = [(commit, record)]
+        }
+        finish(build, .cancelled, result: PipelineStatus.cancelled.rawValue, records: records,
+               message: "gitci: cancelled \(build.commit.prefix(10)) (\(build.runID ?? "no run"))")
     }
 
     /// A build that could not even start: a broken pipeline file is the commit's result
@@ -60,38 +83,26 @@ struct BuildExecution: Sendable {
             runID: build.runID ?? StateFolder.newRunID(), messages: configError.diagnostics.map(\.description),
             branch: build.target.branch, tag: build.target.tag, tree: try? repository.commit(commit).tree,
             config: try? PipelineSource.read(at: commit, in: repository).blob, node: JobContext.hostName)
-        do {
-            try ResultRecords.append([record], on: commit, in: repository, message: "gitci: config-error \(commit.short)")
-            updateIndex(repository)
-        } catch {
-            log("gitci: worker: \(error)")
-        }
-        finish(build, .finished, result: PipelineStatus.configError.rawValue, reason: configError.diagnostics.first?.description)
+        finish(build, .finished, result: PipelineStatus.configError.rawValue, reason: configError.diagnostics.first?.description,
+               records: [(commit, record)], message: "gitci: config-error \(commit.short)")
     }
 
     /// The pipeline status recorded under this build's run id, if an earlier attempt got as far.
     private func alreadyRecorded(_ build: Build) -> String? {
-        guard let runID = build.runID, let commit = ObjectID(hex: build.commit), let repository = try? Repository.open(gitDirectory),
+        guard let runID = build.runID, let commit = ObjectID(hex: build.commit) else { return nil }
+        let kept = CommitResults(commit: build.commit, records: recorder.pending.records(of: build.commit))
+        if let status = kept.pipelineRecord(runID: runID)?.status { return status }
+        guard let repository = try? Repository.open(gitDirectory),
               let text = try? repository.note(for: commit, ref: ResultIndex.notesRef) else { return nil }
         let results = CommitResults(commit: build.commit, text: text)
         return results.pipelineRecord(runID: runID)?.status
     }
 
-    private func updateIndex(_ repository: Repository) {
-        do {
-            _ = try ResultIndex.open(stateFolder: (gitDirectory as NSString).appendingPathComponent("gitci"),
-                                     repository: repository, report: log)
-        } catch {
-            log("gitci: worker: the index was not updated (\(error)); it catches up on the next read")
-        }
-    }
-
-    private func finish(_ build: Build, _ state: Build.State, result: String?, reason: String? = nil) {
-        do {
-            try queue.finish(build.id, state: state, result: result, reason: reason)
-        } catch {
-            log("gitci: worker: cannot mark build \(build.id) done: \(error)")
-        }
+    private func finish(_ build: Build, _ state: Build.State, result: String?, reason: String? = nil,
+                        records: [(commit: ObjectID, record: NoteRecord)] = [], message: String = "") {
+        recorder.record(ResultRecorder.Entry(buildID: build.id, label: "build \(build.id) of \(build.commit.prefix(10))",
+                                             records: records, message: message, name: build.runID ?? StateFolder.newRunID(),
+                                             state: state, result: result, reason: reason))
     }
 }
 

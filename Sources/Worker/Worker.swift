@@ -116,7 +116,7 @@ public struct Worker: Sendable {
             hinted = decide(awaited.accepted(in: repository), in: repository)
             prepareCheckouts(hinted, upTo: parallelBuilds)
         }
-        let queue: BuildQueue
+        var queue: BuildQueue
         do {
             let openedQueue = await openingQueue?()
             queue = try openedQueue ?? BuildQueue.openRepairing(stateFolder: stateFolder, report: log)
@@ -137,15 +137,18 @@ public struct Worker: Sendable {
         guard lock != nil else {
             throw Failure(description: "cannot take the worker lock \(WorkerLock.path(in: stateFolder))")
         }
-        recoverOrphans(queue)
+        var recorder = ResultRecorder(gitDirectory: gitDirectory, stateFolder: stateFolder, queue: queue, log: log)
+        recoverOrphans(queue, recorder: recorder)
         // Old bookkeeping goes once the work at hand is done: a worker a push started is
         // expected to start that push's build first.
         var pruned = false
+        var queueCheck = QueueCheck()
         var awaitingPush = self.awaitingPush
         var running: [Int64: Task<Void, Never>] = [:]
         let finished = FinishedBuilds()
         var idleSince: ContinuousClock.Instant?
         while lock != nil {
+            recorder.retry()
             Spool.drain(into: queue, stateFolder: stateFolder, log: log)
             awaited.takeHints(in: stateFolder, log: log)
             let accepted = decide(awaited.accepted(in: repository), in: repository)
@@ -163,6 +166,7 @@ public struct Worker: Sendable {
                 if round.more { wakeup.signal() }
             } catch {
                 log("gitci: worker: cannot process pushes: \(error)")
+                queueCheck.failed = true
                 // What is queued already still builds.
                 claimed = (try? queue.claim(upTo: capacity, runID: { StateFolder.newRunID() })) ?? []
             }
@@ -170,7 +174,8 @@ public struct Worker: Sendable {
             var underway: [Wakeup] = []
             for build in claimed {
                 let started = Wakeup()
-                var execution = BuildExecution(gitDirectory: gitDirectory, queue: queue, parallelJobs: parallelJobs, log: log)
+                var execution = BuildExecution(gitDirectory: gitDirectory, queue: queue, recorder: recorder,
+                                               parallelJobs: parallelJobs, log: log)
                 execution.underway = { started.signal() }
                 running[build.id] = Task {
                     await execution.run(build)
@@ -195,7 +200,14 @@ public struct Worker: Sendable {
             if !wereRunning.isEmpty, let cancelled = try? queue.cancelRequested() {
                 for id in cancelled.intersection(wereRunning) { running[id]?.cancel() }
             }
-            if running.isEmpty, awaited.isEmpty, !((try? queue.hasWork()) ?? false) {
+            // Nothing else uses the queue now: if its file is damaged, it is replaced.
+            if running.isEmpty, !recorder.isHolding, queueCheck.isDue(awaitingPush: awaitingPush),
+               let fresh = BuildQueue.repairedIfCorrupt(queue, stateFolder: stateFolder, report: log) {
+                queue = fresh
+                recorder = ResultRecorder(gitDirectory: gitDirectory, stateFolder: stateFolder, queue: queue, log: log)
+                continue
+            }
+            if running.isEmpty, awaited.isEmpty, !recorder.isHolding, !((try? queue.hasWork()) ?? false) {
                 if awaitingPush, !readAhead {
                     // Then look again at once: the push may have come in the meantime.
                     readAhead = true
@@ -294,8 +306,8 @@ public struct Worker: Sendable {
     }
 
     /// Builds a killed worker was running go back to the queue, and the processes their steps
-    /// left behind are stopped.
-    private func recoverOrphans(_ queue: BuildQueue) {
+    /// left behind are stopped. Those asked to stop meanwhile end cancelled instead.
+    private func recoverOrphans(_ queue: BuildQueue, recorder: ResultRecorder) {
         do {
             let orphans = try queue.requeueOrphans()
             guard !orphans.isEmpty else { return }
@@ -303,7 +315,12 @@ public struct Worker: Sendable {
                 let groups = Set((try? queue.processGroups(of: [build.id])) ?? [])
                 let stopped = build.runID.map { OrphanProcesses.kill(groups: groups, runID: $0) } ?? 0
                 let leftovers = stopped > 0 ? "; stopped \(stopped) processes it left running" : ""
-                log("gitci: worker: build \(build.id) of \(build.commit.prefix(10)) lost its worker; queued again\(leftovers)")
+                let outcome = build.cancelRequested ? "cancelled, as asked" : "queued again"
+                log("gitci: worker: build \(build.id) of \(build.commit.prefix(10)) lost its worker; \(outcome)\(leftovers)")
+                if build.cancelRequested {
+                    BuildExecution(gitDirectory: gitDirectory, queue: queue, recorder: recorder, parallelJobs: parallelJobs, log: log)
+                        .finishCancelledOrphan(build)
+                }
             }
         } catch {
             log("gitci: worker: cannot look for lost builds: \(error)")

@@ -68,7 +68,8 @@ import TestSupport
         let build = try #require(try fixture.queue().latestBuild(of: commit))
         #expect(build.state == .finished)
 
-        let reset = try Shell.run(["sqlite3", fixture.stateFolder + "/queue.sqlite",
+        // The worker a push started may still be leaving (its last writes): wait for them.
+        let reset = try Shell.run(["sqlite3", "-cmd", ".timeout 10000", fixture.stateFolder + "/queue.sqlite",
                                    "UPDATE builds SET state = 'running', result = NULL, finished = NULL WHERE id = \(build.id)"])
         #expect(reset.status == 0, "\(reset.stderr)")
         try fixture.drain()

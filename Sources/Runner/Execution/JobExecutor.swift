@@ -20,9 +20,15 @@ public struct JobExecutor: Sendable {
         var result = JobResult(name: job.name, stage: job.stage, status: .running, started: started,
                                logPath: context.logPath, allowFailure: job.allowFailure, node: context.node,
                                matrix: job.matrix)
+        var openedLog: LogFile?
         func finish(_ status: JobStatus, reason: String? = nil) -> JobResult {
             result.status = status
             result.reason = reason ?? result.reason
+            // Output lost (a full disk) fails the job, whatever its steps did.
+            if let lost = openedLog?.failure, status != .cancelled {
+                result.status = .failed
+                result.reason = lost + (reason.map { " (\($0))" } ?? "")
+            }
             result.durationMs = Int(Date().timeIntervalSince(started) * 1000)
             return result
         }
@@ -34,6 +40,7 @@ public struct JobExecutor: Sendable {
             result.logPath = nil
             return finish(.failed, reason: "cannot write the log \(context.logPath): \((error as NSError).localizedDescription)")
         }
+        openedLog = log
         log.write("gitci: job \(job.name) on \(context.node), \(Self.timestamp(started))\n")
         if Task.isCancelled { return finish(.cancelled, reason: "cancelled before it started") }
 
@@ -59,6 +66,8 @@ public struct JobExecutor: Sendable {
 
         for (index, step) in job.steps.enumerated() {
             if Task.isCancelled { return finish(.cancelled, reason: "cancelled") }
+            // No step runs into a log that cannot be written: its output would be lost.
+            if log.failure != nil { return finish(.failed) }
             onStep(index, step.name)
             let stepStart = Date()
             log.write("\n==> step \(index + 1)/\(job.steps.count): \(step.name)\n")

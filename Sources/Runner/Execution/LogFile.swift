@@ -2,8 +2,15 @@ import Foundation
 
 /// A job's log: step headers written by gitci, and the steps' own output written straight to
 /// the same descriptor by the child processes (no pipe for gitci to drain).
+///
+/// A log that could not be written (a full disk) is not a log to trust: `failure` says so,
+/// and the job fails with it. Steps' own writes are not seen here, but gitci writes a line
+/// after every step, which then fails too.
 final class LogFile {
     let descriptor: Int32
+    let path: String
+    /// Why a write was lost, from the first failed write on.
+    private(set) var failure: String?
 
     init(path: String) throws {
         let folder = (path as NSString).deletingLastPathComponent
@@ -18,6 +25,7 @@ final class LogFile {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
         }
         self.descriptor = descriptor
+        self.path = path
     }
 
     deinit {
@@ -30,7 +38,11 @@ final class LogFile {
         while offset < bytes.count {
             let written = bytes.withUnsafeMutableBytes { Foundation.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
             if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { return }
+            guard written > 0 else {
+                let reason = written < 0 ? String(cString: strerror(errno)) : "nothing written"
+                failure = failure ?? "cannot write the log \(path): \(reason)"
+                return
+            }
             offset += written
         }
         bytes.removeAll()

@@ -50,19 +50,11 @@ public enum ResultRecords {
         return record
     }
 
-    /// Appends one run's records to `commit`'s note, each stamped with the run's attempt: one
-    /// more than the highest the note holds, so that this run is the commit's result whatever
-    /// the clocks say (NoteRecord.supersedes).
+    /// Appends one run's records to `commit`'s note; NotesWriter stamps them with the run's
+    /// attempt.
     public static func append(_ records: [NoteRecord], on commit: ObjectID, in repository: Repository,
                               message: String) throws(StoreError) {
-        let existing = (try? repository.note(for: commit, ref: ResultIndex.notesRef)) ?? nil
-        let attempt = existing.map { CommitResults(commit: commit.hex, text: $0).nextAttempt } ?? 1
-        let stamped = records.map { record in
-            var record = record
-            record.attempt = attempt
-            return (commit: commit, record: record)
-        }
-        try NotesWriter.append(stamped, in: repository, message: message)
+        try NotesWriter.append(records.map { (commit: commit, record: $0) }, in: repository, message: message)
     }
 
     /// Writes a finished run's results as one notes commit on the built commit.

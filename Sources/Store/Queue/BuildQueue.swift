@@ -42,39 +42,6 @@ public final class BuildQueue: Sendable {
         }
     }
 
-    /// The worker's way in: a queue file SQLite calls corrupt is moved aside (kept for
-    /// inspection, never deleted) and a fresh one started, so that spooled pushes can be built
-    /// again instead of piling up behind a file nobody can open. What can still be read of the
-    /// old one (pushes not yet processed, builds not yet done, plan branches) is carried over.
-    public static func openRepairing(stateFolder: String, report: (String) -> Void) throws(StoreError) -> BuildQueue {
-        do {
-            return try open(stateFolder: stateFolder)
-        } catch {
-            let path = (stateFolder as NSString).appendingPathComponent(fileName)
-            guard isCorrupt(path) else { throw error }
-            let aside = path + ".corrupt-\(Int(Date().timeIntervalSince1970))"
-            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
-                try? FileManager.default.moveItem(atPath: path + suffix, toPath: aside + suffix)
-            }
-            let fresh = try open(stateFolder: stateFolder)
-            let carried = fresh.salvage(from: aside)
-            report("gitci: worker: the queue \(path) is corrupt; moved it to \(aside) and started a new one; \(carried)")
-            return fresh
-        }
-    }
-
-    private static func isCorrupt(_ path: String) -> Bool {
-        do {
-            let queue = try DatabaseQueue(path: path)
-            let result = try queue.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") }
-            return result != "ok"
-        } catch let error as DatabaseError {
-            return error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB
-        } catch {
-            return false
-        }
-    }
-
     static let schema = DatabaseSetup.Schema(migrations: ["v1", "v2", "v3", "v4"], migrator: { migrator })
 
     /// Whether `schema` lists exactly the migrations the migrator registers (a test keeps them so).
@@ -166,7 +133,10 @@ public final class BuildQueue: Sendable {
     }
 
     /// Builds that a worker was running when it died: back to the queue, the lost attempt
-    /// counted. Only call while holding the worker lock (no other worker is running them).
+    /// counted. One that was asked to stop meanwhile (`gitci cancel`, a newer push) is not
+    /// queued again: running its steps first would be what the cancel asked not to happen; it
+    /// stays running for the caller to stop its processes and finish it, cancelled. Only call
+    /// while holding the worker lock (no other worker is running them).
     public func requeueOrphans() throws -> [Build] {
         // Looked at first without the write lock, which a hook queueing a push may hold: only
         // the worker lock's holder runs builds, so none can start running in between.
@@ -177,7 +147,7 @@ public final class BuildQueue: Sendable {
             let orphans = try Build.fetch(db, where: "state = 'running'")
             try db.execute(sql: """
                 UPDATE builds SET state = 'queued', lost_attempts = lost_attempts + 1, started = NULL,
-                reason = 'the worker running it stopped; queued again' WHERE state = 'running'
+                reason = 'the worker running it stopped; queued again' WHERE state = 'running' AND cancel_requested = 0
                 """)
             try db.execute(sql: "DELETE FROM build_jobs WHERE build_id IN (SELECT id FROM builds WHERE state = 'queued')")
             return orphans

@@ -77,6 +77,9 @@ struct CancelCommand: ParsableCommand {
             } else {
                 print("gitci: cancelled \(queued) queued build(s) of \(commit.short); asked the worker to stop \(running) running")
             }
+            // A running build whose worker was killed is ended (cancelled, its steps not run
+            // again) by the next worker: one is started when none runs.
+            if running > 0 { access.startWorker() }
         } catch {
             Output.error("gitci: cannot cancel: \(error)")
             throw ExitCode(ExitStatus.failed)
