@@ -116,13 +116,19 @@ public struct Plan: Sendable {
 
     /// Effective dependencies inside `selected`: explicit needs, or every selected job of an
     /// earlier stage.
+    /// The jobs of one stage share one list of the earlier stages' jobs, made once per stage, so
+    /// planning 1,000 jobs does not filter the plan 1,000 times.
     static func withDependencies(_ jobs: [PlannedJob], among selected: Set<String>) -> [PlannedJob] {
-        jobs.map { job in
+        var earlierStages: [Int: [String]] = [:]
+        for stageIndex in Set(jobs.map(\.stageIndex)) {
+            earlierStages[stageIndex] = jobs.filter { $0.stageIndex < stageIndex && selected.contains($0.name) }.map(\.name)
+        }
+        return jobs.map { job in
             var job = job
             if let needs = job.needs {
                 job.dependencies = needs.filter(selected.contains)
             } else {
-                job.dependencies = jobs.filter { $0.stageIndex < job.stageIndex && selected.contains($0.name) }.map(\.name)
+                job.dependencies = earlierStages[job.stageIndex] ?? []
             }
             return job
         }
@@ -141,10 +147,11 @@ public struct Plan: Sendable {
         guard unknown.isEmpty else {
             throw UnknownJobsError(names: unknown, known: Array(Set(jobs.map(\.baseName))).sorted())
         }
+        let byName = Dictionary(uniqueKeysWithValues: jobs.map { ($0.name, $0) })
         var selected = Set<String>()
         var pending = wanted
         while let name = pending.popLast() {
-            guard selected.insert(name).inserted, let job = job(named: name) else { continue }
+            guard selected.insert(name).inserted, let job = byName[name] else { continue }
             pending.append(contentsOf: job.needs ?? [])
         }
         let kept = jobs.filter { selected.contains($0.name) }
