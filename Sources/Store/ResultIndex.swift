@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 public import GitKit
+import Synchronization
 
 /// The SQLite index of `refs/notes/gitci`: fast answers for `status`, `log` and `plans`.
 ///
@@ -171,48 +172,65 @@ public final class ResultIndex {
     }
 
     /// Applies `changes` in batches; nil when another process moved the index on first.
+    ///
+    /// While one batch is written, the next is read from git and parsed on another thread (with
+    /// a repository handle of its own): on a rebuild the two take about as long as each other.
     private func apply(_ changes: [NoteChange], from indexed: String?, to tip: ObjectID, repository: Repository,
                        report: (String) -> Void) throws -> Int? {
+        let batches = changes.isEmpty ? [changes[...]]
+            : stride(from: 0, to: changes.count, by: Self.batchSize).map { changes[$0..<min($0 + Self.batchSize, changes.count)] }
         var position = indexed
-        var start = 0
-        repeat {
-            let batch = changes[start..<min(start + Self.batchSize, changes.count)]
-            let isLast = start + Self.batchSize >= changes.count
-            let known = try indexedBlobs(for: batch)
-            var loaded: [(commit: String, blob: String?, records: [NoteRecord], lines: [String])] = []
-            for change in batch {
-                switch change {
-                case .removed(let commit):
-                    loaded.append((commit.hex, nil, [], []))
-                case .changed(let commit, let blob):
-                    if known[commit.hex] == blob.hex { continue }
-                    let bytes: [UInt8]
-                    do {
-                        bytes = try repository.blobBytes(blob)
-                    } catch {
-                        report("gitci: warning: cannot read the note of \(commit.short): \(error.message); skipped")
-                        continue
-                    }
-                    let parsed = NoteLines.parse(bytes: bytes, commit: commit.hex)
-                    parsed.warnings.forEach { report($0.description) }
-                    loaded.append((commit.hex, blob.hex, parsed.records, parsed.lines))
-                }
-            }
+        var ahead: NotesLoad?
+        defer { ahead?.abandon() }
+        var written = 0
+        for (number, batch) in batches.enumerated() {
+            let nextKnown = number + 1 < batches.count ? try indexedBlobs(for: batches[number + 1]) : nil
+            let current = ahead
+            ahead = nextKnown.map { NotesLoad(Array(batches[number + 1]), known: $0, gitDirectory: repository.gitDirectory) }
+            let loaded = try current?.wait() ?? Self.load(batch, known: try indexedBlobs(for: batch), from: repository)
+            loaded.warnings.forEach(report)
+            written += batch.count
+            let isLast = number + 1 == batches.count
+            // Intermediate positions name no notes commit, so a reader never mistakes them for
+            // up to date; the next catch-up simply starts over.
+            let next = isLast ? tip.hex : "\(indexed ?? "")+\(written)"
             let moved = try pool.write { db -> Bool in
                 let current = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'notes'")
                 guard current == position else { return true }
-                for note in loaded { try Self.store(note.commit, blob: note.blob, records: note.records, lines: note.lines, in: db) }
-                let next = isLast ? tip.hex : "\(position ?? "")+\(start + batch.count)"
+                for note in loaded.notes { try Self.store(note.commit, blob: note.blob, records: note.records, lines: note.lines, in: db) }
                 try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('notes', ?)", arguments: [next])
                 return false
             }
             if moved { return nil }
-            // Intermediate positions name no notes commit, so a reader never mistakes them
-            // for up to date; the next catch-up simply starts over.
-            position = isLast ? tip.hex : "\(position ?? "")+\(start + batch.count)"
-            start += Self.batchSize
-        } while start < changes.count
+            position = next
+        }
         return changes.count
+    }
+
+    /// Reads and parses the notes of `batch` whose blob the index does not hold yet (`known`:
+    /// commit → blob indexed).
+    fileprivate static func load(_ batch: some Collection<NoteChange>, known: [String: String],
+                                 from repository: Repository) -> LoadedNotes {
+        var loaded = LoadedNotes()
+        for change in batch {
+            switch change {
+            case .removed(let commit):
+                loaded.notes.append(.init(commit: commit.hex, blob: nil, records: [], lines: []))
+            case .changed(let commit, let blob):
+                if known[commit.hex] == blob.hex { continue }
+                let bytes: [UInt8]
+                do {
+                    bytes = try repository.blobBytes(blob)
+                } catch {
+                    loaded.warnings.append("gitci: warning: cannot read the note of \(commit.short): \(error.message); skipped")
+                    continue
+                }
+                let parsed = NoteLines.parse(bytes: bytes, commit: commit.hex)
+                loaded.warnings += parsed.warnings.map(\.description)
+                loaded.notes.append(.init(commit: commit.hex, blob: blob.hex, records: parsed.records, lines: parsed.lines))
+            }
+        }
+        return loaded
     }
 
     private func indexedBlobs(for batch: ArraySlice<NoteChange>) throws -> [String: String] {
@@ -253,10 +271,12 @@ public final class ResultIndex {
     /// Forgets everything and reads all notes again: what `gitci reindex` does.
     @discardableResult
     public func rebuild(_ repository: Repository, report: (String) -> Void = { _ in }) throws -> Int {
-        try recovering {
+        let read = try recovering {
             try clear()
             return try catchUpOnce(repository, report: report)
         }
+        checkpoint()
+        return read
     }
 
     private func clear() throws {
@@ -311,5 +331,50 @@ public final class ResultIndex {
 extension DatabaseError {
     var isCorruption: Bool {
         resultCode == .SQLITE_CORRUPT || resultCode == .SQLITE_NOTADB
+    }
+}
+
+// MARK: - Reading notes on another thread
+
+/// Notes read and parsed, ready to store.
+struct LoadedNotes: Sendable {
+    struct Note: Sendable {
+        let commit: String
+        /// Nil: the note was removed.
+        let blob: String?
+        let records: [NoteRecord]
+        let lines: [String]
+    }
+
+    var notes: [Note] = []
+    /// What the user should be told, in order.
+    var warnings: [String] = []
+}
+
+/// One batch of notes being read on a thread of its own, through a repository opened there
+/// (libgit2 handles are never shared between threads). `wait()` gives nil when that repository
+/// could not be opened; the caller then reads the batch itself.
+private final class NotesLoad: Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let result = Mutex<LoadedNotes?>(nil)
+
+    init(_ batch: [NoteChange], known: [String: String], gitDirectory: String) {
+        DispatchQueue.global().async { [self] in
+            if let repository = try? Repository.open(gitDirectory) {
+                let loaded = ResultIndex.load(batch, known: known, from: repository)
+                result.withLock { $0 = loaded }
+            }
+            done.signal()
+        }
+    }
+
+    func wait() -> LoadedNotes? {
+        done.wait()
+        return result.withLock { $0 }
+    }
+
+    /// Waits for a load whose result is no longer wanted, so that no thread outlives the catch-up.
+    func abandon() {
+        done.wait()
     }
 }
