@@ -418,11 +418,20 @@ def spawn_floor(count):
 def bench_scale(scratch):
     print("one pipeline of 1,000 jobs (issue: scheduler overhead per job within 1.2x of it at 20 jobs)")
     floor = measure_floor()
-    one = repo_with(f"{scratch}/scale-1", "jobs:\n  a:\n    steps: [true]\n")
-    many = {count: repo_with(f"{scratch}/scale-{count}", "jobs:\n" + "".join(f"  j{i}:\n    steps: [true]\n" for i in range(count)))
-            for count in (20, 1000)}
-    chain = repo_with(f"{scratch}/scale-chain", "jobs:\n  j0:\n    steps: [true]\n"
-                      + "".join(f"  j{i}:\n    needs: [j{i - 1}]\n    steps: [true]\n" for i in range(1, 1000)))
+    pipelines = {
+        "one": "jobs:\n  a:\n    steps: [true]\n",
+        20: "jobs:\n" + "".join(f"  j{i}:\n    steps: [true]\n" for i in range(20)),
+        1000: "jobs:\n" + "".join(f"  j{i}:\n    steps: [true]\n" for i in range(1000)),
+        "chain": "jobs:\n  j0:\n    steps: [true]\n"
+                 + "".join(f"  j{i}:\n    needs: [j{i - 1}]\n    steps: [true]\n" for i in range(1, 1000)),
+    }
+    # Every job's workspace is a checkout of the commit, .gitci.yml included: each file is
+    # padded with a comment to the size of the largest, so that a bigger pipeline file does not
+    # pass for scheduler overhead.
+    size = max(len(text) for text in pipelines.values())
+    repos = {key: repo_with(f"{scratch}/scale-{key}", text + "#" * (size - len(text) - 1) + "\n")
+             for key, text in pipelines.items()}
+    one, many, chain = repos["one"], {20: repos[20], 1000: repos[1000]}, repos["chain"]
     # One job at a time, so that a job's share is its wall time and the floor (spawns one after
     # another) is comparable; each round measures gitci and its floor back to back.
     run = [GITCI, "run", "--commit", "HEAD", "--jobs", "1"]
