@@ -6,7 +6,7 @@ the issues set it against (14 ms): every section measures the floor afresh and s
 figures by 14 ms / that floor; the last lines list every target with its verdict.
 
 Usage: GITCI=path/to/release/gitci [GITCI_BENCH_NOTES=path] python3 scripts/bench.py [section...]
-Sections: run, validate, notes, status, hook (default: all).
+Sections: run, validate, notes, status, hook, scale, reindex (default: all).
 """
 import ctypes
 import fcntl
@@ -410,10 +410,84 @@ def bench_hook(scratch):
     sh([GITCI, "worker", "--once", "-C", hooked], check=False)
 
 
+def spawn_floor(count):
+    """A shell spawning `count` times what a one-`true`-step job spawns: `/bin/sh -e -c true`."""
+    return ["sh", "-c", f"i=0; while [ $i -lt {count} ]; do /bin/sh -e -c true; i=$((i+1)); done"]
+
+
+def bench_scale(scratch):
+    print("one pipeline of 1,000 jobs (issue: scheduler overhead per job within 1.2x of it at 20 jobs)")
+    floor = measure_floor()
+    pipelines = {
+        "one": "jobs:\n  a:\n    steps: [true]\n",
+        20: "jobs:\n" + "".join(f"  j{i}:\n    steps: [true]\n" for i in range(20)),
+        1000: "jobs:\n" + "".join(f"  j{i}:\n    steps: [true]\n" for i in range(1000)),
+        "chain": "jobs:\n  j0:\n    steps: [true]\n"
+                 + "".join(f"  j{i}:\n    needs: [j{i - 1}]\n    steps: [true]\n" for i in range(1, 1000)),
+    }
+    # Every job's workspace is a checkout of the commit, .gitci.yml included: each file is
+    # padded with a comment to the size of the largest, so that a bigger pipeline file does not
+    # pass for scheduler overhead.
+    size = max(len(text) for text in pipelines.values())
+    repos = {key: repo_with(f"{scratch}/scale-{key}", text + "#" * (size - len(text) - 1) + "\n")
+             for key, text in pipelines.items()}
+    one, many, chain = repos["one"], {20: repos[20], 1000: repos[1000]}, repos["chain"]
+    # One job at a time, so that a job's share is its wall time and the floor (spawns one after
+    # another) is comparable; each round measures gitci and its floor back to back.
+    run = [GITCI, "run", "--commit", "HEAD", "--jobs", "1"]
+    samples = {key: [] for key in ("g1", "g20", "g1000", "chain", "f20", "f1000")}
+    for _ in range(5):
+        samples["g1"].append(timed(run, cwd=one, runs=5))
+        samples["g20"].append(timed(run, cwd=many[20], runs=5))
+        samples["f20"].append(timed(spawn_floor(20), runs=5))
+        samples["g1000"].append(timed(run, cwd=many[1000], runs=1, warmup=0))
+        samples["chain"].append(timed(run, cwd=chain, runs=1, warmup=0))
+        samples["f1000"].append(timed(spawn_floor(1000), runs=1, warmup=0))
+    m = {key: statistics.median(values) for key, values in samples.items()}
+    line("gitci run: 1 job of 1 true step (whole process)", m["g1"])
+    ratios = []
+    for label, key, count, floor_key in (("20 jobs", "g20", 20, "f20"), ("1,000 jobs", "g1000", 1000, "f1000"),
+                                         ("1,000-job needs chain", "chain", 1000, "f1000")):
+        per_job = (m[key] - m["g1"]) / (count - 1)
+        spawn = m[floor_key] / count
+        overhead = per_job - spawn
+        line(f"gitci run --jobs 1: {label}, whole process", m[key], note=f"floor: {count} spawns {m[floor_key]:.1f} ms")
+        line(f"  per job: {per_job:.2f} ms, of which /bin/sh -e -c true {spawn:.2f} ms: gitci's own", overhead)
+        ratios.append((label, overhead))
+    base = ratios[0][1]
+    for label, overhead in ratios[1:]:
+        ratio = overhead / base if base > 0 else float("inf")
+        verdict = "met" if ratio <= 1.2 else "MISSED"
+        VERDICTS.append((f"gitci's own per-job cost, {label} / 20 jobs", ratio, ratio, 1.2, "x", verdict))
+        print(f"  {'-> ' + label + ' against 20 jobs':<72} {ratio:>9.2f} x   target <= 1.2 x: {verdict}")
+
+
+def bench_reindex(scratch):
+    print("gitci reindex of 100,000 notes, one per commit (issue: <= 10 s)")
+    repo = f"{scratch}/reindex.git"
+    sh(["git", "init", "-q", "--bare", "-b", "main", repo])
+    fast_import_results(repo, 100000, 3)
+    floor = measure_floor()
+    # git's own floor: every note blob read once by git itself.
+    git_read = ["sh", "-c", "git notes --ref=gitci list | cut -d' ' -f1 | git cat-file --batch >/dev/null"]
+    times, floors = [], []
+    for _ in range(3):
+        start = time.perf_counter()
+        sh([GITCI, "reindex", "-C", repo])
+        times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        subprocess.run(git_read, cwd=repo, env=ENV, check=True)
+        floors.append(time.perf_counter() - start)
+    reindex = statistics.median(times)
+    line("gitci reindex: 100,000 notes of 3 records (median of 3)", reindex, unit="s",
+         note=f"floor: git reading every note blob {statistics.median(floors):.2f} s")
+    judge("reindex of 100,000 notes", reindex, 10, floor, unit="s")
+
+
 def main():
     # Progress shows as it comes when the output goes to a file.
     sys.stdout.reconfigure(line_buffering=True)
-    sections = sys.argv[1:] or ["run", "validate", "notes", "status", "hook"]
+    sections = sys.argv[1:] or ["run", "validate", "notes", "status", "hook", "scale", "reindex"]
     scratch = tempfile.mkdtemp(prefix="gitci-bench-")
     print(f"gitci benchmarks ({GITCI}); medians, milliseconds unless said")
     try:

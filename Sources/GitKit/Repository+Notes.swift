@@ -156,7 +156,9 @@ extension Repository {
     ///
     /// Built on a tree diff, which skips identical folders: cheap when few of many notes changed.
     public func changedNotes(from old: ObjectID?, to new: ObjectID) throws(GitError) -> [NoteChange] {
-        let oldTree = try old.map { (old: ObjectID) throws(GitError) in try rootTree(of: old.raw) }
+        // Against nothing, every note is new: walking the tree costs less than diffing it.
+        guard let old else { return try notes(at: new).map { .changed(commit: $0.commit, blob: $0.blob) } }
+        let oldTree = try rootTree(of: old.raw)
         defer { git_tree_free(oldTree) }
         let newTree = try rootTree(of: new.raw)
         defer { git_tree_free(newTree) }
@@ -174,7 +176,7 @@ extension Repository {
             options.pathspec = pathspec
             return git_diff_tree_to_tree(&diff, handle, oldTree, newTree, &options)
         }
-        try git(rc, "cannot compare notes \(old?.short ?? "(none)") and \(new.short)")
+        try git(rc, "cannot compare notes \(old.short) and \(new.short)")
         defer { git_diff_free(diff) }
 
         var added: [ObjectID: ObjectID] = [:]
@@ -244,6 +246,11 @@ extension Repository {
     /// A blob's bytes as text; invalid UTF-8 becomes U+FFFD.
     public func blobText(_ id: ObjectID) throws(GitError) -> String {
         String(decoding: try blobBytes(id.raw), as: UTF8.self)
+    }
+
+    /// A blob's bytes, as stored.
+    public func blobBytes(_ id: ObjectID) throws(GitError) -> [UInt8] {
+        try blobBytes(id.raw)
     }
 }
 

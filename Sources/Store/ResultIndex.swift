@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 public import GitKit
+import Synchronization
 
 /// `refs/notes/gitci` points at something other than a notes commit.
 struct NotesReferenceProblem: Error, CustomStringConvertible {
@@ -34,9 +35,10 @@ public final class ResultIndex {
         self.report = report
     }
 
-    /// Opens (creating if needed) the index in `stateFolder` and brings it up to date with the
+    /// Opens (creating if needed) the index in `stateFolder` and, unless `catchingUp` is false
+    /// (`gitci reindex`, which reads every note next anyway), brings it up to date with the
     /// notes. `report` receives what a user should know: a rebuild, skipped note lines.
-    public static func open(stateFolder: String, repository: Repository,
+    public static func open(stateFolder: String, repository: Repository, catchingUp: Bool = true,
                             report: @escaping (String) -> Void = { _ in }) throws(StoreError) -> ResultIndex {
         let path = (stateFolder as NSString).appendingPathComponent(fileName)
         let existed = FileManager.default.fileExists(atPath: path)
@@ -55,6 +57,7 @@ public final class ResultIndex {
             throw StoreError("cannot open the index \(path): \(error)")
         }
         let index = ResultIndex(path: path, pool: pool, repository: repository, report: report)
+        guard catchingUp else { return index }
         do {
             let read = try index.catchUp(repository, report: report)
             // A missing index (first use in a clone, or deleted) is not an error, but the time
@@ -187,48 +190,65 @@ public final class ResultIndex {
     }
 
     /// Applies `changes` in batches; nil when another process moved the index on first.
+    ///
+    /// While one batch is written, the next is read from git and parsed on another thread (with
+    /// a repository handle of its own): on a rebuild the two take about as long as each other.
     private func apply(_ changes: [NoteChange], from indexed: String?, to tip: ObjectID, repository: Repository,
                        report: (String) -> Void) throws -> Int? {
+        let batches = changes.isEmpty ? [changes[...]]
+            : stride(from: 0, to: changes.count, by: Self.batchSize).map { changes[$0..<min($0 + Self.batchSize, changes.count)] }
         var position = indexed
-        var start = 0
-        repeat {
-            let batch = changes[start..<min(start + Self.batchSize, changes.count)]
-            let isLast = start + Self.batchSize >= changes.count
-            let known = try indexedBlobs(for: batch)
-            var loaded: [(commit: String, blob: String?, records: [NoteRecord], lines: [String])] = []
-            for change in batch {
-                switch change {
-                case .removed(let commit):
-                    loaded.append((commit.hex, nil, [], []))
-                case .changed(let commit, let blob):
-                    if known[commit.hex] == blob.hex { continue }
-                    let text: String
-                    do {
-                        text = try repository.blobText(blob)
-                    } catch {
-                        report("gitci: warning: cannot read the note of \(commit.short): \(error.message); skipped")
-                        continue
-                    }
-                    let parsed = NoteLines.parse(text, commit: commit.hex)
-                    parsed.warnings.forEach { report($0.description) }
-                    loaded.append((commit.hex, blob.hex, parsed.records, parsed.lines))
-                }
-            }
+        var ahead: NotesLoad?
+        defer { ahead?.abandon() }
+        var written = 0
+        for (number, batch) in batches.enumerated() {
+            let nextKnown = number + 1 < batches.count ? try indexedBlobs(for: batches[number + 1]) : nil
+            let current = ahead
+            ahead = nextKnown.map { NotesLoad(Array(batches[number + 1]), known: $0, gitDirectory: repository.gitDirectory) }
+            let loaded = try current?.wait() ?? Self.load(batch, known: try indexedBlobs(for: batch), from: repository)
+            loaded.warnings.forEach(report)
+            written += batch.count
+            let isLast = number + 1 == batches.count
+            // Intermediate positions name no notes commit, so a reader never mistakes them for
+            // up to date; the next catch-up simply starts over.
+            let next = isLast ? tip.hex : "\(indexed ?? "")+\(written)"
             let moved = try pool.write { db -> Bool in
                 let current = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'notes'")
                 guard current == position else { return true }
-                for note in loaded { try Self.store(note.commit, blob: note.blob, records: note.records, lines: note.lines, in: db) }
-                let next = isLast ? tip.hex : "\(position ?? "")+\(start + batch.count)"
+                for note in loaded.notes { try Self.store(note.commit, blob: note.blob, records: note.records, lines: note.lines, in: db) }
                 try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('notes', ?)", arguments: [next])
                 return false
             }
             if moved { return nil }
-            // Intermediate positions name no notes commit, so a reader never mistakes them
-            // for up to date; the next catch-up simply starts over.
-            position = isLast ? tip.hex : "\(position ?? "")+\(start + batch.count)"
-            start += Self.batchSize
-        } while start < changes.count
+            position = next
+        }
         return changes.count
+    }
+
+    /// Reads and parses the notes of `batch` whose blob the index does not hold yet (`known`:
+    /// commit → blob indexed).
+    fileprivate static func load(_ batch: some Collection<NoteChange>, known: [String: String],
+                                 from repository: Repository) -> LoadedNotes {
+        var loaded = LoadedNotes()
+        for change in batch {
+            switch change {
+            case .removed(let commit):
+                loaded.notes.append(.init(commit: commit.hex, blob: nil, records: [], lines: []))
+            case .changed(let commit, let blob):
+                if known[commit.hex] == blob.hex { continue }
+                let bytes: [UInt8]
+                do {
+                    bytes = try repository.blobBytes(blob)
+                } catch {
+                    loaded.warnings.append("gitci: warning: cannot read the note of \(commit.short): \(error.message); skipped")
+                    continue
+                }
+                let parsed = NoteLines.parse(bytes: bytes, commit: commit.hex)
+                loaded.warnings += parsed.warnings.map(\.description)
+                loaded.notes.append(.init(commit: commit.hex, blob: blob.hex, records: parsed.records, lines: parsed.lines))
+            }
+        }
+        return loaded
     }
 
     private func indexedBlobs(for batch: ArraySlice<NoteChange>) throws -> [String: String] {
@@ -246,22 +266,24 @@ public final class ResultIndex {
         }
     }
 
+    /// Statements are prepared once per connection (`cachedStatement`): a rebuild stores
+    /// 100,000 notes, and preparing each statement anew took a good part of that.
     private static func store(_ commit: String, blob: String?, records: [NoteRecord], lines: [String], in db: Database) throws {
-        try db.execute(sql: "DELETE FROM records WHERE commit_id = ?", arguments: [commit])
+        try db.cachedStatement(sql: "DELETE FROM records WHERE commit_id = ?").execute(arguments: [commit])
         guard let blob else {
-            try db.execute(sql: "DELETE FROM notes WHERE commit_id = ?", arguments: [commit])
-            try db.execute(sql: "DELETE FROM summaries WHERE commit_id = ?", arguments: [commit])
+            try db.cachedStatement(sql: "DELETE FROM notes WHERE commit_id = ?").execute(arguments: [commit])
+            try db.cachedStatement(sql: "DELETE FROM summaries WHERE commit_id = ?").execute(arguments: [commit])
             return
         }
-        try db.execute(sql: "INSERT OR REPLACE INTO notes (commit_id, blob) VALUES (?, ?)", arguments: [commit, blob])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO notes (commit_id, blob) VALUES (?, ?)").execute(arguments: [commit, blob])
         let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO records (commit_id, kind, job, finished, line) VALUES (?, ?, ?, ?, ?)")
         for (record, line) in zip(records, lines) {
             try insert.execute(arguments: [commit, record.kind.rawValue, record.job ?? "", record.finished, line])
         }
         let results = CommitResults(commit: commit, records: records)
         let finished = records.map(\.finished).max() ?? 0
-        try db.execute(sql: "INSERT OR REPLACE INTO summaries (commit_id, status, finished) VALUES (?, ?, ?)",
-                       arguments: [commit, results.status, finished])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO summaries (commit_id, status, finished) VALUES (?, ?, ?)")
+            .execute(arguments: [commit, results.status, finished])
     }
 
     /// Forgets everything and reads all notes again: what `gitci reindex` does.
@@ -269,10 +291,12 @@ public final class ResultIndex {
     public func rebuild(_ repository: Repository, report: (String) -> Void = { _ in }) throws -> Int {
         // What was indexed stays while the notes cannot be read.
         if let problem = repository.notesReferenceProblem(Self.notesRef) { throw NotesReferenceProblem(message: problem) }
-        return try recovering {
+        let read = try recovering {
             try clear()
             return try catchUpOnce(repository, report: report)
         }
+        checkpoint()
+        return read
     }
 
     private func clear() throws {
@@ -333,5 +357,50 @@ public final class ResultIndex {
 extension DatabaseError {
     var isCorruption: Bool {
         resultCode == .SQLITE_CORRUPT || resultCode == .SQLITE_NOTADB
+    }
+}
+
+// MARK: - Reading notes on another thread
+
+/// Notes read and parsed, ready to store.
+struct LoadedNotes: Sendable {
+    struct Note: Sendable {
+        let commit: String
+        /// Nil: the note was removed.
+        let blob: String?
+        let records: [NoteRecord]
+        let lines: [String]
+    }
+
+    var notes: [Note] = []
+    /// What the user should be told, in order.
+    var warnings: [String] = []
+}
+
+/// One batch of notes being read on a thread of its own, through a repository opened there
+/// (libgit2 handles are never shared between threads). `wait()` gives nil when that repository
+/// could not be opened; the caller then reads the batch itself.
+private final class NotesLoad: Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let result = Mutex<LoadedNotes?>(nil)
+
+    init(_ batch: [NoteChange], known: [String: String], gitDirectory: String) {
+        DispatchQueue.global().async { [self] in
+            if let repository = try? Repository.open(gitDirectory) {
+                let loaded = ResultIndex.load(batch, known: known, from: repository)
+                result.withLock { $0 = loaded }
+            }
+            done.signal()
+        }
+    }
+
+    func wait() -> LoadedNotes? {
+        done.wait()
+        return result.withLock { $0 }
+    }
+
+    /// Waits for a load whose result is no longer wanted, so that no thread outlives the catch-up.
+    func abandon() {
+        done.wait()
     }
 }

@@ -172,8 +172,77 @@ import TestSupport
             #expect(report[name].reason?.contains("failed") == true, "\(name): \(report[name].reason ?? "no reason")")
             #expect(!fixture.sharedFileExists("\(name)-ran"), "\(name) ran")
         }
-        #expect(report["helper"].reason?.contains("broken") == true)
+        #expect(report["helper"].reason == "needs 'broken', which failed")
+        #expect(report["after"].reason == "stage 'one' failed")
+        #expect(report["closing"].reason == "stage 'one' failed")
+        // `needs: []` replaces the stage order: nothing it waits for failed.
+        #expect(report["final"].status == .passed)
         #expect(report.jobs.map(\.name) == ["broken", "helper", "fine", "after", "final", "closing"])
+    }
+
+    @Test func aJobWithNeedsRunsDespiteAnUnrelatedFailureOfAnEarlierStage() async throws {
+        let fixture = try RunnerFixture(pipeline: """
+            stages: [build, test, deploy]
+            jobs:
+              broken:
+                stage: build
+                steps: ["exit 3"]
+              compile:
+                stage: build
+                steps: ["true"]
+              unit:
+                stage: test
+                steps: ["touch @SHARED@/unit-ran"]
+              package:
+                stage: deploy
+                needs: [compile]
+                steps: ["touch @SHARED@/package-ran"]
+              publish:
+                stage: deploy
+                needs: [unit]
+                steps: ["touch @SHARED@/publish-ran"]
+              report:
+                stage: deploy
+                steps: ["touch @SHARED@/report-ran"]
+            """)
+        let report = try await fixture.run(LocalRun.Options(parallelism: 1))
+        #expect(report.status == .failed)
+        #expect(report["package"].status == .passed)
+        #expect(fixture.sharedFileExists("package-ran"))
+        #expect(report["unit"].status == .skipped)
+        #expect(report["unit"].reason == "stage 'build' failed")
+        #expect(report["report"].reason == "stage 'build' failed")
+        #expect(report["publish"].status == .skipped)
+        #expect(report["publish"].reason == "needs 'unit', which was skipped")
+        for name in ["unit", "publish", "report"] {
+            #expect(!fixture.sharedFileExists("\(name)-ran"), "\(name) ran")
+        }
+    }
+
+    @Test func aJobWithoutNeedsWaitsForAJobWithNeedsOfAnEarlierStage() async throws {
+        // `early` (stage one) needs `late` (stage three, which needs nothing); `middle` (stage
+        // two, no needs) waits for `early`, so for `late` too, and is skipped when it fails.
+        let fixture = try RunnerFixture(pipeline: """
+            stages: [one, two, three]
+            jobs:
+              early:
+                stage: one
+                needs: [late]
+                steps: ["true"]
+              middle:
+                stage: two
+                steps: ["touch @SHARED@/middle-ran"]
+              late:
+                stage: three
+                needs: []
+                steps: ["exit 5"]
+            """)
+        let report = try await fixture.run()
+        #expect(report["late"].status == .failed)
+        #expect(report["early"].reason == "needs 'late', which failed")
+        #expect(report["middle"].status == .skipped)
+        #expect(report["middle"].reason == "'early' of stage 'one' was skipped")
+        #expect(!fixture.sharedFileExists("middle-ran"))
     }
 
     @Test func anAllowedFailureBlocksNothing() async throws {

@@ -13,7 +13,7 @@ struct ReindexCommand: ParsableCommand {
     @OptionGroup var repository: RepositoryOptions
 
     func run() throws {
-        let access = try ResultsAccess(path: repository.path)
+        let access = try ResultsAccess(path: repository.path, catchingUp: false)
         let started = Date()
         do {
             let notes = try access.index.rebuild(access.repository, report: Output.error)

@@ -13,7 +13,8 @@ struct ResultsAccess {
     let repository: Repository
     let index: ResultIndex
 
-    init(path: String) throws {
+    /// `catchingUp: false` leaves the index as it is (for `gitci reindex`, which rebuilds it).
+    init(path: String, catchingUp: Bool = true) throws {
         do {
             repository = try Repository.open(path, search: true)
         } catch {
@@ -22,7 +23,7 @@ struct ResultsAccess {
         }
         do {
             index = try ResultIndex.open(stateFolder: StateFolder(gitCommonDirectory: repository.commonDirectory).path,
-                                         repository: repository, report: Output.error)
+                                         repository: repository, catchingUp: catchingUp, report: Output.error)
         } catch {
             Output.error("gitci: \(error.message)")
             throw ExitCode(ExitStatus.usage)
