@@ -19,7 +19,15 @@ extension Repository {
             try? FileManager.default.removeItem(atPath: path)
             mirror = try create(path, bare: true)
         }
-        try mirror.fetch(remote: url, refspecs: ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"])
+        // libgit2 calls a missing local path an "unsupported URL protocol".
+        if url.hasPrefix("/"), access(url, F_OK) != 0 {
+            throw GitError(code: GIT_ENOTFOUND.rawValue, message: "no repository at \(url)")
+        }
+        do {
+            try mirror.fetch(remote: url, refspecs: ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"])
+        } catch {
+            throw GitError(code: error.code, message: "cannot fetch from \(url): " + error.message.split(separator: ": ").dropFirst().joined(separator: ": "))
+        }
         guard mirror.hasObject(commit) else {
             throw GitError(code: GIT_ENOTFOUND.rawValue, message: "commit \(commit.short) is not on any branch or tag of \(url)")
         }
