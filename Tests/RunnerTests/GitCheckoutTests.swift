@@ -127,4 +127,25 @@ import TestSupport
         // Removed after the run, with the run's folder.
         #expect(!FileManager.default.fileExists(atPath: (workspace as NSString).deletingLastPathComponent))
     }
+
+    @Test func aWorkingTreeRunHasAGitDirectoryAtItsBaseShowingTheChanges() async throws {
+        let fixture = try RunnerFixture(pipeline: """
+            jobs:
+              inspect:
+                steps:
+                  - |
+                    git rev-parse HEAD > @SHARED@/head
+                    git symbolic-ref HEAD > @SHARED@/branch
+                    git status --porcelain > @SHARED@/status
+                    git diff --name-only > @SHARED@/diff
+            """, files: ["kept.txt": "kept\n", "changed.txt": "old\n"])
+        try fixture.repo.write("changed.txt", "new\n")
+        try fixture.repo.write("fresh.txt", "untracked\n")
+        let report = try await fixture.run(LocalRun.Options(parallelism: 1))
+        #expect(report.status == .passed)
+        #expect(try fixture.sharedText("head") == fixture.repo.git(["rev-parse", "HEAD"]))
+        #expect(try fixture.sharedText("branch") == "refs/heads/main")
+        #expect(try fixture.sharedText("status") == " M changed.txt\n?? fresh.txt")
+        #expect(try fixture.sharedText("diff") == "changed.txt")
+    }
 }

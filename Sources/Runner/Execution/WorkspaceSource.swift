@@ -8,9 +8,10 @@ public enum WorkspaceSource: Sendable {
     /// A commit, checked out from the repository at `gitDirectory` as a git working tree of
     /// its own (Repository.makeWorkspace), submodules included as the job asks.
     case commit(gitDirectory: String, commit: ObjectID)
-    /// A snapshot of a working tree: `files` (relative paths) copied from `root` as they are now.
-    /// No `.git`: what is copied is not a commit, and git would call every change "modified".
-    case workingTree(root: String, files: [String])
+    /// A snapshot of a working tree: `files` (relative paths) copied from `root` as they are now,
+    /// with a `.git` whose HEAD and index are at `base` (the commit the working tree is on), so
+    /// that git sees the changes not committed as such. No `.git` when there is no commit yet.
+    case workingTree(root: String, files: [String], gitDirectory: String = "", base: ObjectID? = nil)
 
     public struct PreparationError: Error, CustomStringConvertible {
         public let description: String
@@ -37,7 +38,7 @@ public enum WorkspaceSource: Sendable {
             } catch {
                 throw PreparationError(description: "cannot check out \(commit.short): \(error.message)")
             }
-        case .workingTree(let root, let files):
+        case .workingTree(let root, let files, let gitDirectory, let base):
             let manager = FileManager.default
             do {
                 try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -53,6 +54,12 @@ public enum WorkspaceSource: Sendable {
                 }
             } catch {
                 throw PreparationError(description: "cannot copy the working tree: \((error as NSError).localizedDescription)")
+            }
+            guard let base else { return }
+            do throws(GitError) {
+                try Repository.open(gitDirectory).makeWorkspace(of: base, in: directory, branch: branch, checkOut: false)
+            } catch {
+                throw PreparationError(description: "cannot make the workspace's .git at \(base.short): \(error.message)")
             }
         }
     }
