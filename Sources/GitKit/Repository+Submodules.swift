@@ -16,7 +16,7 @@ public struct Submodule: Sendable, Hashable {
         Self.resolve(url, against: base)
     }
 
-    static func resolve(_ url: String, against base: String) -> String {
+    public static func resolve(_ url: String, against base: String) -> String {
         guard url.hasPrefix("./") || url.hasPrefix("../") else { return url }
         var rest = Substring(url)
         var root = Substring(base)

@@ -98,4 +98,14 @@ import TestSupport
         let text = try GitciBinary.run(["run", "--commit", "main", "default"], in: app)
         #expect(text.stdout.contains("submodule lib (\(hosted.path)/missing.git)"), "\(text.stdout)")
     }
+
+    @Test func aClonesRelativeSubmoduleURLsResolveAgainstItsOrigin() throws {
+        let recorded = try makeRepositories()
+        // The clone is nowhere near lib.git: `../lib.git` means beside its origin, as for git.
+        let clone = TemporaryDirectory("gitci-clone")
+        try SubmoduleRepositories.run(["git", "clone", "-q", app, clone.path], in: "/")
+        let result = try GitciBinary.run(["run", "--commit", "HEAD", "default"], in: clone.path)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(try scratchText("default-head") == recorded.lib)
+    }
 }

@@ -30,10 +30,9 @@ public enum WorkspaceSource: Sendable {
                 let repository = try Repository.open(gitDirectory)
                 let workspace = try repository.makeWorkspace(of: commit, in: directory, branch: branch)
                 if submodules != .skipped {
-                    let checkout = SubmoduleCheckout(mirrors: StateFolder(gitCommonDirectory: repository.commonDirectory),
+                    let checkout = SubmoduleCheckout(stateFolder: StateFolder(gitCommonDirectory: repository.commonDirectory),
                                                      recursive: submodules == .recursive)
-                    try checkout.checkOut(in: workspace, at: commit, base: repository.workingDirectory ?? repository.gitDirectory,
-                                          folder: directory)
+                    try checkout.checkOut(in: workspace, at: commit, base: SubmoduleCheckout.base(of: repository), folder: directory)
                 }
             } catch {
                 throw PreparationError(description: "cannot check out \(commit.short): \(error.message)")
@@ -69,11 +68,21 @@ public enum WorkspaceSource: Sendable {
 /// mirror in the state folder (fetched only when it lacks that commit), each a git working tree
 /// of its own borrowing the mirror's objects.
 struct SubmoduleCheckout {
-    let mirrors: StateFolder
+    let stateFolder: StateFolder
     let recursive: Bool
 
-    /// `base` is the URL or path relative submodule URLs are resolved against: the superproject's.
-    func checkOut(in workspace: Repository, at commit: ObjectID, base: String, folder: String) throws(GitError) {
+    /// What relative submodule URLs of `repository` are resolved against, as git does: a clone's
+    /// `origin` (a developer's clone of the server's repository finds the server's submodules),
+    /// else the repository's own path (a bare repository on the server: its siblings).
+    static func base(of repository: Repository) -> String {
+        guard let workingTree = repository.workingDirectory else { return repository.gitDirectory }
+        guard let origin = repository.configValue("remote.origin.url"), !origin.isEmpty else { return workingTree }
+        return Submodule.resolve(origin, against: workingTree)
+    }
+
+    /// `base` is the URL or path relative submodule URLs are resolved against: the superproject's;
+    /// `folder` is the superproject's working tree, `prefix` its path in the job's workspace.
+    func checkOut(in workspace: Repository, at commit: ObjectID, base: String, folder: String, prefix: String = "") throws(GitError) {
         let submodules: [Submodule]
         do {
             submodules = try workspace.submodules(at: commit)
@@ -81,21 +90,21 @@ struct SubmoduleCheckout {
             throw GitError(code: -1, message: error.description)
         }
         guard !submodules.isEmpty else { return }
-        if mkdir(mirrors.mirrors, 0o700) != 0, errno != EEXIST {
-            throw GitError(code: -1, message: "cannot make \(mirrors.mirrors): \(String(cString: strerror(errno)))")
+        if mkdir(stateFolder.mirrors, 0o700) != 0, errno != EEXIST {
+            throw GitError(code: -1, message: "cannot make \(stateFolder.mirrors): \(String(cString: strerror(errno)))")
         }
         for submodule in submodules {
             let url = submodule.resolvedURL(against: base)
             let target = folder + "/" + submodule.path
             let inner: Repository
             do {
-                let mirror = try Repository.mirror(of: url, at: mirrors.mirror(forURL: url), holding: submodule.commit)
+                let mirror = try Repository.mirror(of: url, at: stateFolder.mirror(forURL: url), holding: submodule.commit)
                 inner = try mirror.makeWorkspace(of: submodule.commit, in: target, branch: nil)
             } catch {
-                throw GitError(code: error.code, message: "submodule \(submodule.path) (\(url)) at \(submodule.commit.short): \(error.message)")
+                throw GitError(code: error.code, message: "submodule \(prefix + submodule.path) (\(url)) at \(submodule.commit.short): \(error.message)")
             }
             if recursive {
-                try checkOut(in: inner, at: submodule.commit, base: url, folder: target)
+                try checkOut(in: inner, at: submodule.commit, base: url, folder: target, prefix: prefix + submodule.path + "/")
             }
         }
     }
