@@ -108,4 +108,17 @@ import TestSupport
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(try scratchText("default-head") == recorded.lib)
     }
+
+    /// libgit2's checkout itself refuses such a `.gitmodules`, whatever `submodules:` says.
+    @Test func aSubmodulePathLeavingTheWorkspaceFailsTheJobNamingIt() throws {
+        try makeRepositories()
+        try SubmoduleRepositories.commit(to: app, files: [".gitmodules": "[submodule \"lib\"]\n\tpath = ../../escape\n\turl = ../lib.git\n"])
+        let result = try GitciBinary.run(["run", "--commit", "main", "--json"], in: app)
+        #expect(result.status == 1)
+        let jobs = jobsByName(try jsonObject(result.stdout))
+        #expect(jobs.values.map { $0["status"] as? String } == ["failed", "failed", "failed"])
+        let log = try String(contentsOfFile: try #require(jobs["default"]?["log"] as? String), encoding: .utf8)
+        #expect(log.contains("invalid value for submodule 'path' property: '../../escape'"), "\(log)")
+        #expect(!FileManager.default.fileExists(atPath: hosted.url("escape")))
+    }
 }
