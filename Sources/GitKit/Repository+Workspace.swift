@@ -5,8 +5,9 @@ extension Repository {
     /// Makes `directory` (missing, or an empty folder) a git working tree of `commitID`: its
     /// own `.git` whose `objects/info/alternates` names this repository's object folder (read,
     /// never copied or written), `HEAD` on `branch` at the commit (detached when `branch` is
-    /// nil or no valid branch name), this repository's tags, and an index matching the tree, so that `git status` is
-    /// clean. What a build later writes there (commits, tags, refs) stays in that `.git`.
+    /// nil or no valid branch name), this repository's tags, and an index matching the tree, so
+    /// that `git status` is clean. What a build later writes there (commits, tags, refs) stays
+    /// in that `.git`.
     ///
     /// With `checkOut` false the files are the caller's (a copy of a working tree with changes
     /// not committed): only the `.git` is made, its index holding the commit's tree, so that
