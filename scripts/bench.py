@@ -6,7 +6,7 @@ the issues set it against (14 ms): every section measures the floor afresh and s
 figures by 14 ms / that floor; the last lines list every target with its verdict.
 
 Usage: GITCI=path/to/release/gitci [GITCI_BENCH_NOTES=path] python3 scripts/bench.py [section...]
-Sections: run, validate, notes, status, hook, scale, reindex (default: all).
+Sections: run, validate, notes, status, hook, scale, reindex, workspace (default: all).
 """
 import ctypes
 import fcntl
@@ -484,10 +484,50 @@ def bench_reindex(scratch):
     judge("reindex of 100,000 notes", reindex, 10, floor, unit="s")
 
 
+def bench_workspace(scratch, files=50_000, rounds=3):
+    print(f"job workspace: git checkout with .git (alternates) vs the plain tree, {files:,} files "
+          "(issue: within 1.5x)")
+    if not BENCH_NOTES:
+        print("  (skipped: GITCI_BENCH_NOTES is not set; `make bench` sets it)")
+        return
+    repo = f"{scratch}/workspace-tree"
+    sh(["git", "init", "-q", "-b", "main", repo])
+    # fast-import: 50,000 blobs through `git add` would take minutes.
+    stream = ["commit refs/heads/main\ncommitter bench <bench@gitci.invalid> 1700000000 +0000\ndata 5\ntree\n"]
+    for i in range(files):
+        data = f"file {i}\n"
+        stream.append(f"M 100644 inline src/d{i // 100:03d}/s{i % 10}/f{i}.txt\ndata {len(data)}\n{data}\n")
+    stream.append("tag v1.0\nfrom refs/heads/main\ntagger bench <bench@gitci.invalid> 1700000000 +0000\ndata 3\nv1\n")
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, env=ENV, check=True, input="".join(stream).encode())
+    commit = sh(["git", "rev-parse", "main"], cwd=repo).stdout.decode().strip()
+    times = {"plain": [], "workspace": []}
+    for round_ in range(rounds + 1):
+        # Taking turns, so that the machine's load swings touch both alike; round 0 warms up.
+        for mode in (["plain", "workspace"] if round_ % 2 == 0 else ["workspace", "plain"]):
+            target = f"{scratch}/checkout-{mode}"
+            shutil.rmtree(target, ignore_errors=True)
+            sh(["sync"])
+            elapsed = float(sh([BENCH_NOTES, "checkout", mode, repo, commit, target]).stdout.decode().strip())
+            if round_ > 0:
+                times[mode].append(elapsed)
+        if round_ == 0:
+            status = sh(["git", "status", "--porcelain"], cwd=f"{scratch}/checkout-workspace").stdout
+            if status:
+                print(f"  workspace is not clean: {status[:200]!r}")
+    plain, workspace = statistics.median(times["plain"]), statistics.median(times["workspace"])
+    line(f"plain libgit2 checkout of the tree (before this issue), median of {rounds}", plain)
+    line(f"git working tree: .git, alternates, tags, index (now), median of {rounds}", workspace)
+    ratio = workspace / plain
+    line("ratio, now / before (target <= 1.5)", ratio, unit="x")
+    judge("workspace with .git vs plain checkout, 50,000 files", ratio, 1.5, PEERS["floor20"], unit="x")
+    for mode in times:
+        shutil.rmtree(f"{scratch}/checkout-{mode}", ignore_errors=True)
+
+
 def main():
     # Progress shows as it comes when the output goes to a file.
     sys.stdout.reconfigure(line_buffering=True)
-    sections = sys.argv[1:] or ["run", "validate", "notes", "status", "hook", "scale", "reindex"]
+    sections = sys.argv[1:] or ["run", "validate", "notes", "status", "hook", "scale", "reindex", "workspace"]
     scratch = tempfile.mkdtemp(prefix="gitci-bench-")
     print(f"gitci benchmarks ({GITCI}); medians, milliseconds unless said")
     try:

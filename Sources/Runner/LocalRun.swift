@@ -103,7 +103,7 @@ public struct LocalRun: Sendable {
                 } catch {
                     throw Failure.repository("gitci: cannot list the working tree: \(error.message)")
                 }
-                self.source = .workingTree(root: workingTree!, files: files)
+                self.source = .workingTree(root: workingTree!, files: files, gitDirectory: repository.gitDirectory, base: commit)
             }
         }
         var plan: Plan

@@ -1,6 +1,7 @@
 // gitci-bench-notes: how fast gitci writes and reads results as git notes.
 //
 //   gitci-bench-notes --count N --dir PATH
+//   gitci-bench-notes checkout plain|workspace REPO COMMIT DIR   (CheckoutBench)
 //
 // In fresh repositories under PATH: (a) N single appends, one notes commit each; (b) the same N
 // notes in batches of 100 per commit; (c) N writes through libgit2's git_note_create (flat tree,
@@ -97,6 +98,7 @@ func measureEach(_ label: String, count: Int, unit: String, repository: String,
     print("\(label): \(count) \(unit)s, \(format(average)) ms/\(unit) (first \(window): \(format(first)), last \(window): \(format(last))), cpu \(format(cpu)) ms/\(unit), \(format(megabytes(under: repository))) MB")
 }
 
+CheckoutBench.runIfAsked()
 let options = parseOptions()
 let ref = "refs/notes/gitci"
 let targets = (0..<options.count).map { ObjectID.blobID(of: Array("bench target \($0)".utf8)) }

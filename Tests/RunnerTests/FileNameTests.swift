@@ -1,12 +1,14 @@
 @testable import Runner
 import Testing
 
-/// Job names become file names (their logs, their workspaces): only a safe ASCII set is kept,
+/// Job names become file names (their logs, their workspaces): only `[A-Za-z0-9._-]` is kept,
 /// one `_` for every other character, whatever its bytes.
 @Suite struct FileNameTests {
     @Test(arguments: [
         ("build", 1, "001-build"),
-        ("test (python=3.12)", 2, "002-test__python=3.12_"),
+        ("test (python=3.12)", 2, "002-test__python_3.12_"),
+        // `env NO_COLOR= $dir/jq` takes a path holding `=` for one more assignment.
+        ("linux (cc=gcc)", 8, "008-linux__cc_gcc_"),
         ("../../etc/passwd", 3, "003-_.._etc_passwd"),
         ("..hidden", 4, "004-hidden"),
         ("déjà vu", 5, "005-d_j__vu"),

@@ -38,20 +38,6 @@ import TestSupport
         #expect(Self.preparedFolders(gitDirectory).isEmpty)
     }
 
-    @Test func theRunsJobTakesTheCheckoutStartedAhead() async throws {
-        let fixture = try RunnerFixture(pipeline: Self.pipeline, files: ["data.txt": "v1\n"])
-        let gitDirectory = try Repository.open(fixture.repo.path).gitDirectory
-        let built = try fixture.repo.git(["rev-parse", "HEAD"])
-        let commit = try #require(ObjectID(hex: built))
-        PreparedCheckouts.start(commit, gitDirectory: gitDirectory)
-        let report = try await fixture.run(LocalRun.Options(commit: built))
-        #expect(report.status == .passed)
-        #expect(try fixture.sharedText("files").split(separator: "\n").map(String.init) == [".gitci.yml", "data.txt"])
-        // Taken by the job: nothing left to take, nothing left behind.
-        #expect(!PreparedCheckouts.take(commit, gitDirectory: gitDirectory, as: fixture.shared.url("again")))
-        #expect(Self.preparedFolders(gitDirectory).isEmpty)
-    }
-
     @Test func checkoutsNoBuildTookAndFoldersEarlierWorkersLeftAreRemoved() throws {
         let fixture = try RunnerFixture(pipeline: Self.pipeline, files: ["data.txt": "v1\n"])
         let gitDirectory = try Repository.open(fixture.repo.path).gitDirectory

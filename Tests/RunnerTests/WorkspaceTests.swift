@@ -7,7 +7,7 @@ import TestSupport
 /// otherwise; always a folder of its own, compared here with what `git` itself says.
 @Suite struct WorkspaceTests {
     /// Lists every file and symbolic link of the workspace, relative, sorted.
-    static let listFiles = #"find . \( -type f -o -type l \) | sed 's|^\./||' | LC_ALL=C sort > @SHARED@/files"#
+    static let listFiles = #"find . -path ./.git -prune -o \( -type f -o -type l \) -print | sed 's|^\./||' | LC_ALL=C sort > @SHARED@/files"#
 
     @Test func aCommitRunChecksOutThatCommitsTree() async throws {
         let fixture = try RunnerFixture(pipeline: """

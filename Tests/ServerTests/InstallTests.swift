@@ -43,7 +43,12 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: fixture.stateFolder, isDirectory: &isDirectory) && isDirectory.boolValue)
 
         // The first build's folders are made ahead (StateFolder.makeSpareRun).
-        let spares = [fixture.stateFolder + "/logs/.spare-run/.spare-log", fixture.stateFolder + "/workspaces/.spare-run/.spare-job"]
+        // Workspaces are in $GITCI_HOME/workspaces/<repository folder>-<hash>/.
+        let workspaceRoots = try FileManager.default.contentsOfDirectory(atPath: TestHome.path + "/workspaces")
+            .filter { $0.hasPrefix((fixture.serverPath as NSString).lastPathComponent + "-") }
+        #expect(workspaceRoots.count == 1)
+        let spares = [fixture.stateFolder + "/logs/.spare-run/.spare-log",
+                      TestHome.path + "/workspaces/" + (workspaceRoots.first ?? "?") + "/.spare-run/.spare-job"]
         #expect(spares.allSatisfy { FileManager.default.fileExists(atPath: $0) })
 
         // And the installed hooks work: a push builds, in those folders, and the worker makes the next build's.

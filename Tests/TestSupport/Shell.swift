@@ -24,6 +24,7 @@ public enum Shell {
         merged["GIT_COMMITTER_NAME"] = "Test"
         merged["GIT_COMMITTER_EMAIL"] = "test@example.com"
         merged["GIT_CONFIG_NOSYSTEM"] = "1"
+        merged["GITCI_HOME"] = TestHome.path
         for (key, value) in environment { merged[key] = value }
         process.environment = merged
         // Files, not pipes: a child that writes a lot cannot block on a full pipe.

@@ -6,6 +6,7 @@ public final class TemporaryDirectory: @unchecked Sendable {
     public let path: String
 
     public init(_ prefix: String = "gitci-test") {
+        _ = TestHome.path
         let template = (NSTemporaryDirectory() as NSString).appendingPathComponent("\(prefix)-XXXXXX")
         var bytes = Array(template.utf8CString)
         let made = bytes.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
@@ -20,4 +21,20 @@ public final class TemporaryDirectory: @unchecked Sendable {
     public func url(_ relative: String) -> String {
         (path as NSString).appendingPathComponent(relative)
     }
+}
+
+/// The `GITCI_HOME` of every test process and of every command a test runs: a folder of its
+/// own under the temporary directory, so that no test writes into the real
+/// `~/.local/share/gitci`. Set in the environment the first time a test makes a temporary
+/// folder (every fixture does) or runs a command.
+public enum TestHome {
+    public static let path: String = {
+        let template = (NSTemporaryDirectory() as NSString).appendingPathComponent("gitci-home-XXXXXX")
+        var bytes = Array(template.utf8CString)
+        let made = bytes.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        precondition(made != nil, "mkdtemp failed")
+        let path = String(cString: made!)
+        setenv("GITCI_HOME", path, 1)
+        return path
+    }()
 }

@@ -73,6 +73,20 @@ enum ConfigReader {
         return BranchFilter(include: reader.stringList(node, "'branches'")?.map(\.value))
     }
 
+    /// `true`, `false` (any spelling `bool` takes) or `recursive`; the default after an error.
+    static func submodules(_ node: Node, _ field: String, _ reader: inout NodeReader) -> Submodules {
+        if case .scalar(let scalar) = node {
+            switch scalar.string {
+            case "recursive": return .recursive
+            case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON": return .checkedOut
+            case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF": return .skipped
+            default: break
+            }
+        }
+        reader.error("\(field) must be true, false or recursive, not \(NodeReader.describe(node))", at: node)
+        return .checkedOut
+    }
+
     static func job(named name: Located<String>, _ node: Node, stages: [String], _ reader: inout NodeReader) -> JobConfig? {
         let what = "job '\(NodeReader.truncated(name.value))'"
         if let problem = JobName.problem(name.value) {
@@ -136,6 +150,8 @@ enum ConfigReader {
                     reader.sink.error("secret '\(NodeReader.truncated(secret.value))' in \(what) is not a valid environment variable name", at: secret.location)
                 }
                 job.secrets = secrets.map(\.value)
+            case "submodules":
+                job.submodules = submodules(value, field, &reader)
             case "from":
                 sawFrom = true
                 if let source = reader.string(value, field) {

@@ -97,6 +97,18 @@ public struct JobConfig: Sendable {
     public var junit: [String]
     public var secrets: [String]
     public var from: Located<String>?
+    public var submodules: Submodules = .checkedOut
+}
+
+/// `submodules:` of a job: whether the gitlinks of the built commit are checked out in its
+/// workspace, and those of the submodules too.
+public enum Submodules: String, Sendable, Hashable {
+    /// `false`: a submodule's folder stays empty.
+    case skipped = "false"
+    /// `true` (the default): each submodule at the commit recorded, not theirs.
+    case checkedOut = "true"
+    /// `recursive`: submodules of submodules too, at every depth.
+    case recursive
 }
 
 /// A whole number of seconds; what `timeout:` values become.

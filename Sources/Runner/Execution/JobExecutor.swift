@@ -48,7 +48,7 @@ public struct JobExecutor: Sendable {
             // Only a retried build finds its workspace there: looking is cheaper than failing.
             var status = stat()
             if lstat(context.workspace, &status) == 0 { try? FileManager.default.removeItem(atPath: context.workspace) }
-            try context.source.prepare(context.workspace)
+            try context.source.prepare(context.workspace, branch: context.branch, submodules: job.config.submodules)
         } catch {
             log.write("gitci: \(error)\n")
             return finish(.failed, reason: error.description)

@@ -1,8 +1,9 @@
 public import Foundation
 import Store
 
-/// gitci's per-repository state: `<git common dir>/gitci/`, holding run logs and job
-/// workspaces (and, with the results issue, the SQLite index). Inside `.git`, so it is never
+/// gitci's per-repository state: `<git common dir>/gitci/`, holding run logs, submodule
+/// mirrors (and, with the results issue, the SQLite index); job workspaces are outside the
+/// repository (WorkspaceRoot). Inside `.git`, so it is never
 /// committed, is shared by all worktrees, and exists in bare repositories too.
 public struct StateFolder: Sendable {
     public let path: String
@@ -12,7 +13,18 @@ public struct StateFolder: Sendable {
     }
 
     public var logs: String { (path as NSString).appendingPathComponent("logs") }
-    public var workspaces: String { (path as NSString).appendingPathComponent("workspaces") }
+    /// This repository's workspaces, outside its git directory (WorkspaceRoot).
+    public var workspaces: String { WorkspaceRoot.path(gitCommonDirectory: (path as NSString).deletingLastPathComponent) }
+    /// Bare mirrors of submodules, `<name>-<hash of the URL>.git` (mirror(forURL:)).
+    public var mirrors: String { (path as NSString).appendingPathComponent("mirrors") }
+
+    /// The mirror of the repository at `url`: named after its last component, and a hash of
+    /// the whole URL so that two URLs never share one.
+    public func mirror(forURL url: String) -> String {
+        var name = (url as NSString).lastPathComponent
+        if name.hasSuffix(".git"), name.count > 4 { name.removeLast(4) }
+        return (mirrors as NSString).appendingPathComponent(FileName.safe(name, limit: 40) + "-" + StableHash.hex(url, digits: 12) + ".git")
+    }
 
     public struct Unusable: Error, CustomStringConvertible {
         public let path: String
@@ -24,7 +36,11 @@ public struct StateFolder: Sendable {
     /// so finds its folders there already. Spare folders (makeSpareRun) are taken when there are.
     public func prepareRun(_ runID: String) throws(Unusable) -> (logs: String, workspaces: String) {
         let runLogs = (logs as NSString).appendingPathComponent(runID)
+        let workspaces = self.workspaces
         let runWorkspaces = (workspaces as NSString).appendingPathComponent(runID)
+        guard WorkspaceRoot.makePrivateFolders(workspaces) else {
+            throw Unusable(path: workspaces, reason: String(cString: strerror(errno)))
+        }
         for folder in [runLogs, runWorkspaces] {
             // Fails harmlessly when there is no spare, or the run's folder is there already and
             // not empty (a retried build's).
@@ -65,10 +81,11 @@ public struct StateFolder: Sendable {
     /// step. A worker makes them when a build has ended, and `gitci install` does; nothing is
     /// made where the state folder itself is missing.
     public func makeSpareRun() {
+        guard access(path, F_OK) == 0 else { return }
         for (parent, inner, isFolder) in [(logs, Spare.log, false), (workspaces, Spare.workspace, true)] {
             let spare = (parent as NSString).appendingPathComponent(Spare.run)
             guard access(spare, F_OK) != 0 else { continue }
-            if mkdir(parent, 0o777) != 0, errno != EEXIST { continue }
+            if parent == logs ? (mkdir(parent, 0o777) != 0 && errno != EEXIST) : !WorkspaceRoot.makePrivateFolders(parent) { continue }
             // Made aside and renamed: a run never takes half a spare.
             let aside = spare + "-" + String(getpid())
             guard mkdir(aside, 0o777) == 0 else { continue }
@@ -105,22 +122,28 @@ enum FileName {
     /// A job name made safe for a file name, prefixed with its position so that two names that
     /// sanitise alike still get different files.
     static func forJob(_ name: String, position: Int) -> String {
+        // Not String(format:): Foundation's formatting is slow on its first use, which is in
+        // every worker a push starts.
+        Timestamp.digits(position, 3) + "-" + safe(name, limit: 80)
+    }
+
+    /// `name` in `[A-Za-z0-9._-]` only, at most `limit` characters, no leading dot: safe in a
+    /// path and beside `=` in a `VAR=value` word (`env NO_COLOR= $dir/tool` takes a path
+    /// holding `=` for an assignment).
+    static func safe(_ name: String, limit: Int) -> String {
         // Bytes by ASCII value, not Characters through a Set and a generic String initialiser:
         // hashing Characters normalises them, and both cost ~0.1 ms of first use on the way to
         // every build's first step. Every other character, whatever its bytes, is one `_`.
         var bytes: [UInt8] = []
         for character in name {
-            guard bytes.count < 80 else { break }
+            guard bytes.count < limit else { break }
             let byte = character.asciiValue ?? 0
             switch byte {
-            case 0x61...0x7A, 0x41...0x5A, 0x30...0x39, 0x2E, 0x2D, 0x5F, 0x3D: bytes.append(byte)
+            case 0x61...0x7A, 0x41...0x5A, 0x30...0x39, 0x2E, 0x2D, 0x5F: bytes.append(byte)
             default: bytes.append(UInt8(ascii: "_"))
             }
         }
-        let slug = String(decoding: bytes.drop { $0 == UInt8(ascii: ".") }, as: UTF8.self)
-        // Not String(format:): Foundation's formatting is slow on its first use, which is in
-        // every worker a push starts.
-        return Timestamp.digits(position, 3) + "-" + slug
+        return String(decoding: bytes.drop { $0 == UInt8(ascii: ".") }, as: UTF8.self)
     }
 }
 

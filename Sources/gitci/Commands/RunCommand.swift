@@ -27,7 +27,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Write the results as a git note on the commit (refs/notes/gitci); needs --commit or a clean working tree.")
     var record = false
 
-    @Flag(help: "Keep job workspaces after the run (under the state folder).")
+    @Flag(help: "Keep job workspaces after the run (under $GITCI_HOME/workspaces).")
     var keepWorkspaces = false
 
     @OptionGroup var repository: RepositoryOptions
