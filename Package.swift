@@ -80,16 +80,9 @@ let package = Package(
             // gitci 14 functions for ~0.13 ms a start). And its ~12,000 symbols are not exported (the static
             // Swift runtime's link arguments ask for that): the loader looks every symbol of
             // libc up in them first, and the runtime's dladdr at start walks them all.
-            // The functions a command runs are laid out together, in the order
-            // hot-functions.order lists them (scripts/hot-functions.py says how it is made): the
-            // code a worker a push starts runs then spans 107 blocks of 64 KB, each a page
-            // fault, where it spanned 215.
-            exclude: ["hot-functions.order"],
             linkerSettings: [.unsafeFlags(["-Xlinker", "-z", "-Xlinker", "lazy"]),
                              .unsafeFlags(["-Xlinker", "-no-pie", "-Xlinker", "--no-export-dynamic", "-L", Context.packageDirectory + "/.build/static-archives",
-                                           "-Xclang-linker", "-static-libgcc",
-                                           "-Xlinker", "--symbol-ordering-file=" + Context.packageDirectory + "/Sources/gitci/hot-functions.order",
-                                           "-Xlinker", "--no-warn-symbol-ordering"],
+                                           "-Xclang-linker", "-static-libgcc"],
                                           .when(configuration: .release))]
         ),
         // Notes write benchmark (`--count N --dir PATH`), and the racing writer GitKitTests spawn.
