@@ -22,11 +22,10 @@ let package = Package(
         ),
         .target(
             name: "CLibgit2Startup",
-            // libgit2's calls to mbedTLS's certificate loaders and random number generator, to
-            // libssh2_init and to GSSAPI go to its own, in every executable that links it.
+            // libgit2's calls to mbedTLS's certificate loaders, to libssh2_init and to GSSAPI go
+            // to its own, in every executable that links it.
             linkerSettings: [.unsafeFlags(
                 (["mbedtls_x509_crt_parse_file", "mbedtls_x509_crt_parse_path", "libssh2_init"]
-                    + ["entropy_init", "entropy_free", "ctr_drbg_seed", "ctr_drbg_random"].map { "mbedtls_\($0)" }
                     + ["delete_sec_context", "display_status", "import_name", "indicate_mechs", "init_sec_context",
                        "release_buffer", "release_name", "release_oid_set"].map { "gss_\($0)" })
                 .flatMap { ["-Xlinker", "--wrap=\($0)"] }
