@@ -46,7 +46,7 @@ public enum WorkerLauncher {
         // A hook runs with GIT_DIR=. and friends: they must not reach the worker or its builds.
         var environment = currentEnvironment().filter {
             !$0.hasPrefix("GIT_") && !$0.hasPrefix(FastPostReceive.queueBusyVariable + "=") && !$0.hasPrefix(WorkerLock.handedVariable + "=")
-                && !$0.hasPrefix(buildNicenessVariable + "=") && !$0.hasPrefix(ReceivingPush.variable + "=")
+                && !$0.hasPrefix(buildNicenessVariable + "=")
         }
         if lock >= 0 { environment.append(WorkerLock.handedVariable + "=3") }
         environment.append("\(buildNicenessVariable)=\(backgroundNiceness)")
@@ -63,12 +63,6 @@ public enum WorkerLauncher {
         }
         if lock >= 0 { WorkerLock.record(pid, in: lock) }
         return true
-    }
-
-    /// Nudges the worker that holds the lock, if one does (a hook that is starting one holds
-    /// it without a pid: that worker looks at everything once it has loaded).
-    public static func nudgeRunning(stateFolder: String) {
-        if case .worker(let pid?) = WorkerLock.holder(in: stateFolder) { kill(pid, SIGUSR1) }
     }
 
     /// The absolute path of the running executable.

@@ -13,10 +13,9 @@ public enum PostReceiveHook {
         let stateFolder = (gitDirectory as NSString).appendingPathComponent("gitci")
         let options = PushEvent.pushOptions { environment[$0] }
         var events: [PushEvent] = []
-        let push = ReceivingPush.current()
         for line in input.split(separator: "\n") where !line.isEmpty {
             do {
-                events.append(try PushEvent.parse(line, options: options, push: push))
+                events.append(try PushEvent.parse(line, options: options))
             } catch {
                 say("gitci: ignoring a malformed hook line: \(error)")
             }

@@ -13,11 +13,9 @@ public enum WorkspaceSource: Sendable {
         public let description: String
     }
 
-    /// Fills `directory` (which must not exist yet): with the commit's checkout a worker
-    /// started ahead (PreparedCheckouts), else in the spare workspace folder of its run's
+    /// Fills `directory` (which must not exist yet), in the spare workspace folder of its run's
     /// folder when there is one (StateFolder.makeSpareRun).
     func prepare(_ directory: String) throws(PreparationError) {
-        if case .commit(let gitDirectory, let commit) = self, PreparedCheckouts.take(commit, gitDirectory: gitDirectory, as: directory) { return }
         StateFolder.Spare.take(StateFolder.Spare.workspace, as: directory)
         switch self {
         case .commit(let gitDirectory, let commit):
