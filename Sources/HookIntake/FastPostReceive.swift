@@ -33,9 +33,9 @@ public enum FastPostReceive {
             events.append(event)
         }
         guard !events.isEmpty else { return .handled }
-        let stateFolder = gitDirectory + "/gitci"
+        let stateFolder = StateLayout.folder(of: gitDirectory)
         var connection: UnsafeMutableRawPointer?
-        if let failure = append(events, to: stateFolder + "/queue.sqlite", connection: &connection) {
+        if let failure = append(events, to: StateLayout.path(StateLayout.queue, in: stateFolder), connection: &connection) {
             return .handOver(reason: failure.reason, queueBusy: failure.busy)
         }
         defer { gitci_queue_close(connection) }

@@ -26,8 +26,8 @@ public enum PreReceive {
     public static func startWorkerEarly(gitDirectory: String, gitci: String) {
         let options = PushEvent.pushOptions { getenv($0).map { String(cString: $0) } }
         guard !options.contains("ci.skip") else { return }
-        let stateFolder = gitDirectory + "/gitci"
-        guard access(stateFolder + "/queue.sqlite", W_OK) == 0 else { return }
+        let stateFolder = StateLayout.folder(of: gitDirectory)
+        guard access(StateLayout.path(StateLayout.queue, in: stateFolder), W_OK) == 0 else { return }
         // A worker that cannot start now is the post-receive hook's to report.
         _ = try? WorkerLauncher.ensureRunning(gitDirectory: gitDirectory, stateFolder: stateFolder, gitci: gitci, pushQueued: false)
     }

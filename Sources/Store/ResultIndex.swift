@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 public import GitKit
+import HookIntake
 
 /// The SQLite index of `refs/notes/gitci`: fast answers for `status`, `log` and `plans`.
 ///
@@ -9,7 +10,7 @@ public import GitKit
 /// (`gitci reindex`) with identical answers. A corrupt index file is thrown away and rebuilt.
 public final class ResultIndex {
     public static let notesRef = "refs/notes/gitci"
-    public static let fileName = "index.sqlite"
+    public static let fileName = StateLayout.index
 
     public let path: String
     /// Replaced, file and all, when SQLite finds the file corrupt.

@@ -1,5 +1,6 @@
 import Foundation
 import GitKit
+import HookIntake
 import Pipeline
 import Runner
 import Store
@@ -79,7 +80,7 @@ struct BuildExecution: Sendable {
 
     private func updateIndex(_ repository: Repository) {
         do {
-            _ = try ResultIndex.open(stateFolder: (gitDirectory as NSString).appendingPathComponent("gitci"),
+            _ = try ResultIndex.open(stateFolder: StateLayout.folder(of: gitDirectory),
                                      repository: repository, report: log)
         } catch {
             log("gitci: worker: the index was not updated (\(error)); it catches up on the next read")

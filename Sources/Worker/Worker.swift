@@ -48,7 +48,7 @@ public struct Worker: Sendable {
         self.log = log
     }
 
-    var stateFolder: String { (gitDirectory as NSString).appendingPathComponent("gitci") }
+    var stateFolder: String { StateLayout.folder(of: gitDirectory) }
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String

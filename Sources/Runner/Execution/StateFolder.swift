@@ -1,4 +1,5 @@
 public import Foundation
+import HookIntake
 import Store
 
 /// gitci's per-repository state: `<git common dir>/gitci/`, holding run logs and job
@@ -8,11 +9,11 @@ public struct StateFolder: Sendable {
     public let path: String
 
     public init(gitCommonDirectory: String) {
-        self.path = (gitCommonDirectory as NSString).appendingPathComponent("gitci")
+        self.path = StateLayout.folder(of: gitCommonDirectory)
     }
 
-    public var logs: String { (path as NSString).appendingPathComponent("logs") }
-    public var workspaces: String { (path as NSString).appendingPathComponent("workspaces") }
+    public var logs: String { StateLayout.path(StateLayout.logs, in: path) }
+    public var workspaces: String { StateLayout.path(StateLayout.workspaces, in: path) }
 
     public struct Unusable: Error, CustomStringConvertible {
         public let path: String

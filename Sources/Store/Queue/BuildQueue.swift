@@ -9,7 +9,7 @@ internal import CHookSupport
 /// Kept apart from the results index on purpose: the index may be thrown away and rebuilt from
 /// the notes at any time, the queue may not.
 public final class BuildQueue: Sendable {
-    public static let fileName = "queue.sqlite"
+    public static let fileName = StateLayout.queue
 
     public let path: String
     let pool: DatabaseQueue
