@@ -63,8 +63,7 @@ import TestSupport
         #expect(queue.compiledStatements == compiled)
     }
 
-    @Test(.enabled(if: Shell.isAvailable("sqlite3")))
-    func aQueueMissingALaterMigrationGetsIt() throws {
+    @Test func aQueueMissingALaterMigrationGetsIt() throws {
         // Every open checks the migrations' identifiers, not the migrator (made only when needed).
         #expect(BuildQueue.schemaListsEveryMigration)
         let state = TemporaryDirectory("gitci-state")
@@ -164,8 +163,7 @@ import TestSupport
         #expect(try fresh.pendingEvents().map(\.event) == [pending])
     }
 
-    @Test(.enabled(if: Shell.isAvailable("sqlite3")))
-    func claimingLooksRunIDsUpInAnIndexNotAcrossEveryBuild() throws {
+    @Test func claimingLooksRunIDsUpInAnIndexNotAcrossEveryBuild() throws {
         // Every claim asks whether its new run id is taken; the queue keeps every build it ever had.
         let state = TemporaryDirectory("gitci-state")
         _ = try BuildQueue.open(stateFolder: state.path)
