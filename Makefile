@@ -2,9 +2,9 @@
 PREFIX ?= /usr/local
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libgit2-dev libssl-dev libsqlite3-dev pkg-config git python3-setuptools-scm
+APT_PACKAGES := libgit2-dev libssl-dev libsqlite3-dev pkg-config git sqlite3 python3-setuptools-scm
 
-.PHONY: deps build release test demo bench hot-functions install uninstall clean
+.PHONY: deps build release test demo bench install uninstall clean
 
 # Installs the system libraries only when one is missing, so repeated runs cost nothing.
 deps:
@@ -28,11 +28,8 @@ STATIC_ARCHIVES := .build/static-archives
 # use, checking each generic requirement by a scan of all ~6,500 conformance records; with this
 # flag the compiler calls the type's metadata accessor instead. A little more code, and every
 # start sooner: alternating runs, 200 each, `gitci worker` with nothing to do 10.9 -> 9.6 ms,
-# `gitci status` 7.7 -> 6.6 ms, `gitci validate` 5.4 -> 4.6 ms. Each function gets a section
-# of its own, so that the link can lay them out in the order Sources/gitci/hot-functions.order
-# gives.
-SWIFT_RELEASE := $(SWIFT) build -c release -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors \
-	-Xswiftc -Xfrontend -Xswiftc -function-sections
+# `gitci status` 7.7 -> 6.6 ms, `gitci validate` 5.4 -> 4.6 ms.
+SWIFT_RELEASE := $(SWIFT) build -c release -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors
 
 release: deps
 	@mkdir -p $(STATIC_ARCHIVES)
@@ -61,12 +58,6 @@ bench: release
 	GITCI=$$($(SWIFT_RELEASE) --show-bin-path)/gitci \
 	GITCI_BENCH_NOTES=$$($(SWIFT_RELEASE) --show-bin-path)/gitci-bench-notes \
 	python3 scripts/bench.py
-
-# Remakes Sources/gitci/hot-functions.order from the release build (valgrind; see the script).
-# SwiftPM does not know the link reads the list: the old binary goes, so the next build links anew.
-hot-functions: release
-	GITCI=$$($(SWIFT_RELEASE) --show-bin-path)/gitci python3 scripts/hot-functions.py
-	rm -f $$($(SWIFT_RELEASE) --show-bin-path)/gitci
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/gitci

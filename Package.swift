@@ -22,11 +22,10 @@ let package = Package(
         ),
         .target(
             name: "CLibgit2Startup",
-            // libgit2's calls to mbedTLS's certificate loaders and random number generator, to
-            // libssh2_init and to GSSAPI go to its own, in every executable that links it.
+            // libgit2's calls to mbedTLS's certificate loaders, to libssh2_init and to GSSAPI go
+            // to its own, in every executable that links it.
             linkerSettings: [.unsafeFlags(
                 (["mbedtls_x509_crt_parse_file", "mbedtls_x509_crt_parse_path", "libssh2_init"]
-                    + ["entropy_init", "entropy_free", "ctr_drbg_seed", "ctr_drbg_random"].map { "mbedtls_\($0)" }
                     + ["delete_sec_context", "display_status", "import_name", "indicate_mechs", "init_sec_context",
                        "release_buffer", "release_name", "release_oid_set"].map { "gss_\($0)" })
                 .flatMap { ["-Xlinker", "--wrap=\($0)"] }
@@ -80,16 +79,9 @@ let package = Package(
             // gitci 14 functions for ~0.13 ms a start). And its ~12,000 symbols are not exported (the static
             // Swift runtime's link arguments ask for that): the loader looks every symbol of
             // libc up in them first, and the runtime's dladdr at start walks them all.
-            // The functions a command runs are laid out together, in the order
-            // hot-functions.order lists them (scripts/hot-functions.py says how it is made): the
-            // code a worker a push starts runs then spans 107 blocks of 64 KB, each a page
-            // fault, where it spanned 215.
-            exclude: ["hot-functions.order"],
             linkerSettings: [.unsafeFlags(["-Xlinker", "-z", "-Xlinker", "lazy"]),
                              .unsafeFlags(["-Xlinker", "-no-pie", "-Xlinker", "--no-export-dynamic", "-L", Context.packageDirectory + "/.build/static-archives",
-                                           "-Xclang-linker", "-static-libgcc",
-                                           "-Xlinker", "--symbol-ordering-file=" + Context.packageDirectory + "/Sources/gitci/hot-functions.order",
-                                           "-Xlinker", "--no-warn-symbol-ordering"],
+                                           "-Xclang-linker", "-static-libgcc"],
                                           .when(configuration: .release))]
         ),
         // Notes write benchmark (`--count N --dir PATH`), and the racing writer GitKitTests spawn.

@@ -16,8 +16,7 @@
 #include <unistd.h>
 
 /* SQLite's own busy timeout sleeps 1 ms, then 2, then 5: a commit of a fraction of a
-   millisecond (the worker's, or the hook's as the worker takes up the same push's hint) cost
-   the waiter 1 to 3 ms. 100 us twenty times, then 1 ms, then 10 ms, up to the limit. */
+   millisecond (the worker's, or the hook's) cost the waiter 1 to 3 ms. 100 us twenty times, then 1 ms, then 10 ms, up to the limit. */
 int gitci_busy_pause(int tries, int limit_ms) {
     long waited_us = tries < 20 ? tries * 100L : tries < 100 ? 2000L + (tries - 20) * 1000L : 82000L + (tries - 100) * 10000L;
     if (waited_us >= (long)limit_ms * 1000) return -1;
@@ -60,8 +59,8 @@ static int fail(sqlite3 *db, int rc, char *error, size_t error_size) {
     return rc;
 }
 
-int gitci_queue_append(const char *path, size_t count, const char *const olds[],
-                       const char *const news[], const char *const refs[], const char *push,
+int gitci_queue_append(const char *path, const char *insertion, size_t count, const char *const olds[],
+                       const char *const news[], const char *const refs[], const char *options,
                        double received, int busy_ms, char *error, size_t error_size, void **connection) {
     *connection = NULL;
     sqlite3 *db = NULL;
@@ -78,10 +77,8 @@ int gitci_queue_append(const char *path, size_t count, const char *const olds[],
     rc = sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
     if (rc != SQLITE_OK) goto done;
     /* Prepared before the write lock is taken: a connection's first statement reads the schema,
-       and the worker, which may be waiting for the lock to start this very push's build from
-       its hint, need not wait for that as well. */
-    rc = sqlite3_prepare_v2(db, "INSERT INTO events (received, old, new, ref, options, push) VALUES (?, ?, ?, ?, '[]', ?)",
-                            -1, &insert, NULL);
+       and another writer (the worker) need not wait for that as well. */
+    rc = sqlite3_prepare_v2(db, insertion, -1, &insert, NULL);
     if (rc != SQLITE_OK) goto done;
     rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     for (size_t i = 0; rc == SQLITE_OK && i < count; i++) {
@@ -89,7 +86,7 @@ int gitci_queue_append(const char *path, size_t count, const char *const olds[],
         sqlite3_bind_text(insert, 2, olds[i], -1, SQLITE_STATIC);
         sqlite3_bind_text(insert, 3, news[i], -1, SQLITE_STATIC);
         sqlite3_bind_text(insert, 4, refs[i], -1, SQLITE_STATIC);
-        if (push) sqlite3_bind_text(insert, 5, push, -1, SQLITE_STATIC); else sqlite3_bind_null(insert, 5);
+        sqlite3_bind_text(insert, 5, options, -1, SQLITE_STATIC);
         rc = sqlite3_step(insert);
         if (rc == SQLITE_DONE) rc = sqlite3_reset(insert);
     }

@@ -6,8 +6,7 @@ internal import CLibgit2Startup
 package enum Libgit2 {
     static let initialized: Void = {
         // Loading the CA certificates is most of libgit2's start-up and only a fetch or push
-        // needs them (CLibgit2Startup says how): `certificates` loads them. Seeding TLS's random
-        // number generator waits, the same way, for its first draw.
+        // needs them (CLibgit2Startup says how): `certificates` loads them.
         gitci_defer_startup(1)
         git_libgit2_init()
         gitci_defer_startup(0)

@@ -26,17 +26,16 @@ public enum FastPostReceive {
             return .handOver(reason: "push options")
         }
         var events: [PushEvent] = []
-        let push = ReceivingPush.current()
         for line in String(decoding: input, as: UTF8.self).split(separator: "\n") where !line.isEmpty {
-            guard let event = try? PushEvent.parse(line, options: [], push: push) else {
+            guard let event = try? PushEvent.parse(line, options: []) else {
                 return .handOver(reason: "a malformed line")
             }
             events.append(event)
         }
         guard !events.isEmpty else { return .handled }
-        let stateFolder = gitDirectory + "/gitci"
+        let stateFolder = StateLayout.folder(of: gitDirectory)
         var connection: UnsafeMutableRawPointer?
-        if let failure = append(events, push: push, to: stateFolder + "/queue.sqlite", connection: &connection) {
+        if let failure = append(events, to: StateLayout.path(StateLayout.queue, in: stateFolder), connection: &connection) {
             return .handOver(reason: failure.reason, queueBusy: failure.busy)
         }
         defer { gitci_queue_close(connection) }
@@ -50,7 +49,7 @@ public enum FastPostReceive {
 
     /// Nil when the events are on disk in the queue, or why not (and whether because the
     /// queue was locked: SQLITE_BUSY or SQLITE_LOCKED).
-    static func append(_ events: [PushEvent], push: String?, to path: String,
+    static func append(_ events: [PushEvent], to path: String,
                        connection: inout UnsafeMutableRawPointer?) -> (reason: String, busy: Bool)? {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
@@ -59,7 +58,8 @@ public enum FastPostReceive {
         let rc = WorkerLauncher.withCStrings(events.map(\.old)) { olds in
             WorkerLauncher.withCStrings(events.map(\.new)) { news in
                 WorkerLauncher.withCStrings(events.map(\.ref)) { refs in
-                    gitci_queue_append(path, events.count, olds, news, refs, push, received, 2000, &message, message.count, &connection)
+                    gitci_queue_append(path, PushEvent.insertion, events.count, olds, news, refs, PushEvent.noOptions, received, 2000,
+                                       &message, message.count, &connection)
                 }
             }
         }

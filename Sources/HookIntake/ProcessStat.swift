@@ -1,6 +1,6 @@
 import Glibc
 
-/// `/proc/PID/stat`, read without Foundation (the hooks use it).
+/// `/proc/PID/stat`, read without Foundation.
 public enum ProcessStat {
     /// The fields after the command name: the first is the state (field 3 in proc(5)). The name
     /// may hold spaces and parentheses, so fields are counted after its last ')'. Nil when the

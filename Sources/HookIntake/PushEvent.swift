@@ -7,18 +7,19 @@ public struct PushEvent: Sendable, Hashable, Codable {
     public var new: String
     public var ref: String
     public var options: [String]
-    /// The push this update came with (ReceivingPush), when the hook could tell: both of
-    /// gitci's hooks name it alike, so that the worker builds the update once, whether it
-    /// learns of it from the pre-receive hook (PushHint) or the post-receive hook.
-    public var push: String?
 
-    public init(old: String, new: String, ref: String, options: [String] = [], push: String? = nil) {
+    public init(old: String, new: String, ref: String, options: [String] = []) {
         self.old = old
         self.new = new
         self.ref = ref
         self.options = options
-        self.push = push
     }
+
+    /// How the hooks add an update to the queue's `events` table (Store's BuildQueue, and the
+    /// lean hook's C code, which is handed it): received time, old, new, ref, options (JSON).
+    public static let insertion = "INSERT INTO events (received, old, new, ref, options) VALUES (?, ?, ?, ?, ?)"
+    /// The options column of an update without push options.
+    public static let noOptions = "[]"
 
     /// `git push -o ...` values, as git hands them to the receive hooks (present when the
     /// repository advertises push options); `variable` looks up the hook's environment.
@@ -41,13 +42,13 @@ public struct PushEvent: Sendable, Hashable, Codable {
 
     /// Parses one hook line. Ids must be 40 hex digits; the ref is kept as git gave it (it may
     /// hold any character git allows in a ref name, and is only ever passed as data).
-    public static func parse(_ line: Substring, options: [String], push: String? = nil) throws(LineError) -> PushEvent {
+    public static func parse(_ line: Substring, options: [String]) throws(LineError) -> PushEvent {
         let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, isObjectID(parts[0]), isObjectID(parts[1]), parts[2].hasPrefix("refs/"),
               !parts[2].contains(where: { $0.isNewline || $0 == "\0" }) else {
             throw .malformed(String(line))
         }
-        return PushEvent(old: parts[0].lowercased(), new: parts[1].lowercased(), ref: String(parts[2]), options: options, push: push)
+        return PushEvent(old: parts[0].lowercased(), new: parts[1].lowercased(), ref: String(parts[2]), options: options)
     }
 
     private static func isObjectID(_ text: Substring) -> Bool {

@@ -9,8 +9,6 @@ public enum WorkerLauncher {
     /// itself (the push that is still finishing, clones, fetches) comes first. The worker's own
     /// bookkeeping runs at normal priority, so that it takes up a push at once.
     public static let backgroundNiceness: Int32 = 10
-    /// Tells a worker that the push it was started for is yet to be queued.
-    public static let awaitingPushFlag = "--awaiting-push"
     /// Tells a worker the niceness of its builds (Runner's ProcessGroup reads it).
     public static let buildNicenessVariable = "GITCI_BUILD_NICENESS"
 
@@ -41,16 +39,15 @@ public enum WorkerLauncher {
         }
         defer { if lock >= 0 { close(lock) } }
         let executable = gitci ?? ownExecutable() ?? CommandLine.arguments[0]
-        // Exactly these calls are run without ArgumentParser (WorkerCommand.runStartedByHook).
-        let arguments = [executable, "worker", "--started-by-hook"] + (pushQueued ? [] : [awaitingPushFlag]) + ["--repo", gitDirectory]
+        let arguments = [executable] + StateLayout.WorkerCommand.arguments(gitDirectory: gitDirectory, awaitingPush: !pushQueued)
         // A hook runs with GIT_DIR=. and friends: they must not reach the worker or its builds.
         var environment = currentEnvironment().filter {
             !$0.hasPrefix("GIT_") && !$0.hasPrefix(FastPostReceive.queueBusyVariable + "=") && !$0.hasPrefix(WorkerLock.handedVariable + "=")
-                && !$0.hasPrefix(buildNicenessVariable + "=") && !$0.hasPrefix(ReceivingPush.variable + "=")
+                && !$0.hasPrefix(buildNicenessVariable + "=")
         }
         if lock >= 0 { environment.append(WorkerLock.handedVariable + "=3") }
         environment.append("\(buildNicenessVariable)=\(backgroundNiceness)")
-        let logPath = stateFolder + "/worker.log"
+        let logPath = StateLayout.path(StateLayout.workerLog, in: stateFolder)
         var pid: pid_t = 0
         // Ignored here, SIGUSR1 stays ignored in the worker until it is ready for nudges.
         let previous = signal(SIGUSR1, SIG_IGN)
@@ -63,12 +60,6 @@ public enum WorkerLauncher {
         }
         if lock >= 0 { WorkerLock.record(pid, in: lock) }
         return true
-    }
-
-    /// Nudges the worker that holds the lock, if one does (a hook that is starting one holds
-    /// it without a pid: that worker looks at everything once it has loaded).
-    public static func nudgeRunning(stateFolder: String) {
-        if case .worker(let pid?) = WorkerLock.holder(in: stateFolder) { kill(pid, SIGUSR1) }
     }
 
     /// The absolute path of the running executable.

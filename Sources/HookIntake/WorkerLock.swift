@@ -14,7 +14,7 @@ public final class WorkerLock {
     }
 
     public static func path(in stateFolder: String) -> String {
-        stateFolder + "/worker.lock"
+        StateLayout.path(StateLayout.workerLock, in: stateFolder)
     }
 
     /// Takes the lock; with `wait`, blocks until the worker holding it is gone. Nil when it is

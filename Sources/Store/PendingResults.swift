@@ -1,4 +1,5 @@
 import GitKit
+import HookIntake
 import Foundation
 
 /// Results that could not be written to `refs/notes/gitci` yet (a full disk, a notes ref that
@@ -7,7 +8,7 @@ import Foundation
 /// the annotated commit's id, a space, and the note line exactly as it will be written.
 /// Readers of the index see them meanwhile (ResultIndex.results(of:)).
 public struct PendingResults: Sendable {
-    public static let folderName = "pending-results"
+    public static let folderName = StateLayout.pendingResults
     static let suffix = ".results"
 
     public let folder: String

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 public import GitKit
 import Synchronization
+import HookIntake
 
 /// `refs/notes/gitci` points at something other than a notes commit.
 struct NotesReferenceProblem: Error, CustomStringConvertible {
@@ -16,7 +17,7 @@ struct NotesReferenceProblem: Error, CustomStringConvertible {
 /// (`gitci reindex`) with identical answers. A corrupt index file is thrown away and rebuilt.
 public final class ResultIndex {
     public static let notesRef = "refs/notes/gitci"
-    public static let fileName = "index.sqlite"
+    public static let fileName = StateLayout.index
 
     public let path: String
     /// Replaced, file and all, when SQLite finds the file corrupt.

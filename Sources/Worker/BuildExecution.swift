@@ -1,5 +1,6 @@
 import Foundation
 import GitKit
+import HookIntake
 import Pipeline
 import Runner
 import Store

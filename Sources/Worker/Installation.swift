@@ -1,5 +1,6 @@
 import Foundation
 import GitKit
+import HookIntake
 import Runner
 import Store
 
@@ -34,7 +35,7 @@ public struct Installation {
             throw Failure(description: error.message)
         }
         gitDirectory = repository.commonDirectory
-        stateFolder = (gitDirectory as NSString).appendingPathComponent("gitci")
+        stateFolder = StateLayout.folder(of: gitDirectory)
         let hooks = (gitDirectory as NSString).appendingPathComponent("hooks")
         hooksDirectory = hooks
         movedHooksDirectory = Self.configuredHooksDirectory(of: repository).flatMap { Self.samePath($0, hooks) ? nil : $0 }

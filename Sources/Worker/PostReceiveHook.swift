@@ -10,13 +10,12 @@ public enum PostReceiveHook {
     /// Runs the hook on `input` (the hook's standard input); every message is for the pusher.
     public static func run(input: String, gitDirectory: String, environment: [String: String],
                            say: (String) -> Void) {
-        let stateFolder = (gitDirectory as NSString).appendingPathComponent("gitci")
+        let stateFolder = StateLayout.folder(of: gitDirectory)
         let options = PushEvent.pushOptions { environment[$0] }
         var events: [PushEvent] = []
-        let push = ReceivingPush.current()
         for line in input.split(separator: "\n") where !line.isEmpty {
             do {
-                events.append(try PushEvent.parse(line, options: options, push: push))
+                events.append(try PushEvent.parse(line, options: options))
             } catch {
                 say("gitci: ignoring a malformed hook line: \(error)")
             }

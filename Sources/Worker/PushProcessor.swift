@@ -11,15 +11,12 @@ struct PushProcessor {
     let queue: BuildQueue
     let log: (String) -> Void
 
-    /// Processes up to `batch` pending events and the updates of `hinted` (hinted pushes whose
-    /// refs git has moved, see PushHint, decided already), then claims up to
-    /// `claimLimit` queued builds (the ones just queued among them), all in one transaction:
-    /// the changes a push makes land together with the mark that it was processed, and the way
-    /// from a push to its build's first step takes one write of the queue, not four. An update
-    /// is processed once, whether its hint or the post-receive hook's record of it comes first.
+    /// Processes up to `batch` pending events, then claims up to `claimLimit` queued builds
+    /// (the ones just queued among them), all in one transaction: the changes a push makes land
+    /// together with the mark that it was processed, and the way from a push to its build's
+    /// first step takes one write of the queue, not four.
     /// `processed`: how many updates; `more`: whether more may be pending (a full batch was taken).
-    func processPending(hinted: [(PushEvent, PushDecider.Decision)] = [], thenClaimUpTo claimLimit: Int,
-                        runID: () -> String) throws -> (claimed: [Build], processed: Int, more: Bool) {
+    func processPending(thenClaimUpTo claimLimit: Int, runID: () -> String) throws -> (claimed: [Build], processed: Int, more: Bool) {
         // Decided before the queue's write lock is taken: reading pipeline files (git, YAML) is
         // the slow part, and the post-receive hook queueing a push waits for that lock. Only
         // this worker processes events, so none is processed in between.
@@ -29,30 +26,19 @@ struct PushProcessor {
             return (record.id, record.event, decision, decider.refTarget(of: decision))
         }
         return try queue.update { transaction in
-            // Recorded updates first, in the order git accepted them: a hinted update is the
-            // latest of its branch (git has moved the ref to it), so a build of an older push
-            // to the branch that is still pending must not come after it and supersede it.
             for (id, event, decision, refTarget) in pending {
-                if try !transaction.holdsUpdate(of: event, hinted: false) {
-                    try apply(overtaken(decision, of: event, refTarget: refTarget, in: transaction) ?? decision, to: transaction)
-                }
+                try apply(overtaken(decision, of: event, refTarget: refTarget, in: transaction) ?? decision, to: transaction)
                 try transaction.markDone(event: id)
             }
-            var processed = pending.count
-            for (event, decision) in hinted where try !transaction.holdsUpdate(of: event, hinted: true) {
-                try apply(decision, to: transaction)
-                try transaction.recordHinted(event)
-                processed += 1
-            }
-            return (try transaction.claim(upTo: claimLimit, runID: runID), processed, pending.count == Self.batch)
+            return (try transaction.claim(upTo: claimLimit, runID: runID), pending.count, pending.count == Self.batch)
         }
     }
 
     static let batch = 500
 
     /// A recorded update that reached the queue late: after an update of its ref that started
-    /// from its commit had been processed (a slow post-receive hook whose next push's hint was
-    /// taken up first; a spooled record). Built, it would come after the newer commit and stand
+    /// from its commit had been processed (a slow post-receive hook overtaken by the next
+    /// push's; a spooled record). Built, it would come after the newer commit and stand
     /// as its branch's last. Updates that come in order are left to supersede one another as
     /// they are applied: a `ci.skip` push then replaces no build. A ref that points at the
     /// update's commit again (a force-push back) builds as any update.

@@ -1,4 +1,5 @@
 import Foundation
+import HookIntake
 import Store
 
 /// Where the hook puts a push when the queue cannot take it (locked, full disk, corrupt): one
@@ -6,7 +7,7 @@ import Store
 /// it into the queue before anything else.
 enum Spool {
     static func path(in stateFolder: String) -> String {
-        (stateFolder as NSString).appendingPathComponent("spool.jsonl")
+        StateLayout.path(StateLayout.spool, in: stateFolder)
     }
 
     static func append(_ events: [PushEvent], stateFolder: String) throws {

@@ -48,7 +48,7 @@ public struct Worker: Sendable {
         self.log = log
     }
 
-    var stateFolder: String { (gitDirectory as NSString).appendingPathComponent("gitci") }
+    var stateFolder: String { StateLayout.folder(of: gitDirectory) }
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -106,16 +106,6 @@ public struct Worker: Sendable {
 
         let linger = lingerSeconds(repository)
         let parallelBuilds = buildLimit(repository)
-        // A worker a push started (which holds the lock) takes up that push's hint while its
-        // queue opens, on another thread: the way to the push's build then waits for the
-        // queue's transaction only. Any other worker takes hints once it holds the lock.
-        var awaited = AwaitedUpdates()
-        var hinted: [(PushEvent, PushDecider.Decision)] = []
-        if lock != nil, openingQueue != nil {
-            awaited.takeHints(in: stateFolder, log: log)
-            hinted = decide(awaited.accepted(in: repository), in: repository)
-            prepareCheckouts(hinted, upTo: parallelBuilds)
-        }
         var queue: BuildQueue
         do {
             let openedQueue = await openingQueue?()
@@ -150,17 +140,13 @@ public struct Worker: Sendable {
         while lock != nil {
             recorder.retry()
             Spool.drain(into: queue, stateFolder: stateFolder, log: log)
-            awaited.takeHints(in: stateFolder, log: log)
-            let accepted = decide(awaited.accepted(in: repository), in: repository)
             for id in finished.take() { running[id] = nil }
-            prepareCheckouts(accepted, upTo: parallelBuilds - running.count)
-            hinted += accepted
             let wereRunning = Set(running.keys)
             let capacity = parallelBuilds - running.count
             var claimed: [Build]
             do {
                 let round = try PushProcessor(repository: repository, queue: queue, log: log)
-                    .processPending(hinted: hinted, thenClaimUpTo: capacity, runID: { StateFolder.newRunID() })
+                    .processPending(thenClaimUpTo: capacity, runID: { StateFolder.newRunID() })
                 claimed = round.claimed
                 if round.processed > 0 { awaitingPush = false }
                 if round.more { wakeup.signal() }
@@ -170,7 +156,6 @@ public struct Worker: Sendable {
                 // What is queued already still builds.
                 claimed = (try? queue.claim(upTo: capacity, runID: { StateFolder.newRunID() })) ?? []
             }
-            hinted = []
             var underway: [Wakeup] = []
             for build in claimed {
                 let started = Wakeup()
@@ -187,9 +172,9 @@ public struct Worker: Sendable {
                 }
                 underway.append(started)
             }
-            // The next round, which the nudge of a hook that has queued the push just taken up
-            // from its hint would start at once, waits until the new builds' first steps have
-            // started: on two cores it would take the processor their way there needs.
+            // The next round, which another hook's nudge would start at once, waits until the new
+            // builds' first steps have started: on two cores it would take the processor their
+            // way there needs.
             let underwayBy = ContinuousClock.now + .seconds(Self.underwayPatience)
             for started in underway {
                 let left = Self.seconds(underwayBy - ContinuousClock.now)
@@ -207,14 +192,13 @@ public struct Worker: Sendable {
                 recorder = ResultRecorder(gitDirectory: gitDirectory, stateFolder: stateFolder, queue: queue, log: log)
                 continue
             }
-            if running.isEmpty, awaited.isEmpty, !recorder.isHolding, !((try? queue.hasWork()) ?? false) {
+            if running.isEmpty, !recorder.isHolding, !((try? queue.hasWork()) ?? false) {
                 if awaitingPush, !readAhead {
                     // Then look again at once: the push may have come in the meantime.
                     readAhead = true
                     Self.readPipelineAhead(repository)
                     continue
                 }
-                PreparedCheckouts.discardUntaken(gitDirectory: gitDirectory, strays: !pruned && !awaitingPush)
                 if !pruned, !awaitingPush {
                     try? queue.prune()
                     pruned = true
@@ -239,36 +223,8 @@ public struct Worker: Sendable {
                 continue
             }
             idleSince = nil
-            await pause(seconds: Self.pollInterval, awaiting: awaited, in: repository, wakeup: wakeup)
+            await wakeup.wait(seconds: Self.pollInterval)
         }
-    }
-
-    /// Starts checking out the commits that hinted updates build (PreparedCheckouts), while
-    /// the queue's transaction takes them up and claims their builds: as many as can start
-    /// now, so that a push of many branches does not fill the disk with checkouts that wait.
-    private func prepareCheckouts(_ decided: [(PushEvent, PushDecider.Decision)], upTo limit: Int) {
-        var commits = Set<ObjectID>()
-        for (_, decision) in decided where commits.count < limit {
-            guard case .build(let commit, _, _, _, _, false) = decision, let id = ObjectID(hex: commit),
-                  commits.insert(id).inserted else { continue }
-            PreparedCheckouts.start(id, gitDirectory: gitDirectory)
-        }
-    }
-
-    private func decide(_ accepted: [PushEvent], in repository: Repository) -> [(PushEvent, PushDecider.Decision)] {
-        let decider = PushDecider(repository: repository, log: log)
-        return accepted.map { ($0, decider.decide($0)) }
-    }
-
-    /// Waits for a nudge or `seconds`, or, while updates are awaited, until one's ref moves.
-    private func pause(seconds: Double, awaiting awaited: AwaitedUpdates, in repository: Repository, wakeup: Wakeup) async {
-        let end = ContinuousClock.now + .seconds(seconds)
-        while let look = awaited.nextLook {
-            let left = Self.seconds(end - ContinuousClock.now)
-            guard left > 0 else { return }
-            if await wakeup.wait(seconds: min(look, left)) || awaited.anyMoved(in: repository) { return }
-        }
-        await wakeup.wait(seconds: seconds)
     }
 
     /// What a worker waiting for its push can do meanwhile: parse and plan the pipeline at

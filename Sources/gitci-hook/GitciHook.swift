@@ -35,7 +35,7 @@ struct GitciHook {
         let refused = PreReceive.refusedRefs(in: input)
         refused.forEach { say(PreReceive.refusal(of: $0)) }
         if !refused.isEmpty { exit(1) }
-        if !input.isEmpty { PreReceive.startWorkerEarly(input: input, gitDirectory: gitDirectory(), gitci: siblingGitci()) }
+        if !input.isEmpty { PreReceive.startWorkerEarly(gitDirectory: gitDirectory(), gitci: siblingGitci()) }
         exit(0)
     }
 
@@ -44,9 +44,6 @@ struct GitciHook {
         let outcome = FastPostReceive.run(input: input, gitDirectory: gitDirectory(), gitci: gitci, say: say)
         if case .handOver(_, let queueBusy) = outcome {
             if queueBusy { setenv(FastPostReceive.queueBusyVariable, "1", 1) }
-            // With a hook chained after it, `gitci hook post-receive` runs as this process's
-            // child, and its parent is no longer the push's receive-pack.
-            if let push = ReceivingPush.current() { setenv(ReceivingPush.variable, push, 1) }
             handOver(input, to: gitci, thenRun: chained)
         }
         if let chained { run(chained, input: input) }

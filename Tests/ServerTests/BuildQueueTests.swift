@@ -26,9 +26,9 @@ import TestSupport
 
     static let commit = String(repeating: "a", count: 40)
 
-    /// An update of one push (`100-200`) that creates `branch` at `commit`.
+    /// An update that creates `branch` at `commit`.
     static func creation(of branch: String) -> PushEvent {
-        PushEvent(old: String(repeating: "0", count: 40), new: commit, ref: "refs/heads/" + branch, push: "100-200")
+        PushEvent(old: String(repeating: "0", count: 40), new: commit, ref: "refs/heads/" + branch)
     }
 
     @Test func takingUpAPushCompilesNothingTheWorkerDidNotCompileAhead() throws {
@@ -36,25 +36,21 @@ import TestSupport
         // (compileWorkerStatements); one missing from that list is compiled on the way to the build.
         let state = TemporaryDirectory("gitci-state")
         let queue = try BuildQueue.open(stateFolder: state.path)
-        let commit = Self.commit, recorded = Self.creation(of: "one"), hinted = Self.creation(of: "two")
-        try queue.record([recorded])
+        let commit = Self.commit, recorded = Self.creation(of: "one"), other = Self.creation(of: "two")
+        try queue.record([recorded, other])
         // What any read and write brings (GRDB's own statements), before counting.
         _ = try queue.hasWork()
         queue.compileWorkerStatements()
         let compiled = queue.compiledStatements
 
         let pending = try queue.pendingEvents()
-        #expect(pending.map(\.event) == [recorded])
+        #expect(pending.map(\.event) == [recorded, other])
         let claimed = try queue.update { transaction in
-            #expect(try !transaction.holdsUpdate(of: hinted, hinted: true))
-            try transaction.activatePlan("two", commit: commit)
-            try transaction.supersede(branch: "two", by: commit, interruptRunning: true)
-            try transaction.enqueue(commit: commit, branch: "two", ref: hinted.ref)
-            try transaction.recordHinted(hinted)
-            for (id, event) in pending where try !transaction.holdsUpdate(of: event, hinted: false) {
-                try transaction.activatePlan("one", commit: commit)
-                try transaction.supersede(branch: "one", by: commit, interruptRunning: true)
-                try transaction.enqueue(commit: commit, branch: "one", ref: event.ref)
+            for (id, event) in pending {
+                let branch = String(event.ref.dropFirst("refs/heads/".count))
+                try transaction.activatePlan(branch, commit: commit)
+                try transaction.supersede(branch: branch, by: commit, interruptRunning: true)
+                try transaction.enqueue(commit: commit, branch: branch, ref: event.ref)
                 try transaction.markDone(event: id)
             }
             var runs = 0
@@ -63,32 +59,11 @@ import TestSupport
                 return "20261126-120000-000\(runs)"
             }
         }
-        #expect(claimed.map(\.branch) == ["two", "one"])
+        #expect(claimed.map(\.branch) == ["one", "two"])
         #expect(queue.compiledStatements == compiled)
     }
 
-    @Test func anUpdateRecordedButNotYetProcessedIsStillItsHintsToTakeUp() throws {
-        // The post-receive hook may record an update between a round's reading of the pending
-        // records and its transaction: the hint is then taken up in that round, not the next.
-        let state = TemporaryDirectory("gitci-state")
-        let queue = try BuildQueue.open(stateFolder: state.path)
-        let update = Self.creation(of: "main"), processed = Self.creation(of: "done")
-        try queue.record([update, processed])
-        try queue.update { transaction in
-            #expect(try !transaction.holdsUpdate(of: update, hinted: true))
-            #expect(try !transaction.holdsUpdate(of: update, hinted: false))
-            try transaction.recordHinted(update)
-            // Its record, processed later, finds the hint's and builds nothing.
-            #expect(try transaction.holdsUpdate(of: update, hinted: false))
-            let recorded = try #require(try transaction.pendingEvents(limit: 10).first { $0.event.ref == processed.ref })
-            try transaction.markDone(event: recorded.id)
-            #expect(try transaction.holdsUpdate(of: processed, hinted: true))
-            #expect(try !transaction.holdsUpdate(of: processed, hinted: false))
-        }
-    }
-
-    @Test(.enabled(if: Shell.isAvailable("sqlite3")))
-    func aQueueMissingALaterMigrationGetsIt() throws {
+    @Test func aQueueMissingALaterMigrationGetsIt() throws {
         // Every open checks the migrations' identifiers, not the migrator (made only when needed).
         #expect(BuildQueue.schemaListsEveryMigration)
         let state = TemporaryDirectory("gitci-state")
@@ -153,7 +128,7 @@ import TestSupport
         do {
             let hook = try BuildQueue.open(stateFolder: state.path, busyTimeout: 1, durable: true)
             try hook.record([PushEvent.parse("\(String(repeating: "0", count: 40)) \(String(repeating: "b", count: 40)) refs/heads/two",
-                                             options: [], push: nil)])
+                                             options: [])])
         }
         do {
             let queue = try BuildQueue.open(stateFolder: state.path)
@@ -165,33 +140,30 @@ import TestSupport
         #expect(after.frames > started.frames)
     }
 
-    @Test(.enabled(if: Shell.isAvailable("sqlite3")))
-    func aSalvagedQueueStillKnowsWhichUpdatesItsWorkerTookUpFromHints() throws {
-        // A corrupt queue is moved aside and what it held carried over (QueueSalvage): the
-        // post-receive hook's record of an update the worker built from its hint must still
-        // be found built, or it would be built twice.
+    @Test func aSalvagedQueueCarriesOverItsUnprocessedUpdatesOnly() throws {
+        // A corrupt queue is moved aside and what it held carried over (QueueSalvage).
         let state = TemporaryDirectory("gitci-state")
         let path = state.path + "/" + BuildQueue.fileName
         let a = String(repeating: "a", count: 40), b = String(repeating: "b", count: 40)
-        let hinted = PushEvent(old: a, new: b, ref: "refs/heads/main", push: "12-34")
-        let unhinted = PushEvent(old: a, new: b, ref: "refs/heads/other", push: "12-34")
+        let processed = PushEvent(old: a, new: b, ref: "refs/heads/done")
+        let pending = PushEvent(old: a, new: b, ref: "refs/heads/main", options: ["ci.variable=K=V"])
         do {
             let queue = try BuildQueue.open(stateFolder: state.path)
-            try queue.update { try $0.recordHinted(hinted) }
-            try queue.record([hinted, unhinted])
+            try queue.record([processed])
+            try queue.update { transaction in
+                for (id, _) in try transaction.pendingEvents(limit: 10) { try transaction.markDone(event: id) }
+            }
+            try queue.record([pending])
         }
         try garbleSchemaRecordPage(ofQueue: path)
 
         var said: [String] = []
         let fresh = try BuildQueue.openRepairing(stateFolder: state.path) { said.append($0) }
-        #expect(said.count == 1 && said[0].contains("carried over what could be read: 2 unprocessed ref updates"), "\(said)")
-        #expect(try fresh.pendingEvents().map(\.event.push) == ["12-34", "12-34"])
-        #expect(try fresh.update { try $0.holdsUpdate(of: hinted, hinted: false) })
-        #expect(try !fresh.update { try $0.holdsUpdate(of: unhinted, hinted: false) })
+        #expect(said.count == 1 && said[0].contains("carried over what could be read: 1 unprocessed ref update,"), "\(said)")
+        #expect(try fresh.pendingEvents().map(\.event) == [pending])
     }
 
-    @Test(.enabled(if: Shell.isAvailable("sqlite3")))
-    func claimingLooksRunIDsUpInAnIndexNotAcrossEveryBuild() throws {
+    @Test func claimingLooksRunIDsUpInAnIndexNotAcrossEveryBuild() throws {
         // Every claim asks whether its new run id is taken; the queue keeps every build it ever had.
         let state = TemporaryDirectory("gitci-state")
         _ = try BuildQueue.open(stateFolder: state.path)

@@ -70,8 +70,7 @@ import TestSupport
         #expect(try fixture.plans()["main"]?["state"] as? String == "active")
     }
 
-    @Test(.enabled(if: Shell.isAvailable("sqlite3")))
-    func aQueueLockedByAnotherProcessSpoolsThePushAfterOneWait() async throws {
+    @Test func aQueueLockedByAnotherProcessSpoolsThePushAfterOneWait() async throws {
         let fixture = try ServerFixture(pipeline: Self.pipeline)
         let commit = try fixture.clone.git(["rev-parse", "HEAD"])
         let workerLock = try HeldWorkerLock(fixture)
@@ -103,8 +102,7 @@ import TestSupport
         #expect(try fixture.pipelineRecords(commit).map { $0["status"] as? String } == ["passed"])
     }
 
-    @Test(.enabled(if: Shell.isAvailable("sqlite3")))
-    func whatACorruptQueueHeldIsCarriedOverAndBuilt() throws {
+    @Test func whatACorruptQueueHeldIsCarriedOverAndBuilt() throws {
         let fixture = try ServerFixture(pipeline: Self.pipeline)
         let lock = try HeldWorkerLock(fixture)  // the pushes stay in the queue, unprocessed
         try fixture.pushOK(["origin", "main"])

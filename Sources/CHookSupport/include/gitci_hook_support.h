@@ -3,15 +3,16 @@
 
 #include <stddef.h>
 
-/// Appends `count` ref updates (`olds[i] news[i] refs[i]`, no push options) of the push named
-/// `push` (NULL when unknown) to the events table of an existing queue database, in one
+/// Appends `count` ref updates (`olds[i] news[i] refs[i]`, all with the push options
+/// `options`) to an existing queue database through `insertion` (an INSERT of received, old,
+/// new, ref, options: the queue's schema is Swift's to spell, HookIntake's PushEvent), in one
 /// transaction that is on disk when this returns (synchronous=FULL), waiting at most `busy_ms`
 /// for another writer. Never creates the file.
 /// Returns 0, or an SQLite result code with a message in `error` (`error_size` bytes).
 /// On success the connection stays open in `*connection`, for gitci_queue_close once the worker
 /// has been told: closing takes a while, and the worker can read the events already.
-int gitci_queue_append(const char *path, size_t count, const char *const olds[],
-                       const char *const news[], const char *const refs[], const char *push,
+int gitci_queue_append(const char *path, const char *insertion, size_t count, const char *const olds[],
+                       const char *const news[], const char *const refs[], const char *options,
                        double received, int busy_ms, char *error, size_t error_size, void **connection);
 
 /// Closes what gitci_queue_append left open (NULL is fine).

@@ -4,8 +4,7 @@
 #include <stdint.h>
 
 /* While on, libgit2's start-up load of the system CA certificates is recorded instead of done
-   (see libgit2_startup.c), and so is the seeding of its TLS random number generator (see
-   lazy_random.c). Turn it on around git_libgit2_init only. */
+   (see libgit2_startup.c). Turn it on around git_libgit2_init only. */
 void gitci_defer_startup(int deferring);
 int gitci_deferring_startup(void);
 
@@ -13,9 +12,6 @@ int gitci_deferring_startup(void);
    GIT_OPT_SET_SSL_CERT_LOCATIONS before the first network operation. */
 const char *gitci_deferred_ca_file(void);
 const char *gitci_deferred_ca_folder(void);
-
-/* Whether TLS's random number generator has been seeded (at its first draw). */
-int gitci_tls_random_seeded(void);
 
 /* Kerberos (libgssapi_krb5) is loaded on libgit2's first GSSAPI call (see lazy_gssapi.c):
    whether that has happened and found the library. */

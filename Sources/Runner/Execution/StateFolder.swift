@@ -1,4 +1,5 @@
 public import Foundation
+import HookIntake
 import Store
 
 /// gitci's per-repository state: `<git common dir>/gitci/`, holding run logs, submodule
@@ -9,14 +10,14 @@ public struct StateFolder: Sendable {
     public let path: String
 
     public init(gitCommonDirectory: String) {
-        self.path = (gitCommonDirectory as NSString).appendingPathComponent("gitci")
+        self.path = StateLayout.folder(of: gitCommonDirectory)
     }
 
-    public var logs: String { (path as NSString).appendingPathComponent("logs") }
+    public var logs: String { StateLayout.path(StateLayout.logs, in: path) }
     /// This repository's workspaces, outside its git directory (WorkspaceRoot).
     public var workspaces: String { WorkspaceRoot.path(gitCommonDirectory: (path as NSString).deletingLastPathComponent) }
     /// Bare mirrors of submodules, `<name>-<hash of the URL>.git` (mirror(forURL:)).
-    public var mirrors: String { (path as NSString).appendingPathComponent("mirrors") }
+    public var mirrors: String { StateLayout.path(StateLayout.mirrors, in: path) }
 
     /// The mirror of the repository at `url`: named after its last component, and a hash of
     /// the whole URL so that two URLs never share one.

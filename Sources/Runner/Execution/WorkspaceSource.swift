@@ -17,8 +17,7 @@ public enum WorkspaceSource: Sendable {
         public let description: String
     }
 
-    /// Fills `directory` (which must not exist yet): with the commit's checkout a worker
-    /// started ahead (PreparedCheckouts), else in the spare workspace folder of its run's
+    /// Fills `directory` (which must not exist yet), in the spare workspace folder of its run's
     /// folder when there is one (StateFolder.makeSpareRun). `branch` is the branch HEAD is put
     /// on (nil: HEAD detached at the commit).
     func prepare(_ directory: String, branch: String? = nil, submodules: Submodules = .checkedOut) throws(PreparationError) {

@@ -9,7 +9,7 @@ internal import CHookSupport
 /// Kept apart from the results index on purpose: the index may be thrown away and rebuilt from
 /// the notes at any time, the queue may not.
 public final class BuildQueue: Sendable {
-    public static let fileName = "queue.sqlite"
+    public static let fileName = StateLayout.queue
 
     public let path: String
     let pool: DatabaseQueue
@@ -85,9 +85,9 @@ public final class BuildQueue: Sendable {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: "CREATE INDEX builds_by_run_id ON builds (run_id)")
         }
-        // The push an update came with (PushEvent.push), and whether the worker took it up from
-        // the pre-receive hook's hint: it builds an update once, whether the hint or the
-        // post-receive hook's record reaches it first.
+        // Which push an update came with, and whether the worker took it up from the
+        // pre-receive hook's hint: written no more since push hints went (a migration never
+        // changes once queues carry it), read by nothing.
         migrator.registerMigration("v3") { db in
             try db.execute(sql: """
                 ALTER TABLE events ADD COLUMN push TEXT;
@@ -109,9 +109,9 @@ public final class BuildQueue: Sendable {
     public func record(_ events: [PushEvent], at time: Double = Date().timeIntervalSince1970) throws(StoreError) {
         do {
             try pool.write { db in
-                let insert = try db.cachedStatement(sql: "INSERT INTO events (received, old, new, ref, options, push) VALUES (?, ?, ?, ?, ?, ?)")
+                let insert = try db.cachedStatement(sql: PushEvent.insertion)
                 for event in events {
-                    try insert.execute(arguments: [time, event.old, event.new, event.ref, Self.encode(event.options), event.push])
+                    try insert.execute(arguments: [time, event.old, event.new, event.ref, Self.encode(event.options)])
                 }
             }
         } catch {
@@ -312,11 +312,7 @@ public struct QueueTransaction {
     /// Statement texts, one each: a statement is compiled once per connection and kept under
     /// its text.
     enum SQL {
-        static let pendingEvents = "SELECT id, old, new, ref, options, push FROM events WHERE done = 0 ORDER BY id LIMIT ?"
-        // A worker's record of a hint it took up is made processed (done = 1, hinted = 1).
-        static let holdsProcessedUpdate = "SELECT EXISTS (SELECT 1 FROM events WHERE push = ? AND ref = ? AND old = ? AND new = ? AND done = 1)"
-        static let holdsHintedUpdate = "SELECT EXISTS (SELECT 1 FROM events WHERE push = ? AND ref = ? AND old = ? AND new = ? AND hinted = 1)"
-        static let recordHinted = "INSERT INTO events (received, old, new, ref, options, push, done, hinted) VALUES (?, ?, ?, ?, ?, ?, 1, 1)"
+        static let pendingEvents = "SELECT id, old, new, ref, options FROM events WHERE done = 0 ORDER BY id LIMIT ?"
         static let claimableBuilds = "state = 'queued' ORDER BY id LIMIT ?"
         static let runIDTaken = "SELECT EXISTS (SELECT 1 FROM builds WHERE run_id = ?)"
         static let claim = """
@@ -336,8 +332,7 @@ public struct QueueTransaction {
             """
 
         /// What a push's first round runs, from the push's record to its claimed build.
-        static let takingUpAPush = [pendingEvents, holdsProcessedUpdate, holdsHintedUpdate, recordHinted, markDone,
-                                    activatePlan, supersede, interrupt, enqueue, Build.select(where: claimableBuilds),
+        static let takingUpAPush = [pendingEvents, markDone, activatePlan, supersede, interrupt, enqueue, Build.select(where: claimableBuilds),
                                     runIDTaken, claim]
     }
 
@@ -346,33 +341,14 @@ public struct QueueTransaction {
         try Row.fetchAll(db.cachedStatement(sql: SQL.pendingEvents), arguments: [limit])
             .map { row in
                 let options = BuildQueue.decodeList(row["options"] as String) ?? []
-                return (row["id"] as Int64, PushEvent(old: row["old"], new: row["new"], ref: row["ref"], options: options, push: row["push"]))
+                return (row["id"] as Int64, PushEvent(old: row["old"], new: row["new"], ref: row["ref"], options: options))
             }
-    }
-
-    /// Whether the queue holds `event`'s update from the same push already: then it was
-    /// built, or will be, and is not built again. For a hinted update (PushHint), a processed
-    /// record of it counts: the worker's record of having taken it up, or the post-receive
-    /// hook's once a round has processed it. A record of the hook's that no round has processed
-    /// yet (it came in after this round read the pending ones) leaves the hint to be taken up
-    /// now, not a round later; that record then finds the hint's. For a recorded update, only
-    /// the worker's record of having taken it up from a hint counts.
-    public func holdsUpdate(of event: PushEvent, hinted: Bool) throws -> Bool {
-        guard let push = event.push else { return false }
-        return try Bool.fetchOne(db.cachedStatement(sql: hinted ? SQL.holdsProcessedUpdate : SQL.holdsHintedUpdate),
-                                 arguments: [push, event.ref, event.old, event.new]) ?? false
     }
 
     /// Whether an update of `ref` that started from `old` has been processed: one made after
     /// the update that moved `ref` to `old`.
     public func hasProcessedUpdate(of ref: String, from old: String) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM events WHERE ref = ? AND old = ? AND done = 1)", arguments: [ref, old]) ?? false
-    }
-
-    /// Records an update the worker took up from a hint, as processed.
-    public func recordHinted(_ event: PushEvent, at time: Double = Date().timeIntervalSince1970) throws {
-        try db.cachedStatement(sql: SQL.recordHinted)
-            .execute(arguments: [time, event.old, event.new, event.ref, BuildQueue.encode(event.options), event.push])
     }
 
     /// Takes up to `limit` of the oldest queued builds, marking each running with a run id

@@ -73,9 +73,7 @@ extension BuildQueue {
 /// What a queue file moved aside as corrupt still holds that must not be lost: pushes not yet
 /// turned into builds, builds not yet done, and the plan branches. Each table is read row by
 /// row as far as SQLite can read it (damage usually hits a few pages, not the whole file), and
-/// what was read is copied into the fresh queue. Pushes keep their names, and the updates the
-/// worker took up from a push's hint stay recorded, so that the post-receive hook's record of
-/// such an update is still found built (holdsUpdate). Builds keep their state: one that was running
+/// what was read is copied into the fresh queue. Builds keep their state: one that was running
 /// is found by the worker's orphan check as usual, its processes stopped and its run id kept,
 /// so its results are never recorded twice.
 extension BuildQueue {
@@ -99,13 +97,7 @@ extension BuildQueue {
 
     func salvage(from path: String) -> Salvage {
         guard let old = try? DatabaseQueue(path: path) else { return Salvage() }
-        var events = Self.readableRows(of: old, sql: """
-            SELECT id, received, old, new, ref, options, push, done, hinted FROM events NOT INDEXED WHERE done = 0 OR hinted = 1
-            """)
-        if events.isEmpty {
-            // A queue from before pushes were named (migration v3).
-            events = Self.readableRows(of: old, sql: "SELECT id, received, old, new, ref, options, NULL, 0, 0 FROM events NOT INDEXED WHERE done = 0")
-        }
+        let events = Self.readableRows(of: old, sql: "SELECT id, received, old, new, ref, options FROM events NOT INDEXED WHERE done = 0")
         let builds = Self.readableRows(of: old, sql: """
             SELECT id, branch, ref, commit_id, state, jobs, variables, reason, created, started, attempt, lost_attempts,
                    cancel_requested, interruptible, run_id FROM builds NOT INDEXED WHERE state IN ('queued', 'running')
@@ -116,10 +108,8 @@ extension BuildQueue {
         // skipped, not the whole lot.
         let carried = try? pool.write { db -> Salvage in
             var carried = Salvage()
-            for row in events where (try? db.execute(sql: """
-                INSERT INTO events (received, old, new, ref, options, push, done, hinted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: StatementArguments(row.databaseValues.dropFirst()))) != nil {
-                if row[7] as Int64? == 0 { carried.events += 1 }
+            for row in events where (try? db.execute(sql: PushEvent.insertion, arguments: StatementArguments(row.databaseValues.dropFirst()))) != nil {
+                carried.events += 1
             }
             var newIDs: [Int64: Int64] = [:]
             for row in builds {

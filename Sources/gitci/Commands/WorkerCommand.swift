@@ -17,17 +17,17 @@ struct WorkerCommand: AsyncParsableCommand {
             """
     )
 
-    static let name = "worker"
+    static let name = StateLayout.WorkerCommand.name
 
     @Flag(help: "Exit once the queue is empty (waiting first for a worker that already runs to build what is queued).")
     var once = false
 
     /// What the hook's launcher passes (WorkerLauncher): stay for `gitci.workerLinger`.
-    @Flag(help: .hidden)
+    @Flag(name: .customLong(StateLayout.WorkerCommand.startedByHook), help: .hidden)
     var startedByHook = false
 
     /// What the pre-receive hook's launcher adds: the push is yet to be queued, so wait for it.
-    @Flag(help: .hidden)
+    @Flag(name: .customLong(StateLayout.WorkerCommand.awaitingPush), help: .hidden)
     var awaitingPush = false
 
     @Option(help: "How many builds may run at once (default: gitci.workerBuilds in the repository's git config, else 2).")
@@ -49,8 +49,8 @@ struct WorkerCommand: AsyncParsableCommand {
         try await Self.work(gitDirectory: gitDirectory, builds: builds, jobs: jobs, linger: linger, awaitingPush: awaitingPush)
     }
 
-    /// The worker a hook starts, `gitci worker --started-by-hook [--awaiting-push] --repo DIR`
-    /// exactly, run without ArgumentParser: its reflection costs ~2 ms of every push that finds
+    /// The worker a hook starts (StateLayout.WorkerCommand's command line exactly), run without
+    /// ArgumentParser: its reflection costs ~2 ms of every push that finds
     /// no worker.
     ///
     /// On the main thread, where gitci starts: a push that started this worker waits for it, and
@@ -58,19 +58,15 @@ struct WorkerCommand: AsyncParsableCommand {
     /// meanwhile, from the first moment.
     @MainActor
     static func runStartedByHook(arguments: [String]) async throws -> Bool {
-        var arguments = arguments[...]
         // Not `configuration.commandName`: making ArgumentParser's configuration costs a cold
         // start ~1 ms of type lookups.
-        guard arguments.popFirst() == name, arguments.popFirst() == "--started-by-hook" else { return false }
-        let awaitingPush = arguments.first == WorkerLauncher.awaitingPushFlag
-        if awaitingPush { arguments.removeFirst() }
-        guard arguments.count == 2, arguments.first == "--repo", let path = arguments.last else { return false }
+        guard let (path, awaitingPush) = StateLayout.WorkerCommand.parse(arguments[...]) else { return false }
         let given = RepositoryOptions.absolute(path)
         // The hook names the repository's own git directory, whose state folder holds the queue:
         // it is opened (GRDB, ~1.5 ms), and the statements that take the push up compiled,
         // while libgit2 starts up, on the way to the push's build.
         let queue = Task.detached {
-            let queue = try? BuildQueue.openRepairing(stateFolder: given + "/gitci", report: log)
+            let queue = try? BuildQueue.openRepairing(stateFolder: StateLayout.folder(of: given), report: log)
             queue?.compileWorkerStatements()
             return queue
         }
