@@ -85,7 +85,7 @@ public struct PushHint: Sendable, Equatable {
         // Written over, and cut to length only when the last hint was longer: emptying it
         // (O_TRUNC) would free its block, which a file system mounted with `discard` makes the
         // push wait for (see WorkerLock.record). Cutting within its first block frees nothing.
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else { return false }
         let written = text.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
         var status = stat()
