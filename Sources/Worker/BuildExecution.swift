@@ -22,7 +22,7 @@ struct BuildExecution: Sendable {
             return
         }
         let options = LocalRun.Options(commit: build.commit, branch: build.branch, jobs: build.jobs, parallelism: parallelJobs,
-                                       variables: build.variables, runID: build.runID)
+                                       variables: build.variables, runID: build.runID, sandbox: .configured)
         let localRun: LocalRun
         do {
             localRun = try LocalRun(directory: gitDirectory, options: options)

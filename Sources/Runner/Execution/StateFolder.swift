@@ -13,6 +13,8 @@ public struct StateFolder: Sendable {
 
     public var logs: String { (path as NSString).appendingPathComponent("logs") }
     public var workspaces: String { (path as NSString).appendingPathComponent("workspaces") }
+    /// Bare mirrors whose objects job workspaces borrow (read-only in a sandbox).
+    public var mirrors: String { (path as NSString).appendingPathComponent("mirrors") }
 
     public struct Unusable: Error, CustomStringConvertible {
         public let path: String
@@ -83,7 +85,7 @@ public struct StateFolder: Sendable {
     }
 
     private static func makeEmptyFile(_ path: String) -> Bool {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { return false }
         close(descriptor)
         return true

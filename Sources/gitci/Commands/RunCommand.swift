@@ -29,6 +29,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Keep job workspaces after the run (under the state folder).")
     var keepWorkspaces = false
 
+    @Flag(help: "Run each job in a sandbox, as the server does: only its workspace and HOME writable, the repository hidden.")
+    var sandbox = false
+
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var output: OutputOptions
 
@@ -40,7 +43,7 @@ struct RunCommand: AsyncParsableCommand {
         // A recorded result must describe a commit exactly: a clean tree is run as HEAD.
         let commit = try record ? (commit ?? RunRecording.cleanHead(at: repository.path)) : commit
         let options = LocalRun.Options(commit: commit, branch: branch, jobs: jobs, parallelism: parallelism,
-                                       keepWorkspaces: keepWorkspaces)
+                                       keepWorkspaces: keepWorkspaces, sandbox: sandbox ? .on(Sandbox.Settings()) : .off)
         let localRun: LocalRun
         do {
             localRun = try LocalRun(directory: repository.path, options: options)
