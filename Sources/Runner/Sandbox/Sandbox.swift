@@ -106,6 +106,9 @@ public struct Sandbox: Sendable {
         for folder in readOnly { arguments += ["--ro-bind", folder, folder] }
         let workspace = Self.resolved(workspace)
         for folder in writable + [workspace] { arguments += ["--bind", folder, folder] }
+        // Only now: bwrap makes the folders it mounts on inside them. What is shown inside
+        // keeps its own mode.
+        for folder in covered { arguments += ["--remount-ro", folder] }
         arguments += ["--chdir", workspace, "--", initProgram]
         return arguments
     }
