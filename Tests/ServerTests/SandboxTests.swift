@@ -119,6 +119,36 @@ import TestSupport
         #expect(ProcessTable.processes(containing: "sleep \(marker)").isEmpty)
     }
 
+    @Test func aSandboxedStepDiesWithAKilledWorkerAndTheBuildRunsAgain() async throws {
+        let marker = ProcessTable.uniqueSleepDuration()
+        let fixture = try ServerFixture(pipeline: """
+            jobs:
+              block:
+                steps:
+                  - |
+                    echo attempt >> {scratch}/attempts
+                    if [ ! -e {scratch}/second-attempt ]; then
+                      setsid sh -c 'trap "" TERM; sleep \(marker)' > /dev/null 2>&1 &
+                      touch {scratch}/started
+                      sleep \(marker)
+                    fi
+            """)
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        try fixture.pushOK(["origin", "main"])
+        #expect(await Poll.untilExists(fixture.scratch.url("started")))
+        #expect(await Poll.until { ProcessTable.processes(containing: "sleep \(marker)").count >= 3 }, "the step, its sleep, the daemon")
+        let pidText = try String(contentsOfFile: fixture.stateFolder + "/worker.lock", encoding: .utf8)
+        let worker = try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(kill(worker, SIGKILL) == 0)
+
+        // The job's namespace goes with the worker: nothing is left for a successor to hunt.
+        #expect(await ProcessTable.survivors(of: marker).isEmpty)
+        fixture.touch(fixture.scratch.url("second-attempt"))
+        try fixture.drain()
+        #expect(fixture.lines("attempts").count == 2)
+        #expect(try fixture.pipelineRecords(commit).map { $0["status"] as? String } == ["passed"])
+    }
+
     @Test func homeIsWritableAndKeptBetweenBuildsOfARepository() throws {
         let fixture = try ServerFixture(pipeline: """
             jobs:
