@@ -62,7 +62,12 @@ let package = Package(
         ),
         // The first process of a sandboxed job (Runner's SandboxedJob): C, so that it starts in a
         // fraction of a millisecond on every sandboxed job's way to its first step.
-        .executableTarget(name: "gitci-sandbox-init", dependencies: ["CSpawn"]),
+        .executableTarget(
+            name: "gitci-sandbox-init", dependencies: ["CSpawn"],
+            // Fully static: SwiftPM links even a C program with the Swift runtime and
+            // libstdc++, whose loading would be most of the init's start.
+            linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"])]
+        ),
         .target(name: "Store", dependencies: ["GitKit", "HookIntake", "CHookSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Runner", dependencies: ["GitKit", "Pipeline", "Store", "CSpawn", "HookIntake"]),
         .target(name: "Worker", dependencies: ["GitKit", "Pipeline", "Store", "Runner", "CSpawn", "HookIntake"]),

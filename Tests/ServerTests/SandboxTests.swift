@@ -202,6 +202,22 @@ import TestSupport
         #expect(fixture.lines("pid") == [try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid")])
     }
 
+    @Test func installRegistersTheRepositoryAndUninstallTakesItOff() throws {
+        let home = TemporaryDirectory("gitci-home")
+        let repository = try GitFixture(bare: true)
+        let registry = home.url("repositories")
+        let resolved = URL(fileURLWithPath: repository.path).resolvingSymlinksInPath().path
+        let install = try GitciBinary.run(["install", repository.path], in: home.path, environment: ["GITCI_HOME": home.path])
+        #expect(install.status == 0, "\(install.stderr)")
+        #expect(try String(contentsOfFile: registry, encoding: .utf8) == resolved + "\n")
+        var status = stat()
+        #expect(stat(registry, &status) == 0 && status.st_mode & 0o777 == 0o600)
+
+        let uninstall = try GitciBinary.run(["uninstall", repository.path], in: home.path, environment: ["GITCI_HOME": home.path])
+        #expect(uninstall.status == 0, "\(uninstall.stderr)")
+        #expect(try String(contentsOfFile: registry, encoding: .utf8) == "")
+    }
+
     // MARK: - A machine without user namespaces
 
     /// A bwrap that fails the way bwrap does where user namespaces are not allowed.
