@@ -57,7 +57,9 @@ public struct Sandbox: Sendable {
         case .off: return nil
         case .on(let settings): return settings
         case .configured:
-            if repository.configValue(switchKey)?.trimmingCharacters(in: .whitespaces).lowercased() == "off" { return nil }
+            // Only said explicitly: any of git's words for false.
+            if let value = repository.configValue(switchKey)?.trimmingCharacters(in: .whitespaces).lowercased(),
+               ["off", "false", "no", "0"].contains(value) { return nil }
             return Settings(writable: repository.configValues(writableKey).filter { !$0.isEmpty }.map { ($0 as NSString).expandingTildeInPath })
         }
     }

@@ -84,6 +84,10 @@ final class SandboxedJob: JobProcesses {
     }
 
     private func launch(environment: [String], outputDescriptor: Int32) throws(StepStartError) -> (ProcessGroup, Int32) {
+        guard access(sandbox.initProgram, X_OK) == 0 else {
+            throw StepStartError(description: "cannot find \(sandbox.initProgram), the sandbox's first process: it belongs beside gitci "
+                + "(make install puts it there)")
+        }
         var requestPipe: [Int32] = [-1, -1]
         var reportPipe: [Int32] = [-1, -1]
         guard gitci_pipe(&requestPipe) == 0 else { throw StepStartError(description: "cannot make a pipe: \(String(cString: strerror(errno)))") }
