@@ -29,4 +29,16 @@ import TestSupport
         #expect(plain.status == 1)
         _ = await ProcessTable.survivors(of: marker, timeout: 0)
     }
+
+    @Test func gitciInstalledUnderTmpStillStartsItsSandbox() throws {
+        // The sandbox's /tmp is empty: the init beside a gitci there must be shown all the same.
+        let folder = TemporaryDirectory("gitci-installed")
+        for name in ["gitci", "gitci-sandbox-init"] {
+            let built = ((GitciBinary.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
+            try FileManager.default.copyItem(atPath: built, toPath: folder.url(name))
+        }
+        let repo = try repository(pipeline: "jobs: {a: {steps: [\"test -w $GITCI_WORKSPACE\"]}}")
+        let run = try Shell.run([folder.url("gitci"), "run", "--sandbox", "--commit", "HEAD"], in: repo.path)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+    }
 }

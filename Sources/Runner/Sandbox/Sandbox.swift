@@ -106,6 +106,10 @@ public struct Sandbox: Sendable {
             arguments += ["--tmpfs", folder]
         }
         for folder in readOnly { arguments += ["--ro-bind", folder, folder] }
+        // The init itself, where a folder made empty would hide it (a build folder under /tmp).
+        if (covered + ["/tmp"]).contains(where: { Self.isInside(initProgram, $0) }) {
+            arguments += ["--ro-bind", initProgram, initProgram]
+        }
         let workspace = Self.resolved(workspace)
         for folder in writable + [workspace] { arguments += ["--bind", folder, folder] }
         // Only now: bwrap makes the folders it mounts on inside them. What is shown inside
@@ -163,6 +167,6 @@ public struct Sandbox: Sendable {
 
     static func initProgramPath() -> String {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return ((executable as NSString).deletingLastPathComponent as NSString).appendingPathComponent(initProgramName)
+        return resolved(((executable as NSString).deletingLastPathComponent as NSString).appendingPathComponent(initProgramName))
     }
 }
