@@ -16,6 +16,8 @@ final class SandboxedJob: JobProcesses {
         /// gitci's ends of the pipes: requests to the init, its reports.
         var requests: Int32 = -1
         var reports: Int32 = -1
+        /// Whether the init's first report (READY) was read.
+        var ready = false
         var failed: StepStartError?
     }
 
@@ -27,7 +29,7 @@ final class SandboxedJob: JobProcesses {
     func start(_ arguments: [String], environment: [String], directory: String,
                outputDescriptor: Int32) async throws(StepStartError) -> any StepProcess {
         let environment = sandbox.environment(environment)
-        let (bwrap, reports) = try await running(environment: environment, outputDescriptor: outputDescriptor)
+        let (bwrap, reports) = try running(environment: environment, outputDescriptor: outputDescriptor)
         var payload: [UInt8] = []
         appendInteger(UInt32(arguments.count), to: &payload)
         appendInteger(UInt32(environment.count), to: &payload)
@@ -35,8 +37,22 @@ final class SandboxedJob: JobProcesses {
             payload += Array(string.utf8)
             payload.append(0)
         }
-        guard send(kind: GITCI_SANDBOX_RUN, payload),
-              let report = await Self.nextReport(reports), report.kind == GITCI_SANDBOX_STARTED else {
+        // Sent at once, even to an init that is still starting: the pipe keeps it meanwhile.
+        let sent = send(kind: GITCI_SANDBOX_RUN, payload)
+        var report = sent ? await Self.nextReport(reports) : nil
+        let first = state.withLock { state in
+            defer { state.ready = true }
+            return !state.ready
+        }
+        if first {
+            guard let ready = report, ready.kind == GITCI_SANDBOX_READY else {
+                let failure = StepStartError(description: Self.unavailableReason(bwrap: sandbox.bwrap))
+                state.withLock { $0.failed = failure }
+                throw failure
+            }
+            report = await Self.nextReport(reports)
+        }
+        guard let report, report.kind == GITCI_SANDBOX_STARTED else {
             throw StepStartError(description: "the sandbox ended before the step could start")
         }
         guard report.first > 0 else {
@@ -64,19 +80,15 @@ final class SandboxedJob: JobProcesses {
 
     // MARK: - The sandbox's first process
 
-    /// bwrap and the init, started on the first call; the report descriptor.
-    private func running(environment: [String], outputDescriptor: Int32) async throws(StepStartError) -> (ProcessGroup, Int32) {
+    /// bwrap and the init, started on the first call (not waited for); the report descriptor.
+    private func running(environment: [String], outputDescriptor: Int32) throws(StepStartError) -> (ProcessGroup, Int32) {
         let current = state.withLock { state -> Result<(ProcessGroup, Int32)?, StepStartError> in
             if let failed = state.failed { return .failure(failed) }
             return .success(state.bwrap.map { ($0, state.reports) })
         }
         if let running = try current.get() { return running }
         do throws(StepStartError) {
-            let started = try launch(environment: environment, outputDescriptor: outputDescriptor)
-            guard let ready = await Self.nextReport(started.1), ready.kind == GITCI_SANDBOX_READY else {
-                throw StepStartError(description: Self.unavailableReason(bwrap: sandbox.bwrap))
-            }
-            return started
+            return try launch(environment: environment, outputDescriptor: outputDescriptor)
         } catch {
             state.withLock { $0.failed = error }
             throw error
