@@ -417,7 +417,7 @@ def bench_sandbox(scratch):
     repo = repo_with(f"{scratch}/sandbox", f"jobs:\n{jobs}")
     bwrap = shutil.which("bwrap") or "/usr/bin/bwrap"
     # The namespaces and mounts every sandbox has, around /bin/true: bwrap's own start.
-    bare = [bwrap, "--unshare-user", "--unshare-pid", "--die-with-parent", "--ro-bind", "/", "/",
+    bare = [bwrap, "--unshare-user", "--unshare-pid", "--as-pid-1", "--die-with-parent", "--ro-bind", "/", "/",
             "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--", "/bin/true"]
     bare_loop = ["sh", "-c", 'for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do "$@"; done', "sh"] + bare
     commands = {

@@ -1,9 +1,10 @@
-/* gitci-sandbox-init: the first process of a sandboxed job, started by bwrap inside the job's
-   PID namespace. It starts the job's steps one after another when gitci asks, each in its own
-   process group, and reports how each ended. Background processes a step leaves keep running
-   for the later steps; when gitci closes the request pipe (the job is over) this program exits,
-   bwrap's own init inherits the end, and the kernel kills every process left in the namespace,
-   however it detached itself (setsid, nohup, a double fork).
+/* gitci-sandbox-init: process 1 of a sandboxed job's PID namespace, started by bwrap
+   (--as-pid-1). It starts the job's steps one after another when gitci asks, each in its own
+   process group, reports how each ended, and reaps whatever is orphaned in the namespace.
+   Background processes a step leaves keep running for the later steps; when gitci closes the
+   request pipe (the job is over) this program exits, and the kernel kills and reaps every
+   process left in the namespace, however it detached itself (setsid, nohup, a double fork),
+   before this exit, and so bwrap's, is complete.
 
    The protocol (CSpawn's gitci_sandbox_protocol.h) is private to gitci and this program, which always come
    from the same build. */

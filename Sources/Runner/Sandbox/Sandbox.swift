@@ -96,7 +96,10 @@ public struct Sandbox: Sendable {
     /// bwrap's command line for a job whose workspace is `workspace`: mounts in the order that
     /// makes them right (a folder shown inside a hidden one comes after it).
     func arguments(workspace: String) -> [String] {
-        var arguments = [bwrap, "--unshare-user", "--unshare-pid", "--die-with-parent",
+        // The init is the namespace's process 1 (no reaper of bwrap's in between): its exit
+        // is complete, and bwrap's with it, only once the kernel has killed and reaped every
+        // process left in the namespace. With bwrap's reaper, bwrap could exit a moment before.
+        var arguments = [bwrap, "--unshare-user", "--unshare-pid", "--as-pid-1", "--die-with-parent",
                          "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
         // Shortest first, and nothing inside a folder hidden already: an empty folder has no
         // inside to hide.

@@ -66,8 +66,8 @@ final class SandboxedJob: JobProcesses {
             defer { state.bwrap = nil; state.requests = -1; state.reports = -1 }
             return (state.bwrap, state.requests, state.reports)
         }
-        // The init exits at the end of its requests; bwrap's own init follows it, and the kernel
-        // kills whatever is left in the namespace before bwrap can exit.
+        // The init exits at the end of its requests, and the kernel kills whatever is left in
+        // its namespace before that exit (and so bwrap's) is complete.
         if requests >= 0 { close(requests) }
         if let bwrap {
             var code: Int32 = 0
