@@ -2,7 +2,7 @@
 PREFIX ?= /usr/local
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libgit2-dev libssl-dev libsqlite3-dev pkg-config git sqlite3 python3-setuptools-scm
+APT_PACKAGES := libgit2-dev libssl-dev libsqlite3-dev pkg-config git sqlite3 bubblewrap python3-setuptools-scm
 
 .PHONY: deps build release test demo bench install uninstall clean
 
@@ -39,6 +39,7 @@ release: deps
 	done
 	$(SWIFT_RELEASE) --static-swift-stdlib --disable-local-rpath --product gitci
 	$(SWIFT_RELEASE) --static-swift-stdlib --product gitci-hook
+	$(SWIFT_RELEASE) --product gitci-sandbox-init
 
 # Serial on purpose: many end-to-end tests wait for real processes synchronously, and run in
 # parallel on a 2-core machine they starve Swift's cooperative thread pool (a test polling for
@@ -63,10 +64,11 @@ install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/gitci
 	install -m 755 $$($(SWIFT_RELEASE) --show-bin-path)/gitci $(DESTDIR)$(PREFIX)/bin/gitci
 	install -m 755 $$($(SWIFT_RELEASE) --show-bin-path)/gitci-hook $(DESTDIR)$(PREFIX)/bin/gitci-hook
+	install -m 755 $$($(SWIFT_RELEASE) --show-bin-path)/gitci-sandbox-init $(DESTDIR)$(PREFIX)/bin/gitci-sandbox-init
 	cp -R hooks templates $(DESTDIR)$(PREFIX)/share/gitci/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/gitci $(DESTDIR)$(PREFIX)/bin/gitci-hook
+	rm -f $(DESTDIR)$(PREFIX)/bin/gitci $(DESTDIR)$(PREFIX)/bin/gitci-hook $(DESTDIR)$(PREFIX)/bin/gitci-sandbox-init
 	rm -rf $(DESTDIR)$(PREFIX)/share/gitci
 
 clean:

@@ -12,6 +12,12 @@
 
 int gitci_spawn(pid_t *pid, const char *const argv[], const char *const envp[],
                 const char *cwd, int output_fd) {
+    return gitci_spawn_passing(pid, argv, envp, cwd, output_fd, NULL, 0);
+}
+
+int gitci_spawn_passing(pid_t *pid, const char *const argv[], const char *const envp[],
+                        const char *cwd, int output_fd, const int *passed, int passed_count) {
+    if (passed_count < 0 || passed_count > 8) return EINVAL;
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attr;
     int rc = posix_spawn_file_actions_init(&actions);
@@ -19,15 +25,26 @@ int gitci_spawn(pid_t *pid, const char *const argv[], const char *const envp[],
     rc = posix_spawnattr_init(&attr);
     if (rc != 0) { posix_spawn_file_actions_destroy(&actions); return rc; }
 
+    /* Each passed descriptor from a copy above the ones it goes to: a dup2 onto itself would
+       keep its close-on-exec, and one passed descriptor may sit where another must go. */
+    int copies[8];
+    int copied = 0;
+    while (copied < passed_count) {
+        int copy = fcntl(passed[copied], F_DUPFD_CLOEXEC, 10);
+        if (copy < 0) { rc = errno; break; }
+        copies[copied++] = copy;
+    }
+
     sigset_t all, none;
     sigfillset(&all);
     sigemptyset(&none);
     if (rc == 0) rc = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, output_fd, 1);
     if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, output_fd, 2);
+    for (int i = 0; i < passed_count && rc == 0; i++) rc = posix_spawn_file_actions_adddup2(&actions, copies[i], 3 + i);
     /* Whatever else gitci has open (the index, other jobs' logs) is none of a step's business,
        and a step holding a pipe of gitci's would keep readers waiting after gitci is done. */
-    if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+    if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3 + passed_count);
     if (rc == 0 && cwd != NULL) rc = posix_spawn_file_actions_addchdir_np(&actions, cwd);
     if (rc == 0) rc = posix_spawnattr_setpgroup(&attr, 0);
     if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &all);
@@ -36,6 +53,7 @@ int gitci_spawn(pid_t *pid, const char *const argv[], const char *const envp[],
                                                        | POSIX_SPAWN_SETSIGMASK);
     if (rc == 0) rc = posix_spawn(pid, argv[0], &actions, &attr, (char *const *)argv, (char *const *)envp);
 
+    for (int i = 0; i < copied; i++) close(copies[i]);
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&actions);
     return rc;
@@ -94,7 +112,7 @@ int gitci_spawn_detached(pid_t *pid, const char *const argv[], const char *const
     rc = posix_spawnattr_init(&attr);
     if (rc != 0) { posix_spawn_file_actions_destroy(&actions); return rc; }
 
-    int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     sigset_t all, none;
     sigfillset(&all);
     sigdelset(&all, SIGUSR1);
@@ -130,4 +148,8 @@ int gitci_allowed_processors(void) {
     cpu_set_t allowed;
     if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return 0;
     return CPU_COUNT(&allowed);
+}
+
+int gitci_pipe(int ends[2]) {
+    return pipe2(ends, O_CLOEXEC) == 0 ? 0 : errno;
 }

@@ -46,6 +46,25 @@ extension Repository {
         }
     }
 
+    /// Whether libgit2 would reach `remote` (a configured remote's name, a URL or a path)
+    /// through its local transport: a path or a `file://` URL. That transport writes into the
+    /// other repository itself and runs none of its hooks (pre-receive included), so what must
+    /// pass them goes through git's receive-pack instead.
+    public func isLocalRemote(_ remote: String) -> Bool {
+        var url = remote
+        var pointer: OpaquePointer?
+        if git_remote_lookup(&pointer, handle, remote) == 0, let pointer {
+            defer { git_remote_free(pointer) }
+            // The push URL when one is set: that is where a push goes.
+            if let configured = git_remote_pushurl(pointer) ?? git_remote_url(pointer) { url = String(cString: configured) }
+        }
+        if url.lowercased().hasPrefix("file://") { return true }
+        if url.contains("://") { return false }
+        // git's own rule: `host:path` is ssh when the colon comes before any slash.
+        if let colon = url.firstIndex(of: ":"), !url[..<colon].contains("/") { return false }
+        return true
+    }
+
     /// A configured remote by name, or an anonymous remote for a URL or path.
     private func openRemote(_ remote: String) throws(GitError) -> OpaquePointer {
         _ = Libgit2.certificates

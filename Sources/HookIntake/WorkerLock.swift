@@ -20,7 +20,7 @@ public final class WorkerLock {
     /// Takes the lock; with `wait`, blocks until the worker holding it is gone. Nil when it is
     /// held elsewhere (and `wait` is false) or the file cannot be opened.
     public static func acquire(in stateFolder: String, wait: Bool) -> WorkerLock? {
-        let descriptor = open(path(in: stateFolder), O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = open(path(in: stateFolder), O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { return nil }
         while flock(descriptor, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0 {
             if errno == EINTR { continue }
@@ -59,7 +59,7 @@ public final class WorkerLock {
 
     /// Takes the lock for a worker that is yet to start, or says who holds it.
     static func takeForNewWorker(in stateFolder: String) -> ForNewWorker {
-        let descriptor = open(path(in: stateFolder), O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = open(path(in: stateFolder), O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { return .unavailable }
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             if errno == EINTR { continue }
@@ -99,7 +99,7 @@ public final class WorkerLock {
     }
 
     public static func holder(in stateFolder: String) -> Holder {
-        let descriptor = open(path(in: stateFolder), O_RDONLY | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = open(path(in: stateFolder), O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { return .none }
         defer { close(descriptor) }
         if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {

@@ -18,9 +18,13 @@ public struct LocalRun: Sendable {
         public var variables: [String: String]
         /// The run id to use; a retried build keeps the id of its lost attempt.
         public var runID: String?
+        /// Whether every job runs in a sandbox (`Sandbox`), or straight on this machine.
+        public var sandbox: Sandbox.Policy
 
         public init(commit: String? = nil, target: BuildTarget? = nil, jobs: [String] = [], parallelism: Int? = nil,
-                    keepWorkspaces: Bool = false, variables: [String: String] = [:], runID: String? = nil) {
+                    keepWorkspaces: Bool = false, variables: [String: String] = [:], runID: String? = nil,
+                    sandbox: Sandbox.Policy = .off) {
+            self.sandbox = sandbox
             self.variables = variables
             self.runID = runID
             self.commit = commit
@@ -72,6 +76,7 @@ public struct LocalRun: Sendable {
     let workspaceDirectory: String
     let source: WorkspaceSource
     let options: Options
+    let sandbox: Sandbox?
 
     /// Opens the repository around `directory`, reads and plans the pipeline, and prepares the
     /// run's folders. Nothing runs yet.
@@ -123,6 +128,8 @@ public struct LocalRun: Sendable {
         self.target = options.target ?? Self.target(of: options.commit, commit: commit, in: repository)
         self.options = options
         self.runID = options.runID ?? StateFolder.newRunID()
+        self.sandbox = Sandbox.settings(options.sandbox, repository: repository)
+            .map { Sandbox(gitDirectory: repository.commonDirectory, settings: $0) }
         do {
             let folders = try StateFolder(gitCommonDirectory: repository.commonDirectory).prepareRun(runID)
             self.logDirectory = folders.logs
@@ -164,7 +171,7 @@ public struct LocalRun: Sendable {
                 pipelineID: runID, commit: commit, branch: target.branch, tag: target.tag, source: source,
                 workspace: (workspaceDirectory as NSString).appendingPathComponent(fileName),
                 logPath: (logDirectory as NSString).appendingPathComponent(fileName + ".log"),
-                baseEnvironment: environment, keepWorkspace: options.keepWorkspaces
+                baseEnvironment: environment, keepWorkspace: options.keepWorkspaces, sandbox: sandbox
             )
             return await JobExecutor().run(job, context: context, onStep: { index, name in
                 observer.stepStarted(job, index: index, name: name)

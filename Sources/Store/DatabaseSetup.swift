@@ -62,6 +62,10 @@ enum DatabaseSetup {
     static func open(path: String, busyTimeout: Double, durable: Bool, keepsWALPages: Bool = false,
                      schema: Schema) throws -> DatabaseQueue {
         let configuration = configuration(busyTimeout: busyTimeout, durable: durable, keepsWALPages: keepsWALPages)
+        // Made private to the user before SQLite makes it (0644) and its WAL and shared-memory
+        // files, which take its mode: an empty file is a new database to SQLite.
+        let made = Foundation.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if made >= 0 { close(made) }
         let database = try DatabaseQueue(path: path, configuration: configuration)
         // Processes that open a file that did not exist at the same moment (a `gitci status`
         // while the worker writes its first results) race to make its schema: the losers fail

@@ -24,7 +24,7 @@ struct BuildExecution: Sendable {
             return
         }
         let options = LocalRun.Options(commit: build.commit, target: build.target, jobs: build.jobs, parallelism: parallelJobs,
-                                       variables: build.variables, runID: build.runID)
+                                       variables: build.variables, runID: build.runID, sandbox: .configured)
         let localRun: LocalRun
         do {
             localRun = try LocalRun(directory: gitDirectory, options: options)

@@ -88,7 +88,8 @@ public struct Installation {
         }
         do {
             try manager.createDirectory(atPath: hooksDirectory, withIntermediateDirectories: true)
-            try manager.createDirectory(atPath: stateFolder, withIntermediateDirectories: true)
+            try manager.createDirectory(atPath: stateFolder, withIntermediateDirectories: true,
+                                        attributes: [.posixPermissions: Int(StateFolderModes.folder)])
             for name in Self.hookNames {
                 let path = hookPath(name)
                 if foreign.contains(name) {
@@ -122,6 +123,13 @@ public struct Installation {
             StateFolder(gitCommonDirectory: gitDirectory).makeSpareRun()
         } catch {
             throw Failure(description: error.message)
+        }
+        StateFolderModes.secure(stateFolder)
+        // Every build's sandbox hides this repository from the builds of the others.
+        do {
+            try RepositoryRegistry().add(gitDirectory)
+        } catch {
+            throw Failure(description: error.description)
         }
         done.append("state folder \(stateFolder); push options enabled (git push -o ci.skip)")
         return done
@@ -162,9 +170,22 @@ public struct Installation {
         } catch {
             throw Failure(description: error.message)
         }
+        do {
+            try RepositoryRegistry().remove(gitDirectory)
+        } catch {
+            throw Failure(description: error.description)
+        }
         if done.isEmpty { done.append("gitci's hooks were not installed in \(gitDirectory)") }
         done.append("kept the results (refs/notes/gitci) and the state folder \(stateFolder)")
         return done
+    }
+
+    /// Why this repository's builds will fail on this machine, if they will: no sandbox can be
+    /// made here, and the repository does not say `gitci.sandbox=off`.
+    public func sandboxProblem() -> String? {
+        guard let repository = try? Repository.open(gitDirectory),
+              Sandbox.settings(.configured, repository: repository) != nil else { return nil }
+        return SandboxProbe.problem()
     }
 
     private func hookPath(_ name: String) -> String {

@@ -21,7 +21,7 @@ enum Spool {
         // A hook that opened it before the rename either gets the lock first (and its lines are
         // read) or finds the file unlinked once it has the lock, and appends to a new one.
         for _ in 0..<10 {
-            let descriptor = open(path(in: stateFolder), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            let descriptor = open(path(in: stateFolder), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
             guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
             defer { close(descriptor) }
             guard flock(descriptor, LOCK_EX) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }

@@ -113,6 +113,7 @@ public struct Worker: Sendable {
         } catch {
             throw Failure(description: "\(error)")
         }
+        StateFolderModes.secure(stateFolder)
         if lock == nil, linger == nil {
             lock = WorkerLock.acquire(in: stateFolder, wait: true)
         } else if lock == nil {

@@ -19,6 +19,7 @@ final class ServerFixture: @unchecked Sendable {
     /// working copy with `pipeline` committed on `main` (not pushed yet). `{scratch}` in the
     /// pipeline stands for the scratch folder.
     init(pipeline: String?, install: Bool = true) throws {
+        _ = TestHome.path
         server = try GitFixture(bare: true)
         clone = try GitFixture()
         if install {
@@ -28,6 +29,8 @@ final class ServerFixture: @unchecked Sendable {
             // take the worker lock themselves need it gone, and the suite need not keep a
             // worker per finished test (WorkerLingerTests sets its own).
             try server.git(["config", "gitci.workerLinger", "0"])
+            // Builds run sandboxed: the scratch folder is where steps may leave evidence.
+            try server.git(["config", "gitci.sandboxWritable", scratch.path])
         }
         try clone.git(["remote", "add", "origin", server.path])
         if let pipeline { try clone.commit([".gitci.yml": expand(pipeline)], message: "pipeline") }

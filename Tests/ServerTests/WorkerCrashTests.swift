@@ -18,6 +18,9 @@ import TestSupport
                       sleep \(marker)
                     fi
             """)
+        // Unsandboxed, a step outlives a killed worker (a sandboxed one dies with it:
+        // SandboxTests): this is the successor's hunt for such orphans.
+        try fixture.server.git(["config", "gitci.sandbox", "off"])
         let commit = try fixture.clone.git(["rev-parse", "HEAD"])
         try fixture.pushOK(["origin", "main"])
         #expect(await Poll.untilExists(fixture.scratch.url("started")))

@@ -13,6 +13,7 @@ public enum Shell {
     @discardableResult
     public static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:],
                            input: String? = nil) throws -> CommandResult {
+        _ = TestHome.path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments

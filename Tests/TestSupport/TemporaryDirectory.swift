@@ -5,9 +5,10 @@ public final class TemporaryDirectory: @unchecked Sendable {
     // @unchecked: the only state is an immutable path.
     public let path: String
 
-    public init(_ prefix: String = "gitci-test") {
+    /// `base`: where to make it instead of the system temporary directory.
+    public init(_ prefix: String = "gitci-test", under base: String? = nil) {
         _ = TestHome.path
-        let template = (NSTemporaryDirectory() as NSString).appendingPathComponent("\(prefix)-XXXXXX")
+        let template = ((base ?? NSTemporaryDirectory()) as NSString).appendingPathComponent("\(prefix)-XXXXXX")
         var bytes = Array(template.utf8CString)
         let made = bytes.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(made != nil, "mkdtemp failed")

@@ -12,6 +12,11 @@
 int gitci_spawn(pid_t *pid, const char *const argv[], const char *const envp[],
                 const char *cwd, int output_fd);
 
+/// gitci_spawn, with the descriptors `passed[0..<passed_count]` (at most 8) open in the child
+/// as 3, 4, …: how a sandboxed job's first process gets its request and report pipes.
+int gitci_spawn_passing(pid_t *pid, const char *const argv[], const char *const envp[],
+                        const char *cwd, int output_fd, const int *passed, int passed_count);
+
 /// Blocks until `pid` has exited, without reaping it: the zombie keeps its process group id
 /// reserved, so the rest of the group can still be signalled without hitting a reused id.
 /// On return 0, `*code` is the exit status, or the signal number when `*signaled` is 1.
@@ -42,5 +47,8 @@ int gitci_reap(pid_t pid);
 /// How many processors this process may run on (its affinity mask), or 0 when unknown.
 /// sched_getaffinity and CPU_COUNT are GNU extensions as well.
 int gitci_allowed_processors(void);
+
+/// pipe2(ends, O_CLOEXEC) (a GNU extension): 0, or an errno value.
+int gitci_pipe(int ends[2]);
 
 #endif

@@ -21,10 +21,12 @@ public struct JobContext: Sendable {
     public var keepWorkspace: Bool
     /// Seconds between SIGTERM and SIGKILL when a step is stopped.
     public var terminationGrace: Double
+    /// Where the steps run when not straight on this machine.
+    public var sandbox: Sandbox?
 
     public init(pipelineID: String, commit: ObjectID?, branch: String?, tag: String? = nil, source: WorkspaceSource, workspace: String,
                 logPath: String, baseEnvironment: [String: String], node: String? = nil, keepWorkspace: Bool = false,
-                terminationGrace: Double = 3) {
+                terminationGrace: Double = 3, sandbox: Sandbox? = nil) {
         self.pipelineID = pipelineID
         self.commit = commit
         self.branch = branch
@@ -36,6 +38,7 @@ public struct JobContext: Sendable {
         self.node = node ?? Host.name
         self.keepWorkspace = keepWorkspace
         self.terminationGrace = terminationGrace
+        self.sandbox = sandbox
     }
 
     /// The environment steps get: what the runner was started with, minus git's own variables

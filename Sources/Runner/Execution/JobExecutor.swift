@@ -59,10 +59,10 @@ public struct JobExecutor: Sendable {
 
         let environment = Self.environment(for: job, context: context)
         let deadline = started.addingTimeInterval(TimeInterval(job.timeout.value))
-        // Step leaders stay zombies until the job ends, so their groups (background processes a
-        // step left for later steps) can be killed safely at the end.
-        var groups: [ProcessGroup] = []
-        defer { groups.forEach { $0.reap() } }
+        // Background processes a step leaves stay for the later steps, and end with the job.
+        let processes: any JobProcesses = context.sandbox.map { SandboxedJob(sandbox: $0, workspace: context.workspace) }
+            ?? DirectProcesses()
+        defer { processes.end() }
 
         for (index, step) in job.steps.enumerated() {
             if Task.isCancelled { return finish(.cancelled, reason: "cancelled") }
@@ -72,16 +72,15 @@ public struct JobExecutor: Sendable {
             let stepStart = Date()
             log.write("\n==> step \(index + 1)/\(job.steps.count): \(step.name)\n")
             if step.name != step.run { log.write(step.run.split(separator: "\n", omittingEmptySubsequences: false).map { "$ \($0)" }.joined(separator: "\n") + "\n") }
-            let group: ProcessGroup
+            let group: any StepProcess
             do {
-                group = try ProcessGroup.spawn(["/bin/sh", "-e", "-c", step.run], environment: environment,
-                                               directory: context.workspace, outputDescriptor: log.descriptor)
+                group = try await processes.start(["/bin/sh", "-e", "-c", step.run], environment: environment,
+                                                  directory: context.workspace, outputDescriptor: log.descriptor)
             } catch {
                 log.write("gitci: \(error)\n")
                 return finish(.failed, reason: error.description)
             }
-            groups.append(group)
-            onProcess(group.pid)
+            onProcess(group.processGroup)
 
             let jobRemaining = deadline.timeIntervalSinceNow
             let stepLimit = step.timeout.map { TimeInterval($0.value) } ?? .infinity

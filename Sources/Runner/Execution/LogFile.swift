@@ -16,10 +16,10 @@ final class LogFile {
         let folder = (path as NSString).deletingLastPathComponent
         // The spare log a run's folder may hold (StateFolder.makeSpareRun), when there is one.
         StateFolder.Spare.take(StateFolder.Spare.log, as: path)
-        var descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
+        var descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
         if descriptor < 0, errno == ENOENT {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
+            descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
         }
         guard descriptor >= 0 else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])

@@ -16,7 +16,8 @@ public struct StateFolder: Sendable {
     public var logs: String { StateLayout.path(StateLayout.logs, in: path) }
     /// This repository's workspaces, outside its git directory (WorkspaceRoot).
     public var workspaces: String { WorkspaceRoot.path(gitCommonDirectory: (path as NSString).deletingLastPathComponent) }
-    /// Bare mirrors of submodules, `<name>-<hash of the URL>.git` (mirror(forURL:)).
+    /// Bare mirrors of submodules, `<name>-<hash of the URL>.git` (mirror(forURL:)), whose
+    /// objects job workspaces borrow (read-only in a sandbox).
     public var mirrors: String { StateLayout.path(StateLayout.mirrors, in: path) }
 
     /// The mirror of the repository at `url`: named after its last component, and a hash of
@@ -101,7 +102,7 @@ public struct StateFolder: Sendable {
     }
 
     private static func makeEmptyFile(_ path: String) -> Bool {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { return false }
         close(descriptor)
         return true

@@ -44,12 +44,15 @@ public final class ProcessGroup: Sendable {
 
     /// Starts `arguments` (the first an absolute path) in `directory`; stdin is /dev/null, stdout
     /// and stderr go to `outputDescriptor`. `environment` is the complete environment.
+    /// `passing` are descriptors the child gets as 3, 4, … (nothing else of gitci's is open in it).
     public static func spawn(_ arguments: [String], environment: [String], directory: String,
-                             outputDescriptor: Int32) throws(SpawnError) -> ProcessGroup {
+                             outputDescriptor: Int32, passing: [Int32] = []) throws(SpawnError) -> ProcessGroup {
         var pid: pid_t = 0
         let rc = withCStringArray(arguments) { argv in
             withCStringArray(environment) { envp in
-                gitci_spawn(&pid, argv, envp, directory, outputDescriptor)
+                passing.withUnsafeBufferPointer { passed in
+                    gitci_spawn_passing(&pid, argv, envp, directory, outputDescriptor, passed.baseAddress, Int32(passed.count))
+                }
             }
         }
         guard rc == 0 else { throw SpawnError(command: arguments.first ?? "", errno: rc) }

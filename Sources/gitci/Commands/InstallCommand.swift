@@ -25,6 +25,9 @@ struct InstallCommand: ParsableCommand {
             let lines = try installation.install(hookSources: (share as NSString).appendingPathComponent("hooks"),
                                                  binary: Resources.executablePath, force: force)
             lines.forEach { print("gitci: \($0)") }
+            if let problem = installation.sandboxProblem() {
+                Output.error("gitci: warning: this repository's builds will fail here: \(problem)")
+            }
         } catch {
             Output.error("gitci: \(error)")
             throw ExitCode(ExitStatus.usage)

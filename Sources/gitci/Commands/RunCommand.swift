@@ -30,6 +30,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Keep job workspaces after the run (under $GITCI_HOME/workspaces).")
     var keepWorkspaces = false
 
+    @Flag(help: "Run each job in a sandbox, as the server does: only its workspace and HOME writable, the repository hidden.")
+    var sandbox = false
+
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var output: OutputOptions
 
@@ -41,7 +44,7 @@ struct RunCommand: AsyncParsableCommand {
         // A recorded result must describe a commit exactly: a clean tree is run as HEAD.
         let commit = try record ? (commit ?? RunRecording.cleanHead(at: repository.path)) : commit
         let options = LocalRun.Options(commit: commit, target: branch.map(BuildTarget.branch), jobs: jobs, parallelism: parallelism,
-                                       keepWorkspaces: keepWorkspaces)
+                                       keepWorkspaces: keepWorkspaces, sandbox: sandbox ? .on(Sandbox.Settings()) : .off)
         let localRun: LocalRun
         do {
             localRun = try LocalRun(directory: repository.path, options: options)

@@ -61,11 +61,47 @@ struct SyncCommand: ParsableCommand {
         }
         guard !noPush, repo.referenceTarget(notes) != nil else { return }
         do {
-            try repo.push(remote: remote, refspecs: ["\(notes):\(notes)"])
+            if repo.isLocalRemote(remote) {
+                try GitPush.run(gitDirectory: repo.gitDirectory, remote: remote, refspec: "\(notes):\(notes)")
+            } else {
+                try repo.push(remote: remote, refspecs: ["\(notes):\(notes)"])
+            }
             print("gitci: pushed \(notes) to '\(remote)'")
         } catch {
-            Output.error("gitci: cannot push \(notes) to '\(remote)': \(error.message)")
+            Output.error("gitci: cannot push \(notes) to '\(remote)': \(error)")
             throw ExitCode(ExitStatus.failed)
+        }
+    }
+}
+
+/// `git push` itself, for a remote on this machine: git's receive-pack runs the remote's hooks
+/// (its pre-receive may refuse refs/notes/gitci), where libgit2's local transport would write
+/// the ref straight into the other repository. Arguments are passed as a list: no shell.
+enum GitPush {
+    struct Refused: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func run(gitDirectory: String, remote: String, refspec: String) throws(Refused) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "--git-dir=\(gitDirectory)", "push", "--quiet", "--", remote, refspec]
+        // A hook's GIT_DIR and friends would point the push at another repository.
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GIT_") }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        do {
+            try process.run()
+        } catch {
+            throw Refused(description: "cannot run git: \((error as NSError).localizedDescription)")
+        }
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let lines = said.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            throw Refused(description: lines.isEmpty ? "git push exited with status \(process.terminationStatus)" : lines.joined(separator: "; "))
         }
     }
 }

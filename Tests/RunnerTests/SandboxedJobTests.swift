@@ -1,0 +1,91 @@
+import Foundation
+import Pipeline
+import Runner
+import Testing
+import TestSupport
+
+/// Steps run through the sandbox's init keep what steps straight on the machine have: their
+/// own process group, timeouts, cancellation, background processes for the later steps; and
+/// lose, with the job, everything they started.
+@Suite struct SandboxedJobTests {
+    func sandboxed(_ fixture: RunnerFixture) -> LocalRun.Options {
+        LocalRun.Options(parallelism: 4, sandbox: .on(Sandbox.Settings(writable: [fixture.shared.path])))
+    }
+
+    @Test func aStepTimeoutStopsTheStepsGroupAndTheJobsDaemons() async throws {
+        let marker = ProcessTable.uniqueSleepDuration()
+        let fixture = try RunnerFixture(pipeline: """
+            jobs:
+              hang:
+                steps:
+                  - setsid sh -c 'trap "" TERM; sleep \(marker)' > /dev/null 2>&1 &
+                  - name: sleepers
+                    run: trap '' TERM; sh -c 'sleep \(marker) & sleep \(marker)'
+                    timeout: 1s
+                  - touch @SHARED@/after-timeout
+            """)
+        let report = try await fixture.run(sandboxed(fixture))
+        let job = report["hang"]
+        #expect(job.status == .failed)
+        #expect(job.reason == "step 'sleepers' timed out after 1s")
+        #expect(!fixture.sharedFileExists("after-timeout"))
+        #expect(ProcessTable.processes(containing: "sleep \(marker)").isEmpty)
+    }
+
+    @Test func cancellingStopsTheRunningStep() async throws {
+        let marker = ProcessTable.uniqueSleepDuration()
+        let fixture = try RunnerFixture(pipeline: """
+            jobs:
+              running:
+                steps:
+                  - touch @SHARED@/started; sleep \(marker)
+                  - touch @SHARED@/continued
+            """)
+        let localRun = try LocalRun(directory: fixture.repo.path, options: sandboxed(fixture))
+        let task = Task { await localRun.run(observer: SilentObserver()) }
+        #expect(await Poll.untilExists(fixture.sharedPath("started")))
+        task.cancel()
+        let report = await task.value
+
+        #expect(report["running"].status == .cancelled)
+        #expect(!fixture.sharedFileExists("continued"))
+        #expect(ProcessTable.processes(containing: "sleep \(marker)").isEmpty)
+    }
+
+    @Test func stepsKeepTheirEnvironmentExitStatusAndProcessGroup() async throws {
+        let fixture = try RunnerFixture(pipeline: """
+            env: { GREETING: "a 'quoted' $(value)" }
+            jobs:
+              env:
+                steps:
+                  - printf '%s\\n' "$GREETING" > @SHARED@/greeting
+                  - test "$(ps -o pgid= -p $$ | tr -d ' ')" = "$$"
+                  - exit 7
+            """)
+        let report = try await fixture.run(sandboxed(fixture))
+        #expect(try fixture.sharedText("greeting") == "a 'quoted' $(value)")
+        #expect(report["env"].exitCode == 7)
+        #expect(report["env"].reason == "step 'exit 7' failed (exit status 7)")
+    }
+
+    @Test func theRegistryHidesEveryInstalledRepository() throws {
+        let home = TemporaryDirectory("gitci-home")
+        let registry = RepositoryRegistry(home: home.path)
+        let built = try GitFixture(bare: true)
+        let other = try GitFixture(bare: true)
+        try registry.add(other.path)
+        try registry.add(other.path)
+        #expect(registry.repositories().count == 1)
+
+        let sandbox = Sandbox(gitDirectory: built.path, registry: registry)
+        let resolved = { (path: String) in URL(fileURLWithPath: path).resolvingSymlinksInPath().path }
+        #expect(sandbox.hidden.contains(resolved(other.path)))
+        #expect(sandbox.hidden.contains(resolved(built.path)))
+        #expect(sandbox.readOnly == [resolved(built.path) + "/objects"])
+        #expect(sandbox.writable == [resolved(built.path) + "/gitci/home"])
+
+        try registry.remove(other.path)
+        #expect(registry.repositories().isEmpty)
+        #expect(!Sandbox(gitDirectory: built.path, registry: registry).hidden.contains(resolved(other.path)))
+    }
+}
