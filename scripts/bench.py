@@ -285,7 +285,8 @@ def stop_lingering_worker(bare):
 
 
 def bench_hook(scratch):
-    print("push with the hook (issue: hook adds <= 15 ms; push -> start <= 25 ms, -> notes <= 60 ms; 1,000 branches <= 300 ms)")
+    print("push with the hook (issue 19: hooks add <= 15 ms; push -> first step, gitci's share above git's floor "
+          "<= 10 ms with a running worker, <= 20 ms when the push starts it; -> notes <= 60 ms; 1,000 branches <= 300 ms)")
     steps = "\n".join("      - true" for _ in range(19))
     pipeline = f"branches:\n  include: [main, 'b*']\njobs:\n  a:\n    steps:\n      - date +%s.%N > \"$MARK\"\n{steps}\n"
     work = repo_with(f"{scratch}/work", pipeline)
@@ -333,6 +334,9 @@ def bench_hook(scratch):
         bare = f"{scratch}/{mode}.git"
         sh(["git", "init", "-q", "--bare", "-b", "main", bare])
         sh([GITCI, "install", bare])
+        # Builds are sandboxed: the step's mark file is written into the scratch folder,
+        # which the sandbox is told to leave writable (as a cache folder would be).
+        sh(["git", "config", "--add", "gitci.sandboxWritable", scratch], cwd=bare)
         side = dict(mode=mode, bare=bare, mark=f"{scratch}/started-{mode}", service=None)
         if mode == "cold":
             sh(["git", "config", "gitci.workerLinger", "0"], cwd=bare)
@@ -383,7 +387,8 @@ def bench_hook(scratch):
         notes = statistics.median(noted for _, noted in results[mode])
         line(f"push -> first step starts ({label})", start,
              note=f"{start / PEERS['laminar_start']:.2f}x laminar's 27 ms; gitci's share above git's floor: {start - git_floor:.1f} ms")
-        judge(f"push -> first step ({label})", start, 25, floor)
+        # Issue 19 judges gitci's own share: the push's time above git's own floor.
+        judge(f"push -> first step above git's floor ({label})", start - git_floor, 20 if mode == "cold" else 10, floor)
         line(f"push -> results in refs/notes/gitci ({label})", notes,
              note=f"{notes / PEERS['laminar_finish']:.2f}x laminar's 57 ms (without notes)")
         judge(f"push -> notes ({label})", notes, 60, floor)
@@ -534,10 +539,30 @@ def bench_sandbox(scratch):
     bare = [bwrap, "--unshare-user", "--unshare-pid", "--as-pid-1", "--die-with-parent", "--ro-bind", "/", "/",
             "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--", "/bin/true"]
     bare_loop = ["sh", "-c", 'for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do "$@"; done', "sh"] + bare
+    # bwrap with the very mounts gitci asks of it (the hidden folders, the object stores shown
+    # read-only, HOME and the workspace), around /bin/true: the sandbox's own start, bwrap's
+    # work; gitci's share is what its runs take above that. Taken from a run through a
+    # recording wrapper (GITCI_BWRAP), with the workspace, gone after the run, made again.
+    recorder = f"{scratch}/bwrap-recorder"
+    recorded = f"{scratch}/bwrap-arguments"
+    with open(recorder, "w") as f:
+        f.write(f'#!/bin/sh\nprintf "%s\\0" "$@" > "{recorded}"\nexec "{bwrap}" "$@"\n')
+    os.chmod(recorder, 0o755)
+    subprocess.run([GITCI, "run", "--jobs", "1", "--sandbox", "--commit", "HEAD", "j0"], cwd=repo,
+                   env=dict(ENV, GITCI_BWRAP=recorder), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(recorded, "rb") as f:
+        arguments = f.read().decode().split("\0")[:-1]
+    arguments = arguments[:arguments.index("--")]
+    for option, source in zip(arguments, arguments[1:]):
+        if option in ("--bind", "--ro-bind"):
+            os.makedirs(source, exist_ok=True)
+    same_mounts = [bwrap] + arguments + ["--", "/bin/true"]
+    same_loop = ["sh", "-c", 'for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do "$@"; done', "sh"] + same_mounts
     commands = {
         "plain": [GITCI, "run", "--jobs", "1", "--commit", "HEAD"],
         "sandboxed": [GITCI, "run", "--jobs", "1", "--sandbox", "--commit", "HEAD"],
         "bwrap": bare_loop,
+        "mounts": same_loop,
         "true": SHELL_FLOOR,
     }
     # Alternating rounds: the machine's load moves all four alike.
@@ -553,9 +578,12 @@ def bench_sandbox(scratch):
     line("gitci run --jobs 1 --sandbox: the same", median["sandboxed"])
     per_job = (median["sandboxed"] - median["plain"]) / 20
     bwrap_start = (median["bwrap"] - median["true"]) / 20
+    mounts_start = (median["mounts"] - median["true"]) / 20
     line("sandbox per job, all included", per_job)
-    line("bwrap's own start (bwrap ... /bin/true, less /bin/true alone)", bwrap_start)
-    own = per_job - bwrap_start
+    line("bwrap's start, namespaces only (bwrap ... /bin/true, less /bin/true)", bwrap_start,
+         note=f"gitci's share above it {per_job - bwrap_start:.2f} ms")
+    line("bwrap's start with gitci's mounts (the sandbox's own start)", mounts_start)
+    own = per_job - mounts_start
     line("gitci's own share per job (target <= 3 ms)", own)
     judge("sandbox start per job, gitci's own share", own, 3, floor)
 

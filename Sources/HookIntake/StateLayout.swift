@@ -23,6 +23,8 @@ public enum StateLayout {
     public static let mirrors = "mirrors"
     /// Results kept while the notes could not be written, one file per run.
     public static let pendingResults = "pending-results"
+    /// The HOME of the repository's sandboxed steps, kept between builds (their caches).
+    public static let home = "home"
 
     /// The state folder of the repository whose git (common) directory is `gitDirectory`.
     public static func folder(of gitDirectory: String) -> String {

@@ -170,6 +170,25 @@ import TestSupport
         #expect(home != NSHomeDirectory())
     }
 
+    /// A writable folder that holds the repository (a scratch folder, a checkout of many
+    /// repositories) must not show it: the hidden folder comes after the writable one.
+    @Test func aWritableFolderHoldingTheRepositoryStillHidesIt() throws {
+        let fixture = try ServerFixture(pipeline: nil)
+        let parent = (fixture.serverPath as NSString).deletingLastPathComponent
+        try fixture.server.git(["config", "--add", "gitci.sandboxWritable", parent])
+        let commit = try fixture.clone.commit([".gitci.yml": fixture.expand("""
+            jobs:
+              look:
+                steps:
+                  - if test -e \(fixture.serverPath)/HEAD; then echo seen; else echo hidden; fi > {scratch}/repository
+            """)])
+        try fixture.pushOK(["origin", "main"])
+        try fixture.drain()
+
+        #expect(try fixture.pipelineRecords(commit).map { $0["status"] as? String } == ["passed"])
+        #expect(fixture.lines("repository") == ["hidden"])
+    }
+
     @Test func stepsShareTheMachinesNetworkButNotItsProcesses() throws {
         let fixture = try ServerFixture(pipeline: """
             jobs:

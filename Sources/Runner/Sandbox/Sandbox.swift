@@ -79,7 +79,7 @@ public struct Sandbox: Sendable {
                 registry: RepositoryRegistry = RepositoryRegistry()) {
         let gitDirectory = Self.resolved(gitDirectory)
         let stateFolder = StateFolder(gitCommonDirectory: gitDirectory)
-        let home = (stateFolder.path as NSString).appendingPathComponent("home")
+        let home = stateFolder.home
         try? FileManager.default.createDirectory(atPath: (home as NSString).appendingPathComponent(".cache"),
                                                  withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let others = registry.repositories().map(Self.resolved)
@@ -101,6 +101,10 @@ public struct Sandbox: Sendable {
         // process left in the namespace. With bwrap's reaper, bwrap could exit a moment before.
         var arguments = [bwrap, "--unshare-user", "--unshare-pid", "--as-pid-1", "--die-with-parent",
                          "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        // Folders the configuration makes writable come before the hidden ones: a hidden folder
+        // inside one (the repository inside a scratch folder) must stay hidden, and one inside a
+        // hidden folder stays hidden with it.
+        for folder in writable where folder != home { arguments += ["--bind", folder, folder] }
         // Shortest first, and nothing inside a folder hidden already: an empty folder has no
         // inside to hide.
         var covered: [String] = []
@@ -114,7 +118,7 @@ public struct Sandbox: Sendable {
             arguments += ["--ro-bind", initProgram, initProgram]
         }
         let workspace = Self.resolved(workspace)
-        for folder in writable + [workspace] { arguments += ["--bind", folder, folder] }
+        for folder in [home, workspace] { arguments += ["--bind", folder, folder] }
         // Only now: bwrap makes the folders it mounts on inside them. What is shown inside
         // keeps its own mode.
         for folder in covered { arguments += ["--remount-ro", folder] }
