@@ -121,4 +121,33 @@ import TestSupport
         #expect(after.result == "passed")
         #expect(after.lostAttempts == 1)
     }
+
+    /// The same, for the worker a push started, lingering: it used to loop on the build for ever
+    /// instead of leaving once its linger was over.
+    @Test func aLingeringWorkerAPushStartedTakesUpABuildThatLostItsWorkerAndLeaves() async throws {
+        let fixture = try ServerFixture(pipeline: """
+            jobs:
+              once:
+                steps: ["echo attempt >> {scratch}/attempts"]
+            """)
+        // Long enough for the test to put the build back before the worker leaves.
+        try fixture.server.git(["config", "gitci.workerLinger", "10"])
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        try fixture.pushOK(["origin", "main"])
+        #expect(await Poll.until(timeout: 60) { (try? fixture.queue().latestBuild(of: commit))?.state == .finished })
+        let build = try #require(try fixture.queue().latestBuild(of: commit))
+        let worker = try #require(fixture.lockHolder())
+        #expect(ProcessTable.commandLine(of: worker).contains("--started-by-hook"))
+
+        let reset = try Shell.run(["sqlite3", "-cmd", ".timeout 10000", fixture.stateFolder + "/queue.sqlite",
+                                   "UPDATE builds SET state = 'running', result = NULL, finished = NULL WHERE id = \(build.id)"])
+        #expect(reset.status == 0, "\(reset.stderr)")
+        try #require(!ProcessTable.hasExited(worker), "the worker was still lingering when the build lost its worker")
+
+        #expect(await Poll.until(timeout: 60) { (try? fixture.queue().build(build.id))?.state == .finished },
+                "the lingering worker left a build that lost its worker running")
+        #expect(await Poll.until(timeout: 90) { ProcessTable.hasExited(worker) }, "the worker never left")
+        #expect(fixture.lines("attempts").count == 1, "the step did not run again")
+        #expect(try fixture.queue().build(build.id)?.lostAttempts == 1)
+    }
 }
