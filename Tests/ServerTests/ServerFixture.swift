@@ -205,14 +205,27 @@ final class ServerFixture: @unchecked Sendable {
 
 /// The worker lock taken by the test itself: while it is held, hooks start no worker, so
 /// pushes pile up in the queue exactly as they arrived. Taking it waits for a worker that
-/// still runs (one a hook started may outlive `drain()`, having found nothing to do).
+/// still runs (one a hook started may outlive `drain()`, having found nothing to do), for
+/// `ServerFixture.workerDeadline` at most: then the server's workers are killed and the test fails.
 final class HeldWorkerLock {
     private var descriptor: Int32
 
     init(_ fixture: ServerFixture) throws {
         descriptor = open(fixture.stateFolder + "/worker.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0, flock(descriptor, LOCK_EX) == 0 else {
-            throw FixtureError("cannot take the worker lock of \(fixture.stateFolder)")
+        guard descriptor >= 0 else { throw FixtureError("cannot open the worker lock of \(fixture.stateFolder)") }
+        let deadline = Date().addingTimeInterval(ServerFixture.workerDeadline)
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                throw FixtureError("cannot take the worker lock of \(fixture.stateFolder): \(String(cString: strerror(errno)))")
+            }
+            guard Date() < deadline else {
+                let killed = fixture.killWorkers()
+                throw FixtureError("""
+                    a worker kept the lock of \(fixture.stateFolder) for \(Int(ServerFixture.workerDeadline)) s: it hangs \
+                    (killed the server's workers: \(killed))
+                    """)
+            }
+            usleep(20_000)
         }
     }
 
