@@ -186,6 +186,13 @@ public struct Worker: Sendable {
             if !wereRunning.isEmpty, let cancelled = try? queue.cancelRequested() {
                 for id in cancelled.intersection(wereRunning) { running[id]?.cancel() }
             }
+            // Only the lock's holder runs builds: a build the queue says runs that no task of this
+            // worker runs lost its worker (killed, or one that was leaving as this one came), at any
+            // time, not only before this worker started. Left alone it would keep the worker from
+            // ever idling, and every `worker --once` waiting for it to drain.
+            if running.isEmpty, !recorder.isHolding, recoverOrphans(queue, recorder: recorder) {
+                continue
+            }
             // Nothing else uses the queue now: if its file is damaged, it is replaced.
             if running.isEmpty, !recorder.isHolding, queueCheck.isDue(awaitingPush: awaitingPush),
                let fresh = BuildQueue.repairedIfCorrupt(queue, stateFolder: stateFolder, report: log) {
@@ -263,11 +270,14 @@ public struct Worker: Sendable {
     }
 
     /// Builds a killed worker was running go back to the queue, and the processes their steps
-    /// left behind are stopped. Those asked to stop meanwhile end cancelled instead.
-    private func recoverOrphans(_ queue: BuildQueue, recorder: ResultRecorder) {
+    /// left behind are stopped. Those asked to stop meanwhile end cancelled instead. Call only
+    /// while no build of this worker runs or waits to be recorded: every running build is taken
+    /// for an orphan. True when there was one.
+    @discardableResult
+    private func recoverOrphans(_ queue: BuildQueue, recorder: ResultRecorder) -> Bool {
         do {
             let orphans = try queue.requeueOrphans()
-            guard !orphans.isEmpty else { return }
+            guard !orphans.isEmpty else { return false }
             for build in orphans {
                 let groups = Set((try? queue.processGroups(of: [build.id])) ?? [])
                 let stopped = build.runID.map { OrphanProcesses.kill(groups: groups, runID: $0) } ?? 0
@@ -279,8 +289,10 @@ public struct Worker: Sendable {
                         .finishCancelledOrphan(build)
                 }
             }
+            return true
         } catch {
             log("gitci: worker: cannot look for lost builds: \(error)")
+            return false
         }
     }
 }

@@ -25,9 +25,9 @@ import TestSupport
         }
         for (process, _) in processes { try process.run() }
         for (process, errors) in processes {
-            process.waitUntilExit()
+            let ended = ProcessTable.waitForExit(of: process, timeout: Shell.defaultTimeout)
             let message = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
-            #expect(process.terminationStatus == 0, "\(binary): \(message)")
+            #expect(ended && process.terminationStatus == 0, "\(binary) (ended: \(ended)): \(message)")
         }
 
         let listed = try fixture.gitNotesList()

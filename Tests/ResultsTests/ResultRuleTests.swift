@@ -47,7 +47,7 @@ import TestSupport
             usleep(20_000)
         }
         process.terminate()
-        process.waitUntilExit()
+        try #require(ProcessTable.waitForExit(of: process, timeout: Shell.defaultTimeout), "gitci run did not stop after SIGTERM")
         #expect(process.terminationStatus == 1)
     }
 

@@ -74,7 +74,7 @@ import TestSupport
         try fixture.clone.git(["checkout", "-q", "-b", "doomed"])
         let doomed = try fixture.clone.commit(["d": "1"])
         let worker = try fixture.startWorker()
-        defer { worker.terminate(); worker.waitUntilExit() }
+        defer { fixture.stop(worker) }
         try fixture.pushOK(["origin", "doomed"])
         #expect(await Poll.untilExists(fixture.scratch.url("started-doomed")))
         let running = try fixture.gitci(["status", doomed, "--json"])

@@ -12,10 +12,7 @@ import TestSupport
                 steps: ["true"]
             """)
         let worker = try fixture.startWorker()
-        defer {
-            worker.terminate()
-            worker.waitUntilExit()
-        }
+        defer { fixture.stop(worker) }
         #expect(await Poll.until { FileManager.default.fileExists(atPath: fixture.stateFolder + "/worker.lock")
             && ((try? String(contentsOfFile: fixture.stateFolder + "/worker.lock", encoding: .utf8)) ?? "")
                 .trimmingCharacters(in: .whitespacesAndNewlines) == String(worker.processIdentifier) })
@@ -48,10 +45,7 @@ import TestSupport
         for _ in 0..<3 {
             try? FileManager.default.removeItem(atPath: lockPath)
             let worker = try fixture.startWorker()
-            defer {
-                if worker.isRunning { worker.terminate() }
-                worker.waitUntilExit()
-            }
+            defer { fixture.stop(worker) }
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline, (try? String(contentsOfFile: lockPath, encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines) != String(worker.processIdentifier) {}

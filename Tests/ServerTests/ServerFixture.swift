@@ -58,20 +58,35 @@ final class ServerFixture: @unchecked Sendable {
         return result
     }
 
+    /// How long a test waits for a worker to build what it was given and leave: generous on a
+    /// loaded machine, and still a failure with a message, not a suite that hangs.
+    static let workerDeadline: Double = 120
+
     /// Waits for the worker the hook started (if any), then builds whatever is still queued.
+    /// After `workerDeadline` it kills the workers of this server and fails the test.
     func drain(sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let result = try gitci(["worker", "--once"])
+        let result: CommandResult
+        do {
+            result = try gitci(["worker", "--once"], timeout: Self.workerDeadline)
+        } catch let timedOut as CommandTimedOut {
+            let killed = killWorkers()
+            throw FixtureError("""
+                gitci worker --once did not drain the queue within \(Int(Self.workerDeadline)) s: a worker hangs \
+                (killed it and \(killed.count) other workers of the server: \(killed)). \(timedOut.stderr.suffix(4_000))
+                """)
+        }
         #expect(result.status == 0, "gitci worker --once: \(result.stderr)", sourceLocation: sourceLocation)
     }
 
     /// The built binary run against the server repository.
     @discardableResult
-    func gitci(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
-        try GitciBinary.run(arguments + ["-C", server.path], in: server.path, environment: environment)
+    func gitci(_ arguments: [String], environment: [String: String] = [:],
+               timeout: Double = Shell.defaultTimeout) throws -> CommandResult {
+        try GitciBinary.run(arguments + ["-C", server.path], in: server.path, environment: environment, timeout: timeout)
     }
 
     /// `gitci worker OPTIONS` for the server, in the background, its output discarded (a
-    /// service unless `options` say otherwise).
+    /// service unless `options` say otherwise). Stop it with `stop(_:)`.
     func startWorker(_ options: [String] = []) throws -> Process {
         let worker = Process()
         worker.executableURL = URL(fileURLWithPath: GitciBinary.path)
@@ -80,6 +95,38 @@ final class ServerFixture: @unchecked Sendable {
         worker.standardError = FileHandle.nullDevice
         try worker.run()
         return worker
+    }
+
+    /// Sends `signal` to a worker `startWorker` started and waits for it to exit; one that is
+    /// still there after `workerDeadline` is killed, and the test fails.
+    func stop(_ worker: Process, signal: Int32 = SIGTERM, sourceLocation: SourceLocation = #_sourceLocation) {
+        if worker.isRunning { kill(worker.processIdentifier, signal) }
+        let exited = ProcessTable.waitForExit(of: worker, timeout: Self.workerDeadline)
+        #expect(exited, "the worker did not exit within \(Int(Self.workerDeadline)) s of signal \(signal); killed it",
+                sourceLocation: sourceLocation)
+    }
+
+    /// The pid the worker lock's holder wrote into it, if any.
+    func lockHolder() -> Int32? {
+        (try? String(contentsOfFile: stateFolder + "/worker.lock", encoding: .utf8))
+            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    /// Kills every gitci worker of this server (by its path on their command lines); returns
+    /// their pids.
+    @discardableResult
+    func killWorkers() -> [Int32] {
+        let workers = ProcessTable.processes(containing: server.path).filter {
+            ProcessTable.commandLine(of: $0).contains(" worker ")
+        }
+        for pid in workers { kill(pid, SIGKILL) }
+        return workers
+    }
+
+    deinit {
+        // A worker this test's pushes started must not outlive it: a hung one would run on
+        // for the rest of the suite, and past it.
+        killWorkers()
     }
 
     // MARK: - What gitci recorded, read with git itself
@@ -161,14 +208,27 @@ final class ServerFixture: @unchecked Sendable {
 
 /// The worker lock taken by the test itself: while it is held, hooks start no worker, so
 /// pushes pile up in the queue exactly as they arrived. Taking it waits for a worker that
-/// still runs (one a hook started may outlive `drain()`, having found nothing to do).
+/// still runs (one a hook started may outlive `drain()`, having found nothing to do), for
+/// `ServerFixture.workerDeadline` at most: then the server's workers are killed and the test fails.
 final class HeldWorkerLock {
     private var descriptor: Int32
 
     init(_ fixture: ServerFixture) throws {
         descriptor = open(fixture.stateFolder + "/worker.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0, flock(descriptor, LOCK_EX) == 0 else {
-            throw FixtureError("cannot take the worker lock of \(fixture.stateFolder)")
+        guard descriptor >= 0 else { throw FixtureError("cannot open the worker lock of \(fixture.stateFolder)") }
+        let deadline = Date().addingTimeInterval(ServerFixture.workerDeadline)
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                throw FixtureError("cannot take the worker lock of \(fixture.stateFolder): \(String(cString: strerror(errno)))")
+            }
+            guard Date() < deadline else {
+                let killed = fixture.killWorkers()
+                throw FixtureError("""
+                    a worker kept the lock of \(fixture.stateFolder) for \(Int(ServerFixture.workerDeadline)) s: it hangs \
+                    (killed the server's workers: \(killed))
+                    """)
+            }
+            usleep(20_000)
         }
     }
 

@@ -38,7 +38,7 @@ final class SmallDisk {
                 return
             }
             holder.terminate()
-            holder.waitUntilExit()
+            _ = ProcessTable.waitForExit(of: holder, timeout: 30)
             failures.append(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
         }
         throw FixtureError("cannot mount a tmpfs over \(mountPoint) in a private mount namespace (unshare): \(failures)")

@@ -84,4 +84,73 @@ import TestSupport
         #expect(after.lostAttempts == 1)
         #expect(after.runID == build.runID)
     }
+
+    /// Only the worker lock's holder runs builds, so a build the queue says runs that no task of
+    /// the holder runs has lost its worker, whenever the holder comes upon it: here a worker
+    /// that has run a build already, long past its start (where orphans were looked for before),
+    /// finds one. It used to take it for work of its own, never idle again, and keep every
+    /// `worker --once` waiting for it to drain the queue.
+    @Test func aWorkerHoldingTheLockTakesUpABuildThatLosesItsWorkerWhileItRuns() async throws {
+        let fixture = try ServerFixture(pipeline: """
+            jobs:
+              once:
+                steps: ["echo attempt >> {scratch}/attempts"]
+            """)
+        let first = try fixture.clone.git(["rev-parse", "HEAD"])
+        try fixture.pushOK(["origin", "main"])
+        try fixture.drain()
+        let orphan = try #require(try fixture.queue().latestBuild(of: first))
+
+        let worker = try fixture.startWorker()
+        defer { fixture.stop(worker) }
+        #expect(await Poll.until(timeout: 60) { fixture.lockHolder() == worker.processIdentifier })
+        // A build of its own first: then it is in its loop, past the look for orphans at its start.
+        let second = try fixture.clone.commit(["second.txt": "2"], message: "second")
+        try fixture.pushOK(["origin", "main"])
+        #expect(await Poll.until(timeout: 60) { (try? fixture.queue().latestBuild(of: second))?.state == .finished })
+
+        // What a worker killed between writing the notes and telling the queue leaves behind.
+        let reset = try Shell.run(["sqlite3", "-cmd", ".timeout 10000", fixture.stateFolder + "/queue.sqlite",
+                                   "UPDATE builds SET state = 'running', result = NULL, finished = NULL WHERE id = \(orphan.id)"])
+        #expect(reset.status == 0, "\(reset.stderr)")
+        let recovered = await Poll.until(timeout: 60) { (try? fixture.queue().build(orphan.id))?.state == .finished }
+        try #require(recovered, "the worker holding the lock left a build that lost its worker running")
+        #expect(worker.isRunning, "the worker is a service: it stays")
+        try fixture.drain()
+
+        #expect(fixture.lines("attempts").count == 2, "each commit's step ran once")
+        #expect(try fixture.pipelineRecords(first).count == 1)
+        let after = try #require(try fixture.queue().build(orphan.id))
+        #expect(after.result == "passed")
+        #expect(after.lostAttempts == 1)
+    }
+
+    /// The same, for the worker a push started, lingering: it used to loop on the build for ever
+    /// instead of leaving once its linger was over.
+    @Test func aLingeringWorkerAPushStartedTakesUpABuildThatLostItsWorkerAndLeaves() async throws {
+        let fixture = try ServerFixture(pipeline: """
+            jobs:
+              once:
+                steps: ["echo attempt >> {scratch}/attempts"]
+            """)
+        // Long enough for the test to put the build back before the worker leaves.
+        try fixture.server.git(["config", "gitci.workerLinger", "10"])
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        try fixture.pushOK(["origin", "main"])
+        #expect(await Poll.until(timeout: 60) { (try? fixture.queue().latestBuild(of: commit))?.state == .finished })
+        let build = try #require(try fixture.queue().latestBuild(of: commit))
+        let worker = try #require(fixture.lockHolder())
+        #expect(ProcessTable.commandLine(of: worker).contains("--started-by-hook"))
+
+        let reset = try Shell.run(["sqlite3", "-cmd", ".timeout 10000", fixture.stateFolder + "/queue.sqlite",
+                                   "UPDATE builds SET state = 'running', result = NULL, finished = NULL WHERE id = \(build.id)"])
+        #expect(reset.status == 0, "\(reset.stderr)")
+        try #require(!ProcessTable.hasExited(worker), "the worker was still lingering when the build lost its worker")
+
+        #expect(await Poll.until(timeout: 60) { (try? fixture.queue().build(build.id))?.state == .finished },
+                "the lingering worker left a build that lost its worker running")
+        #expect(await Poll.until(timeout: 90) { ProcessTable.hasExited(worker) }, "the worker never left")
+        #expect(fixture.lines("attempts").count == 1, "the step did not run again")
+        #expect(try fixture.queue().build(build.id)?.lostAttempts == 1)
+    }
 }

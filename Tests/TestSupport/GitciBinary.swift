@@ -17,10 +17,11 @@ public enum GitciBinary {
         return "gitci"
     }
 
-    /// Runs the built binary with `arguments` in `directory`.
+    /// Runs the built binary with `arguments` in `directory` (for `timeout` seconds at most, see
+    /// Shell.run).
     @discardableResult
     public static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:],
-                           input: String? = nil) throws -> CommandResult {
-        try Shell.run([path] + arguments, in: directory, environment: environment, input: input)
+                           input: String? = nil, timeout: Double = Shell.defaultTimeout) throws -> CommandResult {
+        try Shell.run([path] + arguments, in: directory, environment: environment, input: input, timeout: timeout)
     }
 }

@@ -7,12 +7,33 @@ public struct CommandResult: Sendable {
     public let stderr: String
 }
 
+/// A command a test ran that did not finish in time; it was killed, with what it started.
+public struct CommandTimedOut: Error, CustomStringConvertible {
+    public let command: [String]
+    public let seconds: Double
+    public let stdout: String
+    public let stderr: String
+
+    public var description: String {
+        "\(command.joined(separator: " ")) did not finish within \(Int(seconds)) s; killed it and what it started."
+            + (stderr.isEmpty ? "" : " Its error output:\n\(stderr.suffix(4_000))")
+    }
+}
+
 /// Runs real commands (`git`, the built `gitci`) the way a user would.
 public enum Shell {
-    /// Runs `arguments` (looked up on PATH) in `directory`, waiting for it to finish.
+    /// How long a command may take before the test gives up on it: far more than any command of
+    /// the suite needs on a loaded machine (some build a thousand jobs with a debug build), far
+    /// less than the hard limit the whole suite runs under, so that one hang fails its test
+    /// instead of the suite.
+    public static let defaultTimeout: Double = 300
+
+    /// Runs `arguments` (looked up on PATH) in `directory`, waiting for it to finish, for
+    /// `timeout` seconds at most: then it and its descendants are killed, and CommandTimedOut
+    /// thrown.
     @discardableResult
     public static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:],
-                           input: String? = nil) throws -> CommandResult {
+                           input: String? = nil, timeout: Double = defaultTimeout) throws -> CommandResult {
         _ = TestHome.path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -49,10 +70,17 @@ public enum Shell {
         } else {
             process.standardInput = FileHandle.nullDevice
         }
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
-        process.waitUntilExit()
+        let finished = ProcessTable.waitForExit(of: process, timeout: timeout, exited: exited)
         try out.close()
         try err.close()
+        guard finished else {
+            throw CommandTimedOut(command: arguments, seconds: timeout,
+                                  stdout: String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self),
+                                  stderr: String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self))
+        }
         return CommandResult(
             status: process.terminationStatus,
             stdout: String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self),

@@ -79,22 +79,55 @@ public final class ProcessGroup: Sendable {
     /// Waits for the leader to exit without blocking the caller's thread: libdispatch watches a
     /// pidfd of it, which becomes readable at its exit (where the kernel has none, a thread of
     /// its own sits in `waitid`). Does not reap.
+    ///
+    /// The pidfd's event is not the only way out: a slow timer looks at the leader as well, so
+    /// that an event lost or taken early (readable while `waitid` does not show the exit yet)
+    /// cannot leave the build, and its worker, waiting for ever.
     public func waitForExit() async -> ProcessTermination {
         let descriptor = gitci_exit_descriptor(pid)
         guard descriptor >= 0 else { return await waitForExitOnThread() }
         let pid = self.pid
         return await withCheckedContinuation { (continuation: CheckedContinuation<ProcessTermination, Never>) in
+            let watch = ExitWatch(continuation)
             let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: Self.exits)
-            source.setEventHandler { [source] in
+            let timer = DispatchSource.makeTimerSource(queue: Self.exits)
+            let check: () -> Void = { [source, timer] in
                 var code: Int32 = 0
                 var signaled: Int32 = 0
                 let state = gitci_exit_status_now(pid, &code, &signaled)
                 guard state != 0 else { return }
                 source.cancel()
-                continuation.resume(returning: state < 0 ? .signaled(SIGKILL) : signaled == 1 ? .signaled(code) : .exited(code))
+                timer.cancel()
+                watch.resume(returning: state < 0 ? .signaled(SIGKILL) : signaled == 1 ? .signaled(code) : .exited(code))
             }
+            source.setEventHandler(handler: check)
             source.setCancelHandler { close(descriptor) }
+            timer.setEventHandler(handler: check)
+            timer.schedule(deadline: .now() + Self.exitRecheckInterval, repeating: Self.exitRecheckInterval,
+                           leeway: .milliseconds(100))
             source.resume()
+            timer.resume()
+        }
+    }
+
+    /// How often the timer of `waitForExit` looks whether the leader has exited.
+    static let exitRecheckInterval: Double = 1
+
+    /// The continuation of one `waitForExit`, resumed once, by whichever of its watchers sees
+    /// the exit first.
+    private final class ExitWatch: Sendable {
+        private let continuation: Mutex<CheckedContinuation<ProcessTermination, Never>?>
+
+        init(_ continuation: CheckedContinuation<ProcessTermination, Never>) {
+            self.continuation = Mutex(continuation)
+        }
+
+        func resume(returning termination: ProcessTermination) {
+            let taken = continuation.withLock { continuation in
+                defer { continuation = nil }
+                return continuation
+            }
+            taken?.resume(returning: termination)
         }
     }
 
