@@ -39,4 +39,24 @@ extension Repository {
         guard git_config_get_string(&value, snapshot, key) == 0, let value else { return nil }
         return String(cString: value)
     }
+
+    /// Every value of a multi-valued key (`git config --add`), in the order git reads them
+    /// (system, global, local); empty when it is not set.
+    public func configValues(_ key: String) -> [String] {
+        var config: OpaquePointer?
+        guard git_repository_config(&config, handle) == 0 else { return [] }
+        defer { git_config_free(config) }
+        var snapshot: OpaquePointer?
+        guard git_config_snapshot(&snapshot, config) == 0 else { return [] }
+        defer { git_config_free(snapshot) }
+        var iterator: OpaquePointer?
+        guard git_config_multivar_iterator_new(&iterator, snapshot, key, nil) == 0 else { return [] }
+        defer { git_config_iterator_free(iterator) }
+        var values: [String] = []
+        var entry: UnsafeMutablePointer<git_config_entry>?
+        while git_config_next(&entry, iterator) == 0 {
+            if let value = entry?.pointee.value { values.append(String(cString: value)) }
+        }
+        return values
+    }
 }
