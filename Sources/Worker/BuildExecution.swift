@@ -72,12 +72,13 @@ struct BuildExecution: Sendable {
     }
 
     /// A build that could not even start: a broken pipeline file is the commit's result
-    /// (`config-error`, with the messages); anything else is noted in the queue.
+    /// (`config-error`, with the messages); anything else is noted in the queue, where
+    /// `gitci status` finds it (failed, with the reason).
     private func recordFailureToStart(_ build: Build, error: LocalRun.Failure) {
         guard case .pipeline(.invalid(let configError)) = error, let commit = ObjectID(hex: build.commit),
               let repository = try? Repository.open(gitDirectory) else {
             log("gitci: worker: build \(build.id) of \(build.commit.prefix(10)): \(error)")
-            finish(build, .finished, result: "failed", reason: error.description)
+            finish(build, .failedToStart, result: PipelineStatus.failed.rawValue, reason: error.description)
             return
         }
         let record = ResultRecords.configError(
