@@ -215,17 +215,6 @@ public final class BuildQueue: Sendable {
         }
     }
 
-    /// Whether a push of `commit` to a branch still waits for the worker to plan it (it will be
-    /// built unless the pipeline at the commit says otherwise): queued, as far as a user can tell.
-    public func awaitsWorker(_ commit: String) throws -> Bool {
-        try pool.read { db in
-            let options = try String.fetchAll(db, sql: """
-                SELECT options FROM events WHERE done = 0 AND new = ? AND substr(ref, 1, 11) = 'refs/heads/'
-                """, arguments: [commit])
-            return options.contains { !(Self.decodeList($0) ?? []).contains("ci.skip") }
-        }
-    }
-
     /// Live job statuses of a running build.
     public func jobStatuses(of buildID: Int64) throws -> [(job: String, status: String, started: Double?)] {
         try pool.read { db in
