@@ -69,6 +69,7 @@ import TestSupport
         let json = try fixture.gitci(["status", commit, "--json"])
         #expect(json.status == 1)
         #expect(try fixture.document(json)["status"] as? String == "failed")
+        #expect((try fixture.document(json)["reason"] as? String)?.contains(".gitci.yml") == true, "\(json.stdout)")
         let text = try fixture.gitci(["status", commit])
         #expect(text.status == 1)
         #expect(text.stdout.contains("failed: it could not start"), "\(text.stdout)")

@@ -46,7 +46,10 @@ struct StatusCommand: ParsableCommand {
             var document = RunDocument(results: results)
             if let live { document.overlay(live) }
             if pushed || ended != nil { document.status = status }
-            if let ended { document.branch = ended.build.branch }
+            if let ended {
+                document.branch = ended.build.branch
+                document.reason = ended.why
+            }
             document.print()
         } else {
             let info = try? access.repository.commit(commit)

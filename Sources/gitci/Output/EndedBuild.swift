@@ -23,18 +23,20 @@ struct EndedBuild {
         self.build = build
     }
 
-    /// One line for people: what became of the build, and why.
-    var description: String {
-        let on = build.branch.map { " on \($0)" } ?? ""
-        let why: String
+    /// Why it ended so: `status --json`'s `reason`.
+    var why: String {
         switch status {
         case Self.lost:
-            why = "it ended (\(build.result ?? "no result")) but its results are not in \(ResultIndex.notesRef)"
+            return "it ended (\(build.result ?? "no result")) but its results are not in \(ResultIndex.notesRef)"
                 + (build.reason.map { " (\($0))" } ?? "")
         case PipelineStatus.failed.rawValue:
-            why = "it could not start: " + (build.reason ?? "no reason recorded")
-        default: why = build.reason ?? status
+            return "it could not start: " + (build.reason ?? "no reason recorded")
+        default: return build.reason ?? status
         }
-        return "build \(build.id)\(on) \(status): \(why)"
+    }
+
+    /// One line for people: what became of the build, and why.
+    var description: String {
+        "build \(build.id)\(build.branch.map { " on \($0)" } ?? "") \(status): \(why)"
     }
 }
