@@ -6,7 +6,8 @@ the issues set it against (14 ms): every section measures the floor afresh and s
 figures by 14 ms / that floor; the last lines list every target with its verdict.
 
 Usage: GITCI=path/to/release/gitci [GITCI_BENCH_NOTES=path] python3 scripts/bench.py [section...]
-Sections: run, validate, notes, status, hook, scale, reindex, workspace, sandbox (default: all).
+Sections: run, validate, notes, status, hook, scale, reindex, workspace, sandbox (default: all), and
+serverjobs (a 1,000-job pipeline pushed to a server, against 20 jobs: not run by default).
 """
 import ctypes
 import fcntl
@@ -465,6 +466,40 @@ def bench_scale(scratch):
         verdict = "met" if ratio <= 1.2 else "MISSED"
         VERDICTS.append((f"gitci's own per-job cost, {label} / 20 jobs", ratio, ratio, 1.2, "x", verdict))
         print(f"  {'-> ' + label + ' against 20 jobs':<72} {ratio:>9.2f} x   target <= 1.2 x: {verdict}")
+
+
+def bench_serverjobs(scratch, rounds=3):
+    print("one pushed pipeline of 1,000 jobs on the server: push -> results in the notes, per job against 20 jobs")
+    pipelines = {count: "jobs:\n" + "".join(f"  j{i}:\n    steps: [true]\n" for i in range(count)) for count in (20, 1000)}
+    size = max(len(text) for text in pipelines.values())
+    sides = {}
+    for count, text in pipelines.items():
+        work = repo_with(f"{scratch}/serverjobs-work-{count}", text + "#" * (size - len(text) - 1) + "\n")
+        bare = f"{scratch}/serverjobs-{count}.git"
+        sh(["git", "init", "-q", "--bare", "-b", "main", bare])
+        sh([GITCI, "install", bare])
+        worker = subprocess.Popen([GITCI, "worker", "-C", bare], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sides[count] = dict(work=work, bare=bare, worker=worker, times=[])
+    time.sleep(1)
+    try:
+        for round_number in range(rounds):
+            for count, side in sides.items():
+                sh(["git", "commit", "-q", "--allow-empty", "-m", f"round {round_number}"], cwd=side["work"])
+                ref = f"{side['bare']}/refs/notes/gitci"
+                before = read_file(ref)
+                start = time.time()
+                sh(["git", "push", "-q", side["bare"], "HEAD:refs/heads/main"], cwd=side["work"])
+                while read_file(ref) == before and time.time() - start < 600:
+                    time.sleep(0.01)
+                side["times"].append((time.time() - start) * 1000)
+    finally:
+        for side in sides.values():
+            side["worker"].terminate()
+            side["worker"].wait()
+    m = {count: statistics.median(side["times"]) for count, side in sides.items()}
+    for count in sides:
+        line(f"push -> notes, {count} jobs of one true step (median of {rounds})", m[count])
+    line("per job, 1,000 jobs above 20", (m[1000] - m[20]) / 980)
 
 
 def bench_reindex(scratch):

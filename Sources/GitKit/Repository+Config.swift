@@ -40,7 +40,8 @@ extension Repository {
         return String(cString: value)
     }
 
-    /// Every value of a multi-valued key, in the order git reads them (system, global, local).
+    /// Every value of a multi-valued key (`git config --add`), in the order git reads them
+    /// (system, global, local); empty when it is not set.
     public func configValues(_ key: String) -> [String] {
         var config: OpaquePointer?
         guard git_repository_config(&config, handle) == 0 else { return [] }
@@ -53,8 +54,8 @@ extension Repository {
         defer { git_config_iterator_free(iterator) }
         var values: [String] = []
         var entry: UnsafeMutablePointer<git_config_entry>?
-        while git_config_next(&entry, iterator) == 0, let entry {
-            values.append(String(cString: entry.pointee.value))
+        while git_config_next(&entry, iterator) == 0 {
+            if let value = entry?.pointee.value { values.append(String(cString: value)) }
         }
         return values
     }

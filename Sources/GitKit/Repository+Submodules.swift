@@ -44,6 +44,25 @@ public struct Submodule: Sendable, Hashable {
         return String(root) + "/" + String(rest)
     }
 
+    /// The path on this machine that libgit2 would read `url` (already resolved) from: a path,
+    /// or a `file://` URL decoded; nil for a remote URL (`scheme://`, `[user@]host:path`).
+    /// A relative path is taken against the current directory, as libgit2 takes it.
+    /// `file://` with a host other than `localhost` is not a path and not remote: it stays as
+    /// written so that the caller refuses it.
+    public static func localPath(of url: String) -> String? {
+        if url.hasPrefix("file://") {
+            var rest = url.dropFirst("file://".count)
+            if rest.hasPrefix("localhost/") { rest = rest.dropFirst("localhost".count) }
+            guard rest.hasPrefix("/") else { return url }
+            return String(rest).removingPercentEncoding ?? url
+        }
+        if let scheme = url.range(of: "://"), !url[..<scheme.lowerBound].contains("/") { return nil }
+        // scp-like `host:path`: a colon before the first slash, as git reads it.
+        if let colon = url.firstIndex(of: ":"), !url[..<colon].contains("/") { return nil }
+        if url.hasPrefix("/") { return url }
+        return FileManager.default.currentDirectoryPath + "/" + url
+    }
+
     public struct Problem: Error, CustomStringConvertible, Sendable {
         public let description: String
     }

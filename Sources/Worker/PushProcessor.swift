@@ -104,8 +104,9 @@ struct PushDecider {
 
     func decide(_ event: PushEvent) -> Decision {
         let ref = event.ref
-        let branch = ref.hasPrefix("refs/heads/") ? String(ref.dropFirst("refs/heads/".count)) : nil
-        let tag = ref.hasPrefix("refs/tags/") ? String(ref.dropFirst("refs/tags/".count)) : nil
+        let target = BuildTarget(ref: ref)
+        let branch = target.branch
+        let tag = target.tag
         guard branch != nil || tag != nil else { return .ignore(nil) }
         if event.isDeletion {
             return branch.map { .retire(branch: $0) } ?? .ignore(nil)

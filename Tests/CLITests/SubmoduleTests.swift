@@ -121,4 +121,53 @@ import TestSupport
         #expect(log.contains("invalid value for submodule 'path' property: '../../escape'"), "\(log)")
         #expect(!FileManager.default.fileExists(atPath: hosted.url("escape")))
     }
+
+    // MARK: - Local URLs reach no other repository
+
+    /// App (in `hosted`) names a repository elsewhere on the machine; returns the log of
+    /// `default` and the run's exit status.
+    func buildNaming(_ url: String) throws -> (status: Int32, log: String) {
+        try SubmoduleRepositories.commit(to: app, files: [".gitmodules": "[submodule \"lib\"]\n\tpath = lib\n\turl = \(url)\n"])
+        let result = try GitciBinary.run(["run", "--commit", "main", "default", "--json"], in: app)
+        let jobs = jobsByName(try jsonObject(result.stdout))
+        let log = try String(contentsOfFile: try #require(jobs["default"]?["log"] as? String), encoding: .utf8)
+        return (result.status, log)
+    }
+
+    @Test func aLocalSubmoduleURLOutsideTheRepositorysFolderFailsTheJobSayingHowToAllowIt() throws {
+        let recorded = try makeRepositories()
+        let elsewhere = TemporaryDirectory("gitci-elsewhere")
+        try SubmoduleRepositories.run(["git", "clone", "-q", "--bare", hosted.url("lib.git"), elsewhere.url("secret.git")], in: "/")
+        let secret = elsewhere.url("secret.git")
+        let real = try #require(realpath(elsewhere.path, nil).map { pointer in defer { free(pointer) }; return String(cString: pointer) })
+        for url in [secret, "file://" + secret, String(repeating: "../", count: app.split(separator: "/").count) + String(secret.dropFirst())] {
+            let refused = try buildNaming(url)
+            #expect(refused.status == 1, "\(url): \(refused.log)")
+            #expect(refused.log.contains("submodule lib ("), "\(refused.log)")
+            #expect(refused.log.contains("outside the folder holding this repository"), "\(refused.log)")
+            #expect(refused.log.contains("config --add gitci.submoduleRoots \(real)"), "\(refused.log)")
+        }
+        // Nothing of it was fetched.
+        let mirrors = (try? FileManager.default.contentsOfDirectory(atPath: app + "/gitci/mirrors")) ?? []
+        #expect(!mirrors.contains { $0.hasPrefix("secret") }, "\(mirrors)")
+
+        try SubmoduleRepositories.run(["git", "config", "--add", "gitci.submoduleRoots", elsewhere.path], in: app)
+        let allowed = try buildNaming(secret)
+        #expect(allowed.status == 0, "\(allowed.log)")
+        #expect(try scratchText("default-head") == recorded.lib)
+    }
+
+    @Test func aSymbolicLinkBesideTheRepositoryDoesNotLetASubmoduleOut() throws {
+        try makeRepositories()
+        let elsewhere = TemporaryDirectory("gitci-elsewhere")
+        try SubmoduleRepositories.run(["git", "clone", "-q", "--bare", hosted.url("lib.git"), elsewhere.url("secret.git")], in: "/")
+        try FileManager.default.createSymbolicLink(atPath: hosted.url("link.git"), withDestinationPath: elsewhere.url("secret.git"))
+        let refused = try buildNaming("../link.git")
+        #expect(refused.status == 1, "\(refused.log)")
+        #expect(refused.log.contains("submodule lib (\(hosted.path)/link.git)"), "\(refused.log)")
+        #expect(refused.log.contains("outside the folder holding this repository"), "\(refused.log)")
+        // A sibling reached by an absolute path or file:// is as good as `../lib.git`.
+        #expect(try buildNaming("file://" + hosted.url("lib.git")).status == 0)
+        #expect(try buildNaming(hosted.url("lib.git")).status == 0)
+    }
 }

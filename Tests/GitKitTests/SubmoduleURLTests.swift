@@ -1,3 +1,4 @@
+import Foundation
 @testable import GitKit
 import Testing
 
@@ -25,5 +26,22 @@ import Testing
     ])
     func pathsStayInTheWorkingTree(path: String, safe: Bool) {
         #expect(Repository.isSafeSubmodulePath(path) == safe)
+    }
+
+    @Test(arguments: [
+        ("/srv/git/lib.git", "/srv/git/lib.git"),
+        ("file:///srv/git/lib.git", "/srv/git/lib.git"),
+        ("file://localhost/srv/my%20lib.git", "/srv/my lib.git"),
+        ("file://otherhost/srv/lib.git", "file://otherhost/srv/lib.git"),
+        ("https://example.com/lib.git", nil),
+        ("ssh://git@example.com/lib.git", nil),
+        ("git@example.com:org/lib.git", nil),
+    ] as [(String, String?)])
+    func localPaths(url: String, expected: String?) {
+        #expect(Submodule.localPath(of: url) == expected)
+    }
+
+    @Test func aRelativePathIsLocalToTheCurrentDirectory() {
+        #expect(Submodule.localPath(of: "lib.git") == FileManager.default.currentDirectoryPath + "/lib.git")
     }
 }

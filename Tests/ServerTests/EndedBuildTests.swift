@@ -4,7 +4,8 @@ import Testing
 import TestSupport
 
 /// What `gitci status` says of a pushed commit whose build did not end with results: superseded,
-/// lost, or stopped because its branch was deleted; and its exit status while it builds.
+/// failed to start, lost, or stopped because its branch was deleted; and its exit status while
+/// it builds.
 @Suite struct EndedBuildTests {
     static let quick = """
         jobs:
@@ -51,6 +52,29 @@ import TestSupport
         #expect(text.stdout.contains("refs/notes/gitci"), "\(text.stdout)")
         #expect(!text.stdout.contains("no results"), "\(text.stdout)")
         #expect((try fixture.plans()["main"]?["last"] as? [String: Any])?["status"] as? String == "lost")
+    }
+
+    @Test func aBuildThatCouldNotStartShowsAsFailedWithItsReasonNotLost() throws {
+        let fixture = try ServerFixture(pipeline: Self.quick)
+        try fixture.clone.git(["rm", "-q", ".gitci.yml"])
+        try fixture.clone.git(["commit", "-q", "-m", "no pipeline"])
+        let commit = try fixture.clone.git(["rev-parse", "HEAD"])
+        try fixture.pushOK(["origin", "main"])
+        try fixture.drain()
+        // Asked for by hand, it cannot start: there is no pipeline at the commit.
+        let rerun = try fixture.gitci(["rerun", commit])
+        #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+        try fixture.drain()
+
+        let json = try fixture.gitci(["status", commit, "--json"])
+        #expect(json.status == 1)
+        #expect(try fixture.document(json)["status"] as? String == "failed")
+        #expect((try fixture.document(json)["reason"] as? String)?.contains(".gitci.yml") == true, "\(json.stdout)")
+        let text = try fixture.gitci(["status", commit])
+        #expect(text.status == 1)
+        #expect(text.stdout.contains("failed: it could not start"), "\(text.stdout)")
+        #expect(text.stdout.contains(".gitci.yml"), "\(text.stdout)")
+        #expect(!text.stdout.contains("lost"), "\(text.stdout)")
     }
 
     @Test func deletingABranchStopsItsRunningBuildAndFreesItsSlot() async throws {

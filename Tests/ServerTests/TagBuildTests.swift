@@ -27,6 +27,30 @@ import TestSupport
         return Dictionary(jobs.map { ($0["name"] as? String ?? "", $0["status"] as? String ?? "") }, uniquingKeysWith: { $1 })
     }
 
+    @Test func aTagPushWaitingForTheWorkerShowsAsQueued() throws {
+        let fixture = try ServerFixture(pipeline: Self.pipeline)
+        try fixture.pushOK(["origin", "main"])
+        try fixture.drain()
+        let commit = try fixture.clone.commit(["c": "1"])
+        try fixture.clone.git(["tag", "-a", "-m", "release", "v2.0"])
+        let untagged = try fixture.clone.commit(["d": "1"])
+        // `tags:` says v*: a push of this tag builds nothing.
+        try fixture.clone.git(["tag", "nightly"])
+        let lock = try HeldWorkerLock(fixture)
+        try fixture.pushOK(["origin", "v2.0", "nightly"])
+
+        let waiting = try fixture.gitci(["status", commit, "--json"])
+        #expect(waiting.status == 3, "\(waiting.stdout)\(waiting.stderr)")
+        #expect(try fixture.document(waiting)["status"] as? String == "queued")
+        let text = try fixture.gitci(["status", commit])
+        #expect(text.stdout.contains("waiting for the worker"), "\(text.stdout)")
+        #expect(try fixture.status(untagged)["status"] as? String == "none")
+
+        lock.release()
+        try fixture.drain()
+        #expect(try fixture.status(commit)["status"] as? String == "passed")
+    }
+
     @Test func aTagOnMainsTipBuildsAsTheTagNotAsMain() throws {
         let fixture = try ServerFixture(pipeline: Self.pipeline)
         let commit = try fixture.clone.git(["rev-parse", "HEAD"])

@@ -29,9 +29,11 @@ public enum WorkspaceSource: Sendable {
                 let repository = try Repository.open(gitDirectory)
                 let workspace = try repository.makeWorkspace(of: commit, in: directory, branch: branch)
                 if submodules != .skipped {
+                    let base = SubmoduleCheckout.base(of: repository)
                     let checkout = SubmoduleCheckout(stateFolder: StateFolder(gitCommonDirectory: repository.commonDirectory),
-                                                     recursive: submodules == .recursive)
-                    try checkout.checkOut(in: workspace, at: commit, base: SubmoduleCheckout.base(of: repository), folder: directory)
+                                                     recursive: submodules == .recursive,
+                                                     policy: SubmoduleURLPolicy(repository: repository, base: base))
+                    try checkout.checkOut(in: workspace, at: commit, base: base, folder: directory)
                 }
             } catch {
                 throw PreparationError(description: "cannot check out \(commit.short): \(error.message)")
@@ -69,6 +71,8 @@ public enum WorkspaceSource: Sendable {
 struct SubmoduleCheckout {
     let stateFolder: StateFolder
     let recursive: Bool
+    /// The top repository's: nested submodules may reach no further than it may.
+    let policy: SubmoduleURLPolicy
 
     /// What relative submodule URLs of `repository` are resolved against, as git does: a clone's
     /// `origin` (a developer's clone of the server's repository finds the server's submodules),
@@ -97,7 +101,8 @@ struct SubmoduleCheckout {
             let target = folder + "/" + submodule.path
             let inner: Repository
             do {
-                let mirror = try Repository.mirror(of: url, at: stateFolder.mirror(forURL: url), holding: submodule.commit)
+                let source = try policy.source(for: url)
+                let mirror = try Repository.mirror(of: source, at: stateFolder.mirror(forURL: url), holding: submodule.commit)
                 inner = try mirror.makeWorkspace(of: submodule.commit, in: target, branch: nil)
             } catch {
                 throw GitError(code: error.code, message: "submodule \(prefix + submodule.path) (\(url)) at \(submodule.commit.short): \(error.message)")

@@ -2,6 +2,9 @@
 public struct Build: Sendable, Hashable {
     public enum State: String, Sendable {
         case queued, running, finished, cancelled, superseded
+        /// Ended before any step ran, with nothing to record in the notes (no pipeline file at
+        /// the commit, a state folder it cannot use): `reason` says why.
+        case failedToStart = "failed-to-start"
     }
 
     public let id: Int64

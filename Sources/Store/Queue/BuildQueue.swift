@@ -182,19 +182,6 @@ public final class BuildQueue: Sendable {
         }
     }
 
-    public func setJobStatus(_ buildID: Int64, job: String, status: String, started: Double?) {
-        _ = try? pool.write { db in
-            try db.cachedStatement(sql: "INSERT OR REPLACE INTO build_jobs (build_id, job, status, started) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [buildID, job, status, started])
-        }
-    }
-
-    public func addProcessGroup(_ buildID: Int64, pgid: Int32) {
-        _ = try? pool.write { db in
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO process_groups (build_id, pgid) VALUES (?, ?)").execute(arguments: [buildID, pgid])
-        }
-    }
-
     public func processGroups(of buildIDs: [Int64]) throws -> [Int32] {
         guard !buildIDs.isEmpty else { return [] }
         return try pool.read { db in
@@ -212,17 +199,6 @@ public final class BuildQueue: Sendable {
     public func activeBuilds(of commit: String) throws -> [Build] {
         try pool.read { db in
             try Build.fetch(db, where: "commit_id = ? AND state IN ('queued', 'running') ORDER BY id DESC", arguments: [commit])
-        }
-    }
-
-    /// Whether a push of `commit` to a branch still waits for the worker to plan it (it will be
-    /// built unless the pipeline at the commit says otherwise): queued, as far as a user can tell.
-    public func awaitsWorker(_ commit: String) throws -> Bool {
-        try pool.read { db in
-            let options = try String.fetchAll(db, sql: """
-                SELECT options FROM events WHERE done = 0 AND new = ? AND substr(ref, 1, 11) = 'refs/heads/'
-                """, arguments: [commit])
-            return options.contains { !(Self.decodeList($0) ?? []).contains("ci.skip") }
         }
     }
 

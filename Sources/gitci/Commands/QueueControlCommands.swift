@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 import Store
 
 struct RerunCommand: ParsableCommand {
@@ -50,7 +51,7 @@ struct TriggerCommand: ParsableCommand {
         }
         try access.enqueue(in: access.openQueue(), describing: "\(branch) at \(commit.short)") { transaction in
             try transaction.activatePlan(branch, commit: commit.hex)
-            return try transaction.enqueue(commit: commit.hex, branch: branch, ref: "refs/heads/" + branch, reason: "gitci trigger")
+            return try transaction.enqueue(commit: commit.hex, branch: branch, ref: BuildTarget.branchPrefix + branch, reason: "gitci trigger")
         }
     }
 }

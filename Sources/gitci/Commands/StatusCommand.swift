@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GitKit
 import Store
+import Worker
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,7 +37,7 @@ struct StatusCommand: ParsableCommand {
             LiveBuild(build: build, jobs: (try? queue?.jobStatuses(of: build.id)) ?? [])
         }
         // So is a push the worker has not planned yet (it is starting, or busy planning others).
-        let pushed = live == nil && (try? queue?.awaitsWorker(commit.hex)) == true
+        let pushed = live == nil && queue.map { PendingPushes.willBuild(commit, in: access.repository, queue: $0) } == true
         // And a build that ended without results in the notes: superseded, cancelled, lost.
         let ended = live == nil && !pushed && results.status == CommitResults.none
             ? EndedBuild((try? queue?.latestBuild(of: commit.hex)) ?? nil) : nil
@@ -45,7 +46,10 @@ struct StatusCommand: ParsableCommand {
             var document = RunDocument(results: results)
             if let live { document.overlay(live) }
             if pushed || ended != nil { document.status = status }
-            if let ended { document.branch = ended.build.branch }
+            if let ended {
+                document.branch = ended.build.branch
+                document.reason = ended.why
+            }
             document.print()
         } else {
             let info = try? access.repository.commit(commit)

@@ -1,9 +1,11 @@
+import Runner
 import Store
 
 /// A commit the notes say nothing about, whose last build in the queue ended all the same:
-/// `superseded` by a newer push before it ran, `cancelled` before it recorded anything, or
-/// `lost`: it ended, but its results never reached `refs/notes/gitci`. What `gitci status`
-/// shows instead of "no results".
+/// `superseded` by a newer push before it ran, `cancelled` before it recorded anything,
+/// `failed` before any step ran (the reason says why: no pipeline file, …), or `lost`: it ran
+/// to its end, but its results are not in `refs/notes/gitci` (never written there, or gone
+/// since). What `gitci status` shows instead of "no results".
 struct EndedBuild {
     static let lost = "lost"
 
@@ -15,21 +17,26 @@ struct EndedBuild {
         switch build.state {
         case .queued, .running: return nil
         case .superseded, .cancelled: status = build.state.rawValue
+        case .failedToStart: status = PipelineStatus.failed.rawValue
         case .finished: status = Self.lost
         }
         self.build = build
     }
 
-    /// One line for people: what became of the build, and why.
-    var description: String {
-        let on = build.branch.map { " on \($0)" } ?? ""
-        let why: String
+    /// Why it ended so: `status --json`'s `reason`.
+    var why: String {
         switch status {
         case Self.lost:
-            why = "it ended (\(build.result ?? "no result")) but its results are not in \(ResultIndex.notesRef)"
+            return "it ended (\(build.result ?? "no result")) but its results are not in \(ResultIndex.notesRef)"
                 + (build.reason.map { " (\($0))" } ?? "")
-        default: why = build.reason ?? status
+        case PipelineStatus.failed.rawValue:
+            return "it could not start: " + (build.reason ?? "no reason recorded")
+        default: return build.reason ?? status
         }
-        return "build \(build.id)\(on) \(status): \(why)"
+    }
+
+    /// One line for people: what became of the build, and why.
+    var description: String {
+        "build \(build.id)\(build.branch.map { " on \($0)" } ?? "") \(status): \(why)"
     }
 }

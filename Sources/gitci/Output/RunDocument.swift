@@ -14,6 +14,9 @@ struct RunDocument: Encodable {
     var logs: String?
     var jobs: [JobDocument]
     var errors: [ErrorDocument]?
+    /// Why a build ended without results in the notes (`status`: superseded, failed to
+    /// start, lost); left out otherwise.
+    var reason: String?
 
     struct JobDocument: Encodable {
         var name: String
@@ -77,7 +80,7 @@ struct RunDocument: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case commit, status, pipeline, branch, tag, logs, jobs, errors
+        case commit, status, pipeline, branch, tag, logs, jobs, errors, reason
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -90,6 +93,7 @@ struct RunDocument: Encodable {
         try container.encode(logs, forKey: .logs)
         try container.encode(jobs, forKey: .jobs)
         try container.encodeIfPresent(errors, forKey: .errors)
+        try container.encodeIfPresent(reason, forKey: .reason)
     }
 
     init(report: LocalRun.Report) {
