@@ -24,7 +24,8 @@ extension Repository {
         try treeEntryID(at: path, in: commit, kind: nil)
     }
 
-    private func treeEntryID(at path: String, in commitID: ObjectID, kind: git_object_t?) throws(GitError) -> ObjectID? {
+    /// Calls `body` with the root tree of `commitID`, freed when it returns.
+    func withTree<R>(of commitID: ObjectID, _ body: (OpaquePointer?) throws(GitError) -> R) throws(GitError) -> R {
         var oid = commitID.raw
         var commit: OpaquePointer?
         try git(git_commit_lookup(&commit, handle, &oid), "cannot read commit \(commitID.short)")
@@ -32,17 +33,23 @@ extension Repository {
         var tree: OpaquePointer?
         try git(git_commit_tree(&tree, commit), "cannot read the tree of \(commitID.short)")
         defer { git_tree_free(tree) }
-        let trimmed = Self.withoutExtraSlashes(path)
-        if trimmed.isEmpty {
-            return kind == nil || kind == GIT_OBJECT_TREE ? ObjectID(git_tree_id(tree).pointee) : nil
+        return try body(tree)
+    }
+
+    private func treeEntryID(at path: String, in commitID: ObjectID, kind: git_object_t?) throws(GitError) -> ObjectID? {
+        try withTree(of: commitID) { tree throws(GitError) in
+            let trimmed = Self.withoutExtraSlashes(path)
+            if trimmed.isEmpty {
+                return kind == nil || kind == GIT_OBJECT_TREE ? ObjectID(git_tree_id(tree).pointee) : nil
+            }
+            var entry: OpaquePointer?
+            let rc = git_tree_entry_bypath(&entry, tree, trimmed)
+            if rc == GIT_ENOTFOUND.rawValue { return nil }
+            try git(rc, "cannot look up \(trimmed) at \(commitID.short)")
+            defer { git_tree_entry_free(entry) }
+            if let kind, git_tree_entry_type(entry) != kind { return nil }
+            return ObjectID(git_tree_entry_id(entry).pointee)
         }
-        var entry: OpaquePointer?
-        let rc = git_tree_entry_bypath(&entry, tree, trimmed)
-        if rc == GIT_ENOTFOUND.rawValue { return nil }
-        try git(rc, "cannot look up \(trimmed) at \(commitID.short)")
-        defer { git_tree_entry_free(entry) }
-        if let kind, git_tree_entry_type(entry) != kind { return nil }
-        return ObjectID(git_tree_entry_id(entry).pointee)
     }
 
     /// `path` without leading, trailing or repeated slashes. By hand: `split` and `joined`

@@ -78,34 +78,24 @@ extension Repository {
 
     /// Writes the tree of `commitID` into this repository's working tree and its index.
     private func checkOutIntoWorkingTree(_ commitID: ObjectID) throws(GitError) {
-        var oid = commitID.raw
-        var commit: OpaquePointer?
-        try git(git_commit_lookup(&commit, handle, &oid), "cannot read commit \(commitID.short)")
-        defer { git_commit_free(commit) }
-        var tree: OpaquePointer?
-        try git(git_commit_tree(&tree, commit), "cannot read the tree of \(commitID.short)")
-        defer { git_tree_free(tree) }
-        var options = git_checkout_options()
-        try git(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)))
-        options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH.rawValue
-        try git(git_checkout_tree(handle, tree, &options), "cannot check out \(commitID.short) into \(workingDirectory ?? gitDirectory)")
+        try withTree(of: commitID) { tree throws(GitError) in
+            var options = git_checkout_options()
+            try git(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)))
+            options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH.rawValue
+            try git(git_checkout_tree(handle, tree, &options), "cannot check out \(commitID.short) into \(workingDirectory ?? gitDirectory)")
+        }
     }
 
     /// Sets the index to the tree of `commitID`, leaving the working tree alone. The entries
     /// carry no file times or sizes, so git compares their contents the first time it looks.
     private func readIntoIndex(_ commitID: ObjectID) throws(GitError) {
-        var oid = commitID.raw
-        var commit: OpaquePointer?
-        try git(git_commit_lookup(&commit, handle, &oid), "cannot read commit \(commitID.short)")
-        defer { git_commit_free(commit) }
-        var tree: OpaquePointer?
-        try git(git_commit_tree(&tree, commit), "cannot read the tree of \(commitID.short)")
-        defer { git_tree_free(tree) }
-        var index: OpaquePointer?
-        try git(git_repository_index(&index, handle), "cannot open the index of \(gitDirectory)")
-        defer { git_index_free(index) }
-        try git(git_index_read_tree(index, tree), "cannot read \(commitID.short) into the index")
-        try git(git_index_write(index), "cannot write the index of \(gitDirectory)")
+        try withTree(of: commitID) { tree throws(GitError) in
+            var index: OpaquePointer?
+            try git(git_repository_index(&index, handle), "cannot open the index of \(gitDirectory)")
+            defer { git_index_free(index) }
+            try git(git_index_read_tree(index, tree), "cannot read \(commitID.short) into the index")
+            try git(git_index_write(index), "cannot write the index of \(gitDirectory)")
+        }
     }
 
     /// Every `refs/tags/*` with the object it points at (a tag object for an annotated tag).
