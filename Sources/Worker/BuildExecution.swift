@@ -4,7 +4,6 @@ import HookIntake
 import Pipeline
 import Runner
 import Store
-import Synchronization
 
 /// Runs one claimed build exactly as `gitci run --commit` would, then records it (ResultRecorder:
 /// notes first, then the queue, so that a worker dying in between leaves a build whose results
@@ -111,20 +110,13 @@ struct BuildExecution: Sendable {
 
 /// Live job statuses for `gitci status` while a build runs, and the process groups a lost
 /// worker's successor must stop. Written in order from a serial queue of their own, so that no
-/// job waits for a SQLite transaction before its next step starts; what arrives while a write
-/// is under way goes in the next one, together (one transaction per job and event made a
-/// 1,000-job build pay thousands). `flush()` before the build is marked finished.
+/// job waits for a SQLite transaction before its next step starts; `flush()` before the build
+/// is marked finished.
 struct QueueObserver: RunObserver {
     let queue: BuildQueue
     let buildID: Int64
     let underway: @Sendable () -> Void
     private let writes = DispatchQueue(label: "gitci.worker.build-status")
-    private let waiting = Waiting()
-
-    /// Progress not yet handed to a write.
-    private final class Waiting: Sendable {
-        let items = Mutex<[BuildProgress]>([])
-    }
 
     init(queue: BuildQueue, buildID: Int64, underway: @escaping @Sendable () -> Void) {
         self.queue = queue
@@ -133,39 +125,30 @@ struct QueueObserver: RunObserver {
     }
 
     func jobStarted(_ job: PlannedJob, at date: Date) {
-        write(.jobStatus(job: job.name, status: JobStatus.running.rawValue, started: date.timeIntervalSince1970))
+        let name = job.name, started = date.timeIntervalSince1970
+        writes.async { [queue, buildID] in
+            queue.setJobStatus(buildID, job: name, status: JobStatus.running.rawValue, started: started)
+        }
     }
 
     func stepStarted(_ job: PlannedJob, index: Int, name: String) {}
 
     func jobFinished(_ result: JobResult) {
-        write(.jobStatus(job: result.name, status: result.status.rawValue, started: result.started?.timeIntervalSince1970))
+        let name = result.name, status = result.status.rawValue, started = result.started?.timeIntervalSince1970
+        writes.async { [queue, buildID] in
+            queue.setJobStatus(buildID, job: name, status: status, started: started)
+        }
     }
 
     func stepProcessStarted(_ job: PlannedJob, processGroup: Int32) {
         underway()
-        write(.processGroup(processGroup))
+        writes.async { [queue, buildID] in
+            queue.addProcessGroup(buildID, pgid: processGroup)
+        }
     }
 
     /// Waits until every status written so far is in the queue.
     func flush() {
         writes.sync {}
-    }
-
-    /// Adds `progress` to what waits; the first to arrive after a write took the rest starts
-    /// the next write, which takes whatever has arrived by the time it runs.
-    private func write(_ progress: BuildProgress) {
-        let first = waiting.items.withLock { items in
-            items.append(progress)
-            return items.count == 1
-        }
-        guard first else { return }
-        writes.async { [queue, buildID, waiting] in
-            let batch = waiting.items.withLock { items in
-                defer { items.removeAll(keepingCapacity: true) }
-                return items
-            }
-            queue.record(batch, of: buildID)
-        }
     }
 }

@@ -182,6 +182,19 @@ public final class BuildQueue: Sendable {
         }
     }
 
+    public func setJobStatus(_ buildID: Int64, job: String, status: String, started: Double?) {
+        _ = try? pool.write { db in
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO build_jobs (build_id, job, status, started) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [buildID, job, status, started])
+        }
+    }
+
+    public func addProcessGroup(_ buildID: Int64, pgid: Int32) {
+        _ = try? pool.write { db in
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO process_groups (build_id, pgid) VALUES (?, ?)").execute(arguments: [buildID, pgid])
+        }
+    }
+
     public func processGroups(of buildIDs: [Int64]) throws -> [Int32] {
         guard !buildIDs.isEmpty else { return [] }
         return try pool.read { db in
