@@ -589,8 +589,9 @@ def sandbox_start_command(scratch, repo, bwrap):
         arguments = f.read().decode().split("\0")[:-1]
     arguments = arguments[:arguments.index("--")]
     for option, source in zip(arguments, arguments[1:]):
-        if option in ("--bind", "--ro-bind"):
-            os.makedirs(source, exist_ok=True)
+        # The workspace is gone after the run (the init program, a file, is still there).
+        if option in ("--bind", "--ro-bind") and not os.path.exists(source):
+            os.makedirs(source)
     return [bwrap] + arguments + ["--", "/bin/true"]
 
 
