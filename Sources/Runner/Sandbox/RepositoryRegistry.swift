@@ -1,20 +1,14 @@
-public import Foundation
+import Foundation
 
 /// The repositories `gitci install` made into build servers on this machine:
 /// `$GITCI_HOME/repositories`, one absolute git directory per line. The sandbox hides every one
 /// of them from every build; `gitci uninstall` takes a repository off the list.
 public struct RepositoryRegistry: Sendable {
-    /// `$GITCI_HOME`, else `~/.local/share/gitci`: gitci's state that belongs to no one repository.
+    /// `$GITCI_HOME` (GitciHome): gitci's state that belongs to no one repository.
     public let home: String
 
-    public init(home: String = RepositoryRegistry.defaultHome()) {
+    public init(home: String = GitciHome.path()) {
         self.home = home
-    }
-
-    public static func defaultHome(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let configured = environment["GITCI_HOME"], !configured.isEmpty { return configured }
-        let userHome = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return (userHome as NSString).appendingPathComponent(".local/share/gitci")
     }
 
     public var file: String { (home as NSString).appendingPathComponent("repositories") }

@@ -22,8 +22,9 @@ struct StatusCommand: ParsableCommand {
         let access = try ResultsAccess(path: repository.path)
         let queue = access.queueIfInstalled
         // A deleted branch is no revision any more, but its retired plan branch still has a last build.
-        let retired = (try? access.repository.resolveCommit(revision)) == nil ? Self.retiredPlan(revision, in: queue) : nil
-        let commit = try retired?.commit ?? access.resolve(revision)
+        let resolved = try? access.repository.resolveCommit(revision)
+        let retired = resolved == nil ? Self.retiredPlan(revision, in: queue) : nil
+        let commit = try resolved ?? retired?.commit ?? access.resolve(revision)
         let results: CommitResults
         do {
             results = try access.index.results(of: commit)
