@@ -20,6 +20,13 @@ public struct LocalRun: Sendable {
         public var runID: String?
         /// Whether every job runs in a sandbox (`Sandbox`), or straight on this machine.
         public var sandbox: Sandbox.Policy
+        /// Run every job, even one an earlier passed run with the same cache key would reuse.
+        public var noCache: Bool = false
+        /// Commits to use for `repos:` entries (by name) instead of resolving their refs
+        /// (`gitci rerun --same-repos`, a trigger's pinned commit).
+        public var pinnedRepos: [String: ObjectID] = [:]
+        /// The `.gitci.yml` blob to run instead of the one at the commit (`--same-repos`).
+        public var configBlob: ObjectID?
 
         public init(commit: String? = nil, target: BuildTarget? = nil, jobs: [String] = [], parallelism: Int? = nil,
                     keepWorkspaces: Bool = false, variables: [String: String] = [:], runID: String? = nil,

@@ -23,8 +23,11 @@ struct BuildExecution: Sendable {
             finish(build, .finished, result: recorded, reason: "results of an earlier attempt were already recorded")
             return
         }
-        let options = LocalRun.Options(commit: build.commit, target: build.target, jobs: build.jobs, parallelism: parallelJobs,
+        var options = LocalRun.Options(commit: build.commit, target: build.target, jobs: build.jobs, parallelism: parallelJobs,
                                        variables: build.variables, runID: build.runID, sandbox: .configured)
+        options.noCache = build.request.noCache ?? false
+        options.pinnedRepos = (build.request.pinnedRepos ?? [:]).compactMapValues(ObjectID.init(hex:))
+        options.configBlob = build.request.configBlob.flatMap(ObjectID.init(hex:))
         let localRun: LocalRun
         do {
             localRun = try LocalRun(directory: gitDirectory, options: options)

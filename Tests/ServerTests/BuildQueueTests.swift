@@ -72,8 +72,21 @@ import TestSupport
         let older = try Shell.run(["sqlite3", path, "DROP TABLE worker_left; DELETE FROM grdb_migrations WHERE identifier = 'v4';"])
         #expect(older.status == 0, "\(older.stderr)")
         try BuildQueue.open(stateFolder: state.path).startWALOver()
-        let tables = try Shell.run(["sqlite3", path, "SELECT count(*) FROM worker_left; SELECT identifier FROM grdb_migrations;"])
-        #expect(tables.stdout.split(separator: "\n") == ["1", "v1", "v2", "v3", "v4"], "\(tables.stdout)\(tables.stderr)")
+        let tables = try Shell.run(["sqlite3", path, "SELECT count(*) FROM worker_left; SELECT identifier FROM grdb_migrations ORDER BY identifier;"])
+        #expect(tables.stdout.split(separator: "\n") == ["1", "v1", "v2", "v3", "v4", "v5"], "\(tables.stdout)\(tables.stderr)")
+    }
+
+    @Test func aBuildKeepsWhatItWasAskedForUntilItIsClaimed() throws {
+        let state = TemporaryDirectory("gitci-state")
+        let queue = try BuildQueue.open(stateFolder: state.path)
+        let request = BuildRequest(noCache: true, pinnedRepos: ["lib": String(repeating: "b", count: 40)],
+                                   configBlob: String(repeating: "c", count: 40), triggeredBy: ["/srv/lib.git@main"])
+        _ = try queue.update { try $0.enqueue(commit: String(repeating: "a", count: 40), branch: "one", ref: "refs/heads/one", request: request) }
+        _ = try queue.update { try $0.enqueue(commit: String(repeating: "d", count: 40), branch: "two", ref: "refs/heads/two") }
+        let claimed = try queue.claim(upTo: 2, runID: { UUID().uuidString })
+        #expect(claimed.map(\.request) == [request, BuildRequest()])
+        let stored = try Shell.run(["sqlite3", state.path + "/" + BuildQueue.fileName, "SELECT request FROM builds ORDER BY id"])
+        #expect(stored.stdout.split(separator: "\n").last == "{}", "a plain build stores no request: \(stored.stdout)")
     }
 
     @Test func theLastConnectionLeavesTheQueuesFilesInPlace() throws {

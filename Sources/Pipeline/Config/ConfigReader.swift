@@ -243,26 +243,25 @@ enum ConfigReader {
         var specs: [RepositorySpec] = []
         for item in sequence {
             guard let entries = reader.mapping(item, "an entry of \(what)") else { continue }
-            reader.rejectUnknownKeys(entries, allowed: ["url", "ref", "path"], in: "an entry of \(what)")
-            var spec = RepositorySpec(url: "", ref: "HEAD", path: "")
+            reader.rejectUnknownKeys(entries, allowed: ["url", "ref", "path", "name", "trigger"], in: "an entry of \(what)")
+            var url = "", ref = "HEAD", path: String?, name: String?, trigger = false
             for (key, value) in entries {
+                if key.value == "trigger" {
+                    trigger = reader.bool(value, "'trigger' of an entry of \(what)") ?? false
+                    continue
+                }
                 let text = reader.string(value, "'\(key.value)' of an entry of \(what)") ?? ""
                 switch key.value {
-                case "url": spec.url = text
-                case "ref": spec.ref = text
-                case "path": spec.path = text
+                case "url": url = text
+                case "ref": ref = text
+                case "path": path = text
+                case "name": name = text
                 default: break
                 }
             }
-            if spec.url.isEmpty { reader.error("an entry of \(what) has no 'url'", at: item) }
-            if spec.path.isEmpty {
-                spec.path = String(spec.url.split(separator: "/").last ?? "repo")
-                if spec.path.hasSuffix(".git") { spec.path.removeLast(4) }
-            }
-            if spec.path.hasPrefix("/") || spec.path.split(separator: "/").contains("..") {
-                reader.error("'path' of an entry of \(what) must stay inside the workspace", at: item)
-            }
-            specs.append(spec)
+            if url.isEmpty { reader.error("an entry of \(what) has no 'url'", at: item) }
+            let entryName = name ?? RepositorySpec.defaultName(forURL: url)
+            specs.append(RepositorySpec(url: url, ref: ref, path: path ?? entryName, name: entryName, trigger: trigger))
         }
         return specs
     }

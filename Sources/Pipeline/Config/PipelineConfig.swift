@@ -67,11 +67,35 @@ public struct MatrixConfig: Sendable {
     var isIncomplete = false
 }
 
-/// One repository a job needs besides its own (`repos:`); fetched by a later issue.
+/// One repository a job needs besides its own (`repos:`).
 public struct RepositorySpec: Sendable, Hashable {
     public var url: String
+    /// A branch, tag or commit; `HEAD` when not given.
     public var ref: String
+    /// Where it is checked out, relative to the job's workspace.
     public var path: String
+    /// What results and `GITCI_REPO_<NAME>_COMMIT` call it: `name:`, else the URL's last part
+    /// without `.git`.
+    public var name: String
+    /// `trigger: true`: a push to `ref` of this repository (installed with gitci on the same
+    /// machine) builds the plan branches whose pipelines name it.
+    public var trigger: Bool
+
+    public init(url: String, ref: String = "HEAD", path: String, name: String, trigger: Bool = false) {
+        self.url = url
+        self.ref = ref
+        self.path = path
+        self.name = name
+        self.trigger = trigger
+    }
+
+    /// The URL's last part without `.git` (`../shared-lib.git` → `shared-lib`).
+    public static func defaultName(forURL url: String) -> String {
+        let trimmed = url.hasSuffix("/") ? String(url.dropLast()) : url
+        var last = String(trimmed.split(whereSeparator: { $0 == "/" || $0 == ":" }).last ?? "repo")
+        if last.hasSuffix(".git") { last.removeLast(4) }
+        return last.isEmpty ? "repo" : last
+    }
 }
 
 public struct JobConfig: Sendable {

@@ -31,6 +31,12 @@ public struct JobResult: Sendable {
     public var allowFailure: Bool
     public var node: String
     public var matrix: [EnvironmentVariable]
+    /// The commit of the earlier passed run whose result a `reused` job stands on.
+    public var reusedFrom: String?
+    /// The job's cache key (CacheKey), when it has one: what a later run looks up to reuse it.
+    public var cacheKey: String?
+    /// The commits its `repos:` entries were pinned to, by entry name.
+    public var repos: [String: String] = [:]
 
     public init(name: String, stage: String, status: JobStatus, exitCode: Int32? = nil, started: Date? = nil,
                 durationMs: Int = 0, logPath: String? = nil, reason: String? = nil, allowFailure: Bool = false,

@@ -22,6 +22,9 @@ public enum ResultRecords {
             record.allowFailure = job.allowFailure ? true : nil
             record.reason = job.reason
             record.log = job.logPath
+            record.repos = job.repos.isEmpty ? nil : job.repos
+            record.cacheKey = job.cacheKey
+            record.reusedFrom = job.reusedFrom
             records.append(record)
         }
         var pipeline = NoteRecord(kind: .pipeline, pipeline: report.runID, status: report.status.rawValue,

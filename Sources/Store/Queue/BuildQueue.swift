@@ -42,7 +42,7 @@ public final class BuildQueue: Sendable {
         }
     }
 
-    static let schema = DatabaseSetup.Schema(migrations: ["v1", "v2", "v3", "v4"], migrator: { migrator })
+    static let schema = DatabaseSetup.Schema(migrations: ["v1", "v2", "v3", "v4", "v5"], migrator: { migrator })
 
     /// Whether `schema` lists exactly the migrations the migrator registers (a test keeps them so).
     package static var schemaListsEveryMigration: Bool { schema.migrations == migrator.migrations }
@@ -99,6 +99,10 @@ public final class BuildQueue: Sendable {
         // of its own.
         migrator.registerMigration("v4") { db in
             try db.execute(sql: "CREATE TABLE worker_left (id INTEGER PRIMARY KEY CHECK (id = 1), at REAL NOT NULL)")
+        }
+        // What a build was asked to do beyond a plain build (BuildRequest), as JSON.
+        migrator.registerMigration("v5") { db in
+            try db.execute(sql: "ALTER TABLE builds ADD COLUMN request TEXT NOT NULL DEFAULT '{}'")
         }
         return migrator
     }
@@ -272,6 +276,15 @@ public final class BuildQueue: Sendable {
         text == "{}" ? [:] : try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
     }
 
+    static func encode(_ request: BuildRequest) -> String {
+        request.isPlain ? "{}" : json(request)
+    }
+
+    /// A request this gitci cannot read (written by a newer one, or damaged) builds plainly.
+    static func decodeRequest(_ text: String) -> BuildRequest {
+        text == "{}" ? BuildRequest() : (try? JSONDecoder().decode(BuildRequest.self, from: Data(text.utf8))) ?? BuildRequest()
+    }
+
     private static func json(_ value: some Encodable) -> String {
         String(decoding: (try? JSONEncoder().encode(value)) ?? Data("null".utf8), as: UTF8.self)
     }
@@ -316,8 +329,8 @@ public struct QueueTransaction {
         static let supersede = "UPDATE builds SET state = 'superseded', reason = ?, finished = ? WHERE branch = ? AND state = 'queued'"
         static let interrupt = "UPDATE builds SET cancel_requested = 1, reason = ? WHERE branch = ? AND state = 'running' AND interruptible = 1"
         static let enqueue = """
-            INSERT INTO builds (branch, ref, commit_id, state, jobs, variables, reason, created, interruptible)
-            VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?)
+            INSERT INTO builds (branch, ref, commit_id, state, jobs, variables, reason, created, interruptible, request)
+            VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)
             """
 
         /// What a push's first round runs, from the push's record to its claimed build.
@@ -359,7 +372,8 @@ public struct QueueTransaction {
                                  jobs: build.jobs, variables: build.variables, reason: build.reason, created: build.created,
                                  started: started, finished: build.finished, attempt: build.attempt + 1,
                                  lostAttempts: build.lostAttempts, cancelRequested: build.cancelRequested,
-                                 interruptible: build.interruptible, runID: build.runID ?? newID, result: build.result))
+                                 interruptible: build.interruptible, runID: build.runID ?? newID, result: build.result,
+                                 request: build.request))
         }
         return claimed
     }
@@ -407,9 +421,9 @@ public struct QueueTransaction {
 
     @discardableResult
     public func enqueue(commit: String, branch: String?, ref: String?, jobs: [String] = [], variables: [String: String] = [:],
-                        interruptible: Bool = false, reason: String? = nil) throws -> Int64 {
+                        interruptible: Bool = false, reason: String? = nil, request: BuildRequest = BuildRequest()) throws -> Int64 {
         try db.cachedStatement(sql: SQL.enqueue).execute(arguments: [branch, ref, commit, BuildQueue.encode(jobs), BuildQueue.encode(variables), reason,
-                             Date().timeIntervalSince1970, interruptible])
+                             Date().timeIntervalSince1970, interruptible, BuildQueue.encode(request)])
         return db.lastInsertedRowID
     }
 
@@ -439,7 +453,8 @@ extension Build {
                   variables: BuildQueue.decodeMap(row["variables"] as String) ?? [:],
                   reason: row["reason"], created: row["created"], started: row["started"], finished: row["finished"],
                   attempt: row["attempt"], lostAttempts: row["lost_attempts"], cancelRequested: row["cancel_requested"],
-                  interruptible: row["interruptible"], runID: row["run_id"], result: row["result"])
+                  interruptible: row["interruptible"], runID: row["run_id"], result: row["result"],
+                  request: BuildQueue.decodeRequest(row["request"] as String? ?? "{}"))
     }
 }
 

@@ -100,7 +100,7 @@ extension BuildQueue {
         let events = Self.readableRows(of: old, sql: "SELECT id, received, old, new, ref, options FROM events NOT INDEXED WHERE done = 0")
         let builds = Self.readableRows(of: old, sql: """
             SELECT id, branch, ref, commit_id, state, jobs, variables, reason, created, started, attempt, lost_attempts,
-                   cancel_requested, interruptible, run_id FROM builds NOT INDEXED WHERE state IN ('queued', 'running')
+                   cancel_requested, interruptible, run_id, request FROM builds NOT INDEXED WHERE state IN ('queued', 'running')
             """)
         let groups = Self.readableRows(of: old, sql: "SELECT rowid, build_id, pgid FROM process_groups NOT INDEXED")
         let plans = Self.readableRows(of: old, sql: "SELECT rowid, branch, state, created, retired, last_commit FROM plans NOT INDEXED")
@@ -115,8 +115,8 @@ extension BuildQueue {
             for row in builds {
                 let inserted: Void? = try? db.execute(sql: """
                     INSERT INTO builds (branch, ref, commit_id, state, jobs, variables, reason, created, started, attempt,
-                                        lost_attempts, cancel_requested, interruptible, run_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                        lost_attempts, cancel_requested, interruptible, run_id, request)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, '{}'))
                     """, arguments: StatementArguments(row.databaseValues.dropFirst()))
                 guard inserted != nil, let oldID = row[0] as Int64? else { continue }
                 newIDs[oldID] = db.lastInsertedRowID
