@@ -84,6 +84,8 @@ public struct LocalRun: Sendable {
     let source: WorkspaceSource
     let options: Options
     let sandbox: Sandbox?
+    /// Which jobs are reused or skipped unchanged instead of run (ReuseDecision).
+    public let reuse: ReuseDecision
 
     /// Opens the repository around `directory`, reads and plans the pipeline, and prepares the
     /// run's folders. Nothing runs yet.
@@ -134,6 +136,9 @@ public struct LocalRun: Sendable {
         self.configBlob = file.blob
         self.target = options.target ?? Self.target(of: options.commit, commit: commit, in: repository)
         self.options = options
+        self.reuse = ReuseDecision.decide(plan: plan, repository: repository, commit: commit, workingTree: options.commit == nil && workingTree != nil,
+                                          target: target, noCache: options.noCache, pinnedRepos: options.pinnedRepos,
+                                          variables: options.variables)
         self.runID = options.runID ?? StateFolder.newRunID()
         self.sandbox = Sandbox.settings(options.sandbox, repository: repository)
             .map { Sandbox(gitDirectory: repository.commonDirectory, settings: $0) }
@@ -172,17 +177,20 @@ public struct LocalRun: Sendable {
         let environment = JobContext.inheritedEnvironment().merging(options.variables) { $1 }
         let positions = Dictionary(uniqueKeysWithValues: plan.jobs.enumerated().map { ($1.name, $0 + 1) })
         let scheduler = Scheduler(plan: plan, parallelism: options.parallelism, target: target)
-        let results = await scheduler.run(observer: observer) { [self] job in
+        let results = await scheduler.run(observer: observer, settled: reuse.settledResult(for:)) { [self] job in
             let fileName = FileName.forJob(job.name, position: positions[job.name] ?? 0)
-            let context = JobContext(
+            var context = JobContext(
                 pipelineID: runID, commit: commit, branch: target.branch, tag: target.tag, source: source,
                 workspace: (workspaceDirectory as NSString).appendingPathComponent(fileName),
                 logPath: (logDirectory as NSString).appendingPathComponent(fileName + ".log"),
                 baseEnvironment: environment, keepWorkspace: options.keepWorkspaces, sandbox: sandbox
             )
-            return await JobExecutor().run(job, context: context, onStep: { index, name in
+            context.notes = reuse.notes(for: job)
+            var result = await JobExecutor().run(job, context: context, onStep: { index, name in
                 observer.stepStarted(job, index: index, name: name)
             }, onProcess: { observer.stepProcessStarted(job, processGroup: $0) })
+            result.cacheKey = reuse.cacheKey(for: job)
+            return result
         }
         if !options.keepWorkspaces { try? FileManager.default.removeItem(atPath: workspaceDirectory) }
         // Spares no job took (StateFolder.makeSpareRun) are not left in the run's folders.

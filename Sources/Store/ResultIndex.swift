@@ -90,7 +90,7 @@ public final class ResultIndex {
     /// Runs `body`; when SQLite finds the file corrupt (which it may only notice on the page a
     /// query reads, long after opening), the file is thrown away and rebuilt from the notes, and
     /// `body` runs once more.
-    private func recovering<Result>(_ body: () throws -> Result) throws -> Result {
+    func recovering<Result>(_ body: () throws -> Result) throws -> Result {
         do {
             return try body()
         } catch let error as DatabaseError where error.isCorruption {
@@ -113,7 +113,7 @@ public final class ResultIndex {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
-    static let schema = DatabaseSetup.Schema(migrations: ["v1"], migrator: { migrator })
+    static let schema = DatabaseSetup.Schema(migrations: ["v1", "v2"], migrator: { migrator })
 
     /// Whether `schema` lists exactly the migrations the migrator registers (a test keeps them so).
     package static var schemaListsEveryMigration: Bool { schema.migrations == migrator.migrations }
@@ -135,6 +135,15 @@ public final class ResultIndex {
                 );
                 CREATE INDEX records_by_commit ON records (commit_id);
                 CREATE TABLE summaries (commit_id TEXT PRIMARY KEY, status TEXT NOT NULL, finished REAL NOT NULL);
+                """)
+        }
+        // Each job record's cache key, so that a run finds the passed runs it may reuse
+        // (CacheLookup) with one indexed query. Filled from the lines already indexed.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                ALTER TABLE records ADD COLUMN cache_key TEXT;
+                UPDATE records SET cache_key = json_extract(line, '$.cache_key') WHERE kind = 'job' AND json_valid(line);
+                CREATE INDEX records_by_cache_key ON records (cache_key) WHERE cache_key IS NOT NULL;
                 """)
         }
         return migrator
@@ -277,9 +286,10 @@ public final class ResultIndex {
             return
         }
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO notes (commit_id, blob) VALUES (?, ?)").execute(arguments: [commit, blob])
-        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO records (commit_id, kind, job, finished, line) VALUES (?, ?, ?, ?, ?)")
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO records (commit_id, kind, job, finished, line, cache_key) VALUES (?, ?, ?, ?, ?, ?)")
         for (record, line) in zip(records, lines) {
-            try insert.execute(arguments: [commit, record.kind.rawValue, record.job ?? "", record.finished, line])
+            try insert.execute(arguments: [commit, record.kind.rawValue, record.job ?? "", record.finished, line,
+                                           record.kind == .job ? record.cacheKey : nil])
         }
         let results = CommitResults(commit: commit, records: records)
         let finished = records.map(\.finished).max() ?? 0

@@ -135,9 +135,11 @@ enum ConfigReader {
             case "interruptible":
                 job.interruptible = reader.bool(value, field)
             case "inputs":
-                job.inputs = reader.stringList(value, field)?.map(\.value)
+                job.inputs = pathPatterns(value, field, &reader)
             case "changes":
-                job.changes = reader.stringList(value, field)?.map(\.value)
+                job.changes = pathPatterns(value, field, &reader)
+            case "changes_base":
+                job.changesBase = reader.string(value, field)
             case "repos":
                 job.repos = repositories(value, field, &reader)
             case "artifacts":
@@ -178,6 +180,18 @@ enum ConfigReader {
             reader.sink.error(sawSteps ? "\(what) has an empty 'steps' list" : "\(what) has no 'steps'", at: name.location)
         }
         return job
+    }
+
+    /// `inputs:` and `changes:` entries (InputPatterns): paths from the repository's root that
+    /// cannot leave it.
+    static func pathPatterns(_ node: Node, _ what: String, _ reader: inout NodeReader) -> [String]? {
+        guard let list = reader.stringList(node, what) else { return nil }
+        for entry in list {
+            if let problem = InputPatterns.problem(entry.value) {
+                reader.sink.error("'\(NodeReader.truncated(entry.value))' in \(what) \(problem)", at: entry.location)
+            }
+        }
+        return list.map(\.value)
     }
 
     static func steps(_ node: Node, _ what: String, _ reader: inout NodeReader) -> [StepConfig] {

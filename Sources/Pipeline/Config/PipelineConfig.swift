@@ -114,8 +114,13 @@ public struct JobConfig: Sendable {
     public var onlyTags: [String]?
     public var allowFailure: Bool
     public var interruptible: Bool?
+    /// What the job's cache key reads from the tree (InputPatterns); nil: the whole tree.
     public var inputs: [String]?
+    /// `changes:` globs: the job runs only when a file they select differs from the base.
     public var changes: [String]?
+    /// `changes_base:` a branch or revision whose merge base with the commit is the base of
+    /// `changes:`, instead of the plan branch's last pass.
+    public var changesBase: String?
     public var repos: [RepositorySpec]
     public var artifacts: [String]
     public var junit: [String]

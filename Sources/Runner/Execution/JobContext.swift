@@ -23,6 +23,9 @@ public struct JobContext: Sendable {
     public var terminationGrace: Double
     /// Where the steps run when not straight on this machine.
     public var sandbox: Sandbox?
+    /// What the log should say before the steps: why the job was not reused, what `changes:`
+    /// compared with.
+    public var notes: [String] = []
 
     public init(pipelineID: String, commit: ObjectID?, branch: String?, tag: String? = nil, source: WorkspaceSource, workspace: String,
                 logPath: String, baseEnvironment: [String: String], node: String? = nil, keepWorkspace: Bool = false,

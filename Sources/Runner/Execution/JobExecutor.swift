@@ -42,6 +42,7 @@ public struct JobExecutor: Sendable {
         }
         openedLog = log
         log.write("gitci: job \(job.name) on \(context.node), \(Self.timestamp(started))\n")
+        for note in context.notes { log.write("gitci: \(note)\n") }
         if Task.isCancelled { return finish(.cancelled, reason: "cancelled before it started") }
 
         do {

@@ -37,6 +37,9 @@ public struct JobResult: Sendable {
     public var cacheKey: String?
     /// The commits its `repos:` entries were pinned to, by entry name.
     public var repos: [String: String] = [:]
+    /// A `changes:` job skipped because nothing it watches changed since this commit: it
+    /// counts as passed for `needs` and stages, unlike other skipped jobs.
+    public var unchangedSince: String?
 
     public init(name: String, stage: String, status: JobStatus, exitCode: Int32? = nil, started: Date? = nil,
                 durationMs: Int = 0, logPath: String? = nil, reason: String? = nil, allowFailure: Bool = false,

@@ -182,7 +182,7 @@ package struct Bookkeeping {
         switch result.status {
         case .failed where !result.allowFailure: return "needs '\(need)', which failed"
         case .cancelled: return "needs '\(need)', which was cancelled"
-        case .skipped: return "needs '\(need)', which was skipped"
+        case .skipped where result.unchangedSince == nil: return "needs '\(need)', which was skipped"
         default: return nil
         }
     }
@@ -193,7 +193,7 @@ package struct Bookkeeping {
         switch result.status {
         case .failed where !result.allowFailure: return "stage '\(job.stage)' failed"
         case .cancelled: return "'\(job.name)' of stage '\(job.stage)' was cancelled"
-        case .skipped: return "'\(job.name)' of stage '\(job.stage)' was skipped"
+        case .skipped where result.unchangedSince == nil: return "'\(job.name)' of stage '\(job.stage)' was skipped"
         default: return nil
         }
     }

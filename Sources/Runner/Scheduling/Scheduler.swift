@@ -20,7 +20,9 @@ public struct Scheduler: Sendable {
 
     /// Runs every job through `execute` and returns one result per job, in plan order.
     /// Cancelling the calling task stops running jobs and cancels the ones not started.
-    public func run(observer: some RunObserver,
+    /// A job `settled` has a result for (reused, or skipped unchanged: ReuseDecision) ends with
+    /// it when it would start, without starting.
+    public func run(observer: some RunObserver, settled: (PlannedJob) -> JobResult? = { _ in nil },
                     execute: @escaping @Sendable (PlannedJob) async -> JobResult) async -> [JobResult] {
         var book = Bookkeeping(plan: plan, target: target)
         for skipped in book.begin() { observer.jobFinished(skipped) }
@@ -29,6 +31,11 @@ public struct Scheduler: Sendable {
             var running = 0
             func startReady() {
                 while running < parallelism, !Task.isCancelled, let (position, job) = book.nextReady() {
+                    if let result = settled(job) {
+                        observer.jobFinished(result)
+                        for skipped in book.record(result, at: position) { observer.jobFinished(skipped) }
+                        continue
+                    }
                     running += 1
                     group.addTask {
                         observer.jobStarted(job, at: .now)

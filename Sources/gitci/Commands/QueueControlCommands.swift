@@ -26,7 +26,9 @@ struct RerunCommand: ParsableCommand {
         // Built for what the last build was for: its branch, or its tag.
         let latest = (try? queue.latestBuild(of: commit.hex)) ?? nil
         try access.enqueue(in: queue, describing: "\(commit.short)\(job.map { " (\($0))" } ?? "")") {
-            try $0.enqueue(commit: commit.hex, branch: latest?.branch, ref: latest?.ref, jobs: job.map { [$0] } ?? [], reason: "gitci rerun")
+            // A rerun is asked for to run again: nothing is reused (BuildRequest.noCache).
+            try $0.enqueue(commit: commit.hex, branch: latest?.branch, ref: latest?.ref, jobs: job.map { [$0] } ?? [], reason: "gitci rerun",
+                           request: BuildRequest(noCache: true))
         }
     }
 }

@@ -30,6 +30,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Keep job workspaces after the run (under $GITCI_HOME/workspaces).")
     var keepWorkspaces = false
 
+    @Flag(help: "Run every job, even those whose cache key matches an earlier passed run, or whose `changes:` saw nothing change.")
+    var noCache = false
+
     @Flag(help: "Run each job in a sandbox, as the server does: only its workspace and HOME writable, the repository hidden.")
     var sandbox = false
 
@@ -43,8 +46,9 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         // A recorded result must describe a commit exactly: a clean tree is run as HEAD.
         let commit = try record ? (commit ?? RunRecording.cleanHead(at: repository.path)) : commit
-        let options = LocalRun.Options(commit: commit, target: branch.map(BuildTarget.branch), jobs: jobs, parallelism: parallelism,
+        var options = LocalRun.Options(commit: commit, target: branch.map(BuildTarget.branch), jobs: jobs, parallelism: parallelism,
                                        keepWorkspaces: keepWorkspaces, sandbox: sandbox ? .on(Sandbox.Settings()) : .off)
+        options.noCache = noCache
         let localRun: LocalRun
         do {
             localRun = try LocalRun(directory: repository.path, options: options)

@@ -36,7 +36,7 @@ enum CommitResultsView {
             var detail = [job.node, Timestamp.parse(job.started).map { RelativeTime.describe(since: $0, now: now) }]
                 .compactMap { $0 }.joined(separator: ", ")
             if let reason = job.reason, job.status != "passed" { detail += (detail.isEmpty ? "" : "; ") + reason }
-            if let reused = job.reusedFrom { detail += (detail.isEmpty ? "" : "; ") + "reused from \(reused.prefix(10))" }
+            if let reused = job.reusedFrom, job.reason == nil { detail += (detail.isEmpty ? "" : "; ") + "reused from \(reused.prefix(10))" }
             lines.append("  \(name)  \(terminal.paint(status, StatusColor.of(job.status))) \(time) \(detail)")
         }
         return lines.joined(separator: "\n") + "\n"

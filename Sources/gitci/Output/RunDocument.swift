@@ -27,6 +27,7 @@ struct RunDocument: Encodable {
         var node: String?
         var log: String?
         var reusedFrom: String?
+        var cacheKey: String?
         var reason: String?
         var allowFailure: Bool
         var started: String?
@@ -34,7 +35,7 @@ struct RunDocument: Encodable {
 
         enum CodingKeys: String, CodingKey {
             case name, stage, status, exitCode = "exit_code", durationMs = "duration_ms", node, log
-            case reusedFrom = "reused_from", reason, allowFailure = "allow_failure", started, matrix
+            case reusedFrom = "reused_from", cacheKey = "cache_key", reason, allowFailure = "allow_failure", started, matrix
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -47,6 +48,7 @@ struct RunDocument: Encodable {
             try container.encode(node, forKey: .node)
             try container.encode(log, forKey: .log)
             try container.encode(reusedFrom, forKey: .reusedFrom)
+            try container.encode(cacheKey, forKey: .cacheKey)
             try container.encode(reason, forKey: .reason)
             try container.encode(allowFailure, forKey: .allowFailure)
             try container.encode(started, forKey: .started)
@@ -107,7 +109,7 @@ struct RunDocument: Encodable {
         jobs = report.jobs.map { job in
             JobDocument(name: job.name, stage: job.stage, status: job.status.rawValue, exitCode: job.exitCode,
                         durationMs: job.durationMs, node: job.started == nil ? nil : job.node, log: job.logPath,
-                        reusedFrom: nil, reason: job.reason, allowFailure: job.allowFailure,
+                        reusedFrom: job.reusedFrom, cacheKey: job.cacheKey, reason: job.reason, allowFailure: job.allowFailure,
                         started: job.started.map(formatter.string(from:)),
                         matrix: Dictionary(job.matrix.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }))
         }
@@ -122,7 +124,7 @@ struct RunDocument: Encodable {
         jobs = results.jobs.map { job in
             JobDocument(name: job.job ?? "", stage: job.stage ?? "", status: job.status, exitCode: job.exitCode,
                         durationMs: job.durationMs, node: job.node, log: job.log, reusedFrom: job.reusedFrom,
-                        reason: job.reason, allowFailure: job.allowFailure ?? false, started: job.started,
+                        cacheKey: job.cacheKey, reason: job.reason, allowFailure: job.allowFailure ?? false, started: job.started,
                         matrix: job.matrix ?? [:])
         }
         if results.status == "config-error" {
@@ -146,7 +148,7 @@ struct RunDocument: Encodable {
                 if entry.status == "running" { jobs[index].durationMs = elapsed }
             } else {
                 jobs.append(JobDocument(name: entry.job, stage: "", status: entry.status, exitCode: nil, durationMs: elapsed,
-                                        node: nil, log: nil, reusedFrom: nil, reason: nil, allowFailure: false,
+                                        node: nil, log: nil, reusedFrom: nil, cacheKey: nil, reason: nil, allowFailure: false,
                                         started: started, matrix: [:]))
             }
         }

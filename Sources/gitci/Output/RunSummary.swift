@@ -27,9 +27,11 @@ enum RunSummary {
         }
         let total = report.jobs.count
         let passed = report.jobs.filter { $0.status == .passed }.count
+        let reused = report.jobs.filter { $0.status == .reused }.count
         let commit = report.commit.map { " at \($0.short)" } ?? ""
         lines.append("")
-        lines.append("pipeline \(terminal.paint(report.status.rawValue, report.status.color))\(commit): \(passed) of \(total) jobs passed")
+        lines.append("pipeline \(terminal.paint(report.status.rawValue, report.status.color))\(commit): \(passed) of \(total) jobs passed"
+            + (reused > 0 ? ", \(reused) reused" : ""))
         lines.append("logs: \(report.logDirectory)")
         return lines.joined(separator: "\n") + "\n"
     }

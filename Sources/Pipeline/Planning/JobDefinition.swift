@@ -1,0 +1,55 @@
+/// What a planned job runs, written out canonically: the part of its cache key that comes from
+/// the pipeline file.
+///
+/// Everything that changes what the job's steps do or see is in it: its name and stage (steps
+/// see them as `GITCI_JOB` and `GITCI_STAGE`), steps, environment in order, matrix values,
+/// timeout, labels (which node), submodules, artifacts, JUnit reports, secrets' names, `repos:`
+/// entries, `inputs:` and `from:`. Left out is what only decides whether or when it runs
+/// (`needs`, `when`, `changes`, `allow_failure`, `interruptible`): a job whose passed result is
+/// reused ran exactly what it would run now.
+///
+/// Every text is written with its length in bytes, so no value can pass for another field, and
+/// the first line names the format's version: a change to this format changes every key,
+/// rather than letting an old result stand for a job read differently.
+public enum JobDefinition {
+    public static let version = 1
+
+    public static func canonicalText(of job: PlannedJob) -> String {
+        var writer = Writer()
+        writer.line("gitci-job-definition", "\(version)")
+        writer.line("name", job.name)
+        writer.line("stage", job.stage)
+        for step in job.steps {
+            writer.line("step", step.name, step.run, step.timeout.map { "\($0.value)" } ?? "-")
+        }
+        for variable in job.environment { writer.line("env", variable.name, variable.value) }
+        for value in job.matrix { writer.line("matrix", value.name, value.value) }
+        writer.line("timeout", "\(job.timeout.value)")
+        writer.line("labels", job.labels)
+        let config = job.config
+        writer.line("submodules", config.submodules.rawValue)
+        writer.line("artifacts", config.artifacts)
+        writer.line("junit", config.junit)
+        writer.line("secrets", config.secrets)
+        for repository in config.repos {
+            writer.line("repo", repository.name, repository.url, repository.ref, repository.path)
+        }
+        writer.line("inputs", config.inputs ?? ["."])
+        writer.line("from", config.from?.value ?? "-")
+        return writer.text
+    }
+
+    private struct Writer {
+        var text = ""
+
+        mutating func line(_ field: String, _ values: [String]) {
+            text += field
+            for value in values { text += " \(value.utf8.count):\(value)" }
+            text += "\n"
+        }
+
+        mutating func line(_ field: String, _ values: String...) {
+            line(field, values)
+        }
+    }
+}
