@@ -38,14 +38,23 @@ import TestSupport
         try fixture.drain()
 
         var commits: [String] = []
+        var reusedFrom: [String] = []
         for i in 1...20 {
             let commit = try fixture.clone.git(["rev-parse", "push-\(i)"])
             commits.append(commit)
             let records = try fixture.pipelineRecords(commit)
             #expect(records.count == 1, "push-\(i)")
             #expect(records.first?["status"] as? String == "passed")
+            // Every push has the same tree: a build that finds an earlier one's passed result
+            // reuses it rather than running its step again.
+            let job = try fixture.notes(commit).filter { $0["job"] as? String == "hello" }
+            #expect(job.count == 1, "push-\(i)")
+            if job.first?["status"] as? String == "reused", let from = job.first?["reused_from"] as? String { reusedFrom.append(from) }
         }
-        #expect(fixture.lines("built").sorted() == commits.sorted(), "every push built once, and nothing else")
+        let built = fixture.lines("built")
+        #expect(Set(built).count == built.count && Set(built).isSubset(of: commits), "no push built twice, and nothing else: \(built)")
+        #expect(built.count + reusedFrom.count == 20, "every push built or reused")
+        #expect(Set(reusedFrom).isSubset(of: Set(built)))
         #expect(try fixture.plans().count == 20)
     }
 }

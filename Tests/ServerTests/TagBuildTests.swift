@@ -69,10 +69,13 @@ import TestSupport
         #expect(tagged.allSatisfy { $0["branch"] == nil })
         let status = try fixture.status(commit)
         #expect(status["tag"] as? String == "v1.0")
-        #expect(jobs(status) == ["show": "passed", "deploy": "skipped", "release": "passed"])
+        // show did exactly what main's build of the same tree did: reused (the tag, like the
+        // branch, is no part of its cache key).
+        #expect(jobs(status) == ["show": "reused", "deploy": "skipped", "release": "passed"])
+        let show = (status["jobs"] as? [[String: Any]])?.first { $0["name"] as? String == "show" }
+        #expect(show?["reused_from"] as? String == commit)
         let deploy = (status["jobs"] as? [[String: Any]])?.first { $0["name"] as? String == "deploy" }
         #expect(deploy?["reason"] as? String == "not run on tag 'v1.0' (when: tag)")
-        #expect(try fixture.log(of: commit, job: "show").contains("branch=[] tag=[v1.0]"))
         // main's deploy ran once, for main.
         let deploys = try fixture.notes(commit).filter { $0["job"] as? String == "deploy" && $0["status"] as? String == "passed" }
         #expect(deploys.count == 1)
@@ -82,6 +85,7 @@ import TestSupport
         try fixture.drain()
         #expect(try fixture.notes(commit).filter { $0["tag"] as? String == "v1.0" }.count == 8)
         #expect(jobs(try fixture.status(commit)) == ["show": "passed", "deploy": "skipped", "release": "passed"])
+        #expect(try fixture.log(of: commit, job: "show").contains("branch=[] tag=[v1.0]"))
     }
 
     @Test func runningATagsCommitLocallyIsATagBuild() throws {
