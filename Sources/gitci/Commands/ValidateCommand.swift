@@ -89,8 +89,6 @@ enum PendingFeatures {
         for job in plan.jobs where seen.insert(job.baseName).inserted {
             let config = job.config
             var keys: [String] = []
-            if config.inputs != nil { keys.append("inputs") }
-            if config.changes != nil { keys.append("changes") }
             if !config.repos.isEmpty { keys.append("repos") }
             if !config.artifacts.isEmpty { keys.append("artifacts") }
             if !config.junit.isEmpty { keys.append("junit") }
