@@ -53,5 +53,12 @@ import TestSupport
         // In the note, as git shows it.
         let record = try fixture.notes(later).first { $0["job"] as? String == "app" }
         #expect(record?["reason"] as? String == "no changes since \(feature.prefix(10))")
+
+        // A rerun runs what was skipped or reused.
+        #expect(try fixture.gitci(["rerun", later]).status == 0)
+        try fixture.drain()
+        found = try jobs(fixture, later)
+        #expect(found["app"]?["status"] as? String == "passed")
+        #expect(found["after"]?["status"] as? String == "passed")
     }
 }
