@@ -163,3 +163,10 @@ import Testing
         #expect(try texts(changed) == original)
     }
 }
+
+extension JobDefinitionTests {
+    @Test func everyJobKeyIsEitherInTheTextOrLeftOutOnPurpose() {
+        #expect(JobDefinition.keysInText.isDisjoint(with: JobDefinition.keysLeftOut))
+        #expect(JobDefinition.keysInText.union(JobDefinition.keysLeftOut) == Set(PipelineConfig.jobKeys))
+    }
+}

@@ -14,6 +14,19 @@
 public enum JobDefinition {
     public static let version = 1
 
+    /// The job keys (PipelineConfig.jobKeys) whose values are in the text. A key added to the
+    /// pipeline file must be put here or in `keysLeftOut` (a test keeps every key in one of
+    /// them): a key that changes what runs but is missing from the text would let a stale
+    /// result stand.
+    public static let keysInText: Set<String> = [
+        "stage", "steps", "env", "matrix", "timeout", "labels", "inputs", "repos", "artifacts", "junit", "secrets",
+        "from", "submodules",
+    ]
+    /// Keys that only decide whether, when or after what the job runs.
+    public static let keysLeftOut: Set<String> = [
+        "needs", "when", "allow_failure", "interruptible", "changes", "changes_base",
+    ]
+
     public static func canonicalText(of job: PlannedJob) -> String {
         var writer = Writer()
         writer.line("gitci-job-definition", "\(version)")

@@ -26,12 +26,13 @@ enum RunSummary {
             lines.append(terminal.paint("* allowed to fail", .gray))
         }
         let total = report.jobs.count
-        let passed = report.jobs.filter { $0.status == .passed }.count
+        // A reused job's result is a pass, earlier.
         let reused = report.jobs.filter { $0.status == .reused }.count
+        let passed = report.jobs.filter { $0.status == .passed }.count + reused
         let commit = report.commit.map { " at \($0.short)" } ?? ""
         lines.append("")
         lines.append("pipeline \(terminal.paint(report.status.rawValue, report.status.color))\(commit): \(passed) of \(total) jobs passed"
-            + (reused > 0 ? ", \(reused) reused" : ""))
+            + (reused > 0 ? " (\(reused) reused)" : ""))
         lines.append("logs: \(report.logDirectory)")
         return lines.joined(separator: "\n") + "\n"
     }
