@@ -94,7 +94,7 @@ let package = Package(
                                           .when(configuration: .release))]
         ),
         // Notes write benchmark (`--count N --dir PATH`), and the racing writer GitKitTests spawn.
-        .executableTarget(name: "gitci-bench-notes", dependencies: ["GitKit"]),
+        .executableTarget(name: "gitci-bench-notes", dependencies: ["GitKit", "Pipeline", "Runner"]),
         .executableTarget(name: "gitkit-stress", dependencies: ["GitKit"]),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),

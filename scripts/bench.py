@@ -6,8 +6,8 @@ the issues set it against (14 ms): every section measures the floor afresh and s
 figures by 14 ms / that floor; the last lines list every target with its verdict.
 
 Usage: GITCI=path/to/release/gitci [GITCI_BENCH_NOTES=path] python3 scripts/bench.py [section...]
-Sections: run, validate, notes, status, hook, scale, reindex, workspace, sandbox (default: all), and
-serverjobs (a 1,000-job pipeline pushed to a server, against 20 jobs: not run by default).
+Sections: run, validate, notes, status, hook, scale, reindex, workspace, sandbox, reuse, cachekey, repos
+(default: all), and serverjobs (a 1,000-job pipeline pushed to a server, against 20 jobs: not run by default).
 """
 import ctypes
 import fcntl
@@ -638,10 +638,124 @@ def bench_sandbox(scratch):
     judge("sandbox start per job, gitci's own share", own, 3, floor)
 
 
+def bench_venv():
+    """The bench's own virtualenv, with doit from PyPI: made once, kept in .build."""
+    venv = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".build", "bench-venv")
+    doit = os.path.join(venv, "bin", "doit")
+    if not os.path.exists(doit):
+        sh([sys.executable, "-m", "venv", venv])
+        sh([os.path.join(venv, "bin", "pip"), "install", "--quiet", "doit"])
+    return doit
+
+
+def alternating(commands, rounds, runs):
+    """Median of each named command's medians, taking turns round by round, so that the
+    machine's load swings touch every command alike."""
+    samples = {name: [] for name in commands}
+    for round_ in range(rounds):
+        order = list(commands.items())
+        for name, (args, cwd) in (order if round_ % 2 == 0 else reversed(order)):
+            samples[name].append(timed(args, cwd=cwd, runs=runs))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def bench_reuse(scratch):
+    print("no-op pipeline: 20 jobs, all reused, whole `gitci run --commit HEAD` "
+          "(issue: <= 1/3 of doit's no-op of 20 up-to-date tasks)")
+    doit = bench_venv()
+    jobs = "".join(f"  j{i}:\n    inputs: [src/f{i}.txt]\n    steps: [true]\n" for i in range(20))
+    repo = f"{scratch}/reuse"
+    os.makedirs(f"{repo}/src")
+    tasks = []
+    for i in range(20):
+        with open(f"{repo}/src/f{i}.txt", "w") as f:
+            f.write(f"input {i}\n")
+        tasks.append(f"def task_t{i}():\n    return {{'actions': ['true'], 'file_dep': ['src/f{i}.txt']}}\n")
+    with open(f"{repo}/dodo.py", "w") as f:
+        f.write("DOIT_CONFIG = {'verbosity': 0}\n" + "\n".join(tasks))
+    with open(f"{repo}/.gitci.yml", "w") as f:
+        f.write(f"jobs:\n{jobs}")
+    sh(["git", "init", "-q", "-b", "main"], cwd=repo)
+    sh(["git", "add", "-A"], cwd=repo)
+    sh(["git", "commit", "-q", "-m", "bench"], cwd=repo)
+    sh([GITCI, "run", "--commit", "HEAD", "--record"], cwd=repo)
+    sh([doit], cwd=repo)
+    reused = sh([GITCI, "run", "--commit", "HEAD", "--json"], cwd=repo, check=False).stdout.decode()
+    statuses = {job.get("status") for job in json.loads(reused or "{}").get("jobs", [])}
+    if statuses != {"reused"}:
+        print(f"  not every job was reused: {sorted(statuses)}")
+    floor = measure_floor()
+    m = alternating({"gitci": ([GITCI, "run", "--commit", "HEAD"], repo), "doit": ([doit], repo)}, rounds=5, runs=5)
+    line("doit 0.37: 20 up-to-date tasks (no-op)", m["doit"], note=f"FACTS.md: 105 ms; floor now {floor:.1f} ms")
+    line("gitci run --commit HEAD: 20 jobs, all reused", m["gitci"], note=f"{m['gitci'] / m['doit']:.2f}x doit")
+    ratio = m["gitci"] / m["doit"]
+    verdict = "met" if ratio <= 1 / 3 else "MISSED"
+    VERDICTS.append(("no-op pipeline of 20 reused jobs / doit's no-op", ratio, ratio, 0.33, "x", verdict))
+    print(f"  {'-> against doit, measured in the same rounds':<72} {ratio:>9.2f} x   target <= 0.33 x: {verdict}")
+
+
+def bench_cachekey(scratch, files=50_000):
+    print(f"cache key of a job with 10 inputs paths, repository of {files:,} files (issue: <= 2 ms)")
+    if not BENCH_NOTES:
+        print("  (skipped: GITCI_BENCH_NOTES is not set; `make bench` sets it)")
+        return
+    repo = f"{scratch}/cachekey-tree"
+    sh(["git", "init", "-q", "-b", "main", repo])
+    stream = ["commit refs/heads/main\ncommitter bench <bench@gitci.invalid> 1700000000 +0000\ndata 5\ntree\n"]
+    for i in range(files):
+        data = f"file {i}\n"
+        stream.append(f"M 100644 inline src/d{i // 100:03d}/s{i % 10}/f{i}.txt\ndata {len(data)}\n{data}\n")
+    inputs = [f"src/d{d:03d}/" for d in range(0, 450, 50)] + ["src/d499/s9/f49999.txt"]
+    pipeline = "jobs:\n  a:\n    inputs: [" + ", ".join(inputs) + "]\n    steps: [true]\n"
+    stream.append(f"M 100644 inline .gitci.yml\ndata {len(pipeline)}\n{pipeline}\n")
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, env=ENV, check=True, input="".join(stream).encode())
+    floor = measure_floor()
+    # Microseconds per key, computed many times in one process: the figure is the key's own work.
+    samples = [float(sh([BENCH_NOTES, "cachekey", repo, "main", "a"]).stdout.decode().strip()) for _ in range(5)]
+    per_key = statistics.median(samples)
+    line("cache key: definition + 10 inputs tree ids, per job", per_key)
+    judge("cache key, 10 inputs, 50,000 files", per_key, 2, floor)
+
+
+def bench_repos(scratch):
+    print("a repos: entry whose mirror is up to date (issue: <= 1.2x a plain `git fetch` of that mirror with nothing new)")
+    lib = repo_with(f"{scratch}/repos-lib", "jobs:\n  a:\n    steps: [true]\n")
+    for i in range(50):
+        with open(f"{lib}/file{i}.txt", "w") as f:
+            f.write(f"content {i}\n")
+    sh(["git", "add", "-A"], cwd=lib)
+    sh(["git", "commit", "-q", "-m", "files"], cwd=lib)
+    without = repo_with(f"{scratch}/repos-without", "jobs:\n  a:\n    steps: [true]\n")
+    with_entry = repo_with(f"{scratch}/repos-with",
+                           f"jobs:\n  a:\n    repos: [{{url: {lib}, ref: main, path: lib}}]\n    steps: [true]\n")
+    run = [GITCI, "run", "--commit", "HEAD", "--no-cache"]
+    first = sh(run, cwd=with_entry, check=False)
+    if first.returncode != 0:
+        print(f"  the run with a repos entry failed: {first.stderr.decode()[-300:]}")
+        return
+    mirrors = [os.path.join(root, d) for root, dirs, _ in os.walk(f"{with_entry}/.git/gitci") for d in dirs
+               if d.startswith("repos-lib") and d.endswith(".git")]
+    if not mirrors:
+        print("  no mirror of the entry's repository in the state folder")
+        return
+    fetch = ["git", "-C", mirrors[0], "fetch", "--quiet", lib, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
+    m = alternating({"without": (run, without), "with": (run, with_entry), "fetch": (fetch, None)}, rounds=7, runs=5)
+    cost = m["with"] - m["without"]
+    line("gitci run: 1 job, no repos entry", m["without"])
+    line("gitci run: 1 job with a repos entry (mirror up to date, checkout of 51 files)", m["with"])
+    line("git fetch into that mirror, nothing new", m["fetch"])
+    line("what the entry costs a run", cost, note=f"{cost / m['fetch']:.2f}x git fetch")
+    ratio = cost / m["fetch"]
+    verdict = "met" if ratio <= 1.2 else "MISSED"
+    VERDICTS.append(("a repos entry, mirror up to date / git fetch", ratio, ratio, 1.2, "x", verdict))
+    print(f"  {'-> against git fetch, measured in the same rounds':<72} {ratio:>9.2f} x   target <= 1.2 x: {verdict}")
+
+
 def main():
     # Progress shows as it comes when the output goes to a file.
     sys.stdout.reconfigure(line_buffering=True)
-    sections = sys.argv[1:] or ["run", "validate", "notes", "status", "hook", "scale", "reindex", "workspace", "sandbox"]
+    sections = sys.argv[1:] or ["run", "validate", "notes", "status", "hook", "scale", "reindex", "workspace", "sandbox",
+                                "reuse", "cachekey", "repos"]
     scratch = tempfile.mkdtemp(prefix="gitci-bench-")
     print(f"gitci benchmarks ({GITCI}); medians, milliseconds unless said")
     try:

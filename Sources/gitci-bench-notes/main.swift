@@ -2,6 +2,7 @@
 //
 //   gitci-bench-notes --count N --dir PATH
 //   gitci-bench-notes checkout plain|workspace REPO COMMIT DIR   (CheckoutBench)
+//   gitci-bench-notes cachekey REPO REV JOB                       (CacheKeyBench)
 //
 // In fresh repositories under PATH: (a) N single appends, one notes commit each; (b) the same N
 // notes in batches of 100 per commit; (c) N writes through libgit2's git_note_create (flat tree,
@@ -99,6 +100,7 @@ func measureEach(_ label: String, count: Int, unit: String, repository: String,
 }
 
 CheckoutBench.runIfAsked()
+CacheKeyBench.runIfAsked()
 let options = parseOptions()
 let ref = "refs/notes/gitci"
 let targets = (0..<options.count).map { ObjectID.blobID(of: Array("bench target \($0)".utf8)) }
