@@ -8,7 +8,7 @@ extension PipelineConfig {
     public static let topLevelKeys = ["stages", "branches", "tags", "env", "jobs", "interruptible"]
     public static let jobKeys = [
         "stage", "steps", "needs", "env", "matrix", "timeout", "labels", "when", "allow_failure",
-        "interruptible", "inputs", "changes", "changes_base", "repos", "artifacts", "junit", "secrets", "from", "submodules",
+        "interruptible", "inputs", "changes", "changes_base", "cache", "repos", "artifacts", "junit", "secrets", "from", "submodules",
     ]
 
     /// Parses and checks a pipeline file. Every problem is reported at once, with its line and

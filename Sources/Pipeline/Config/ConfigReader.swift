@@ -140,6 +140,8 @@ enum ConfigReader {
                 job.changes = pathPatterns(value, field, &reader)
             case "changes_base":
                 job.changesBase = reader.string(value, field)
+            case "cache":
+                job.cache = reader.bool(value, field)
             case "repos":
                 job.repos = repositories(value, field, &reader)
             case "artifacts":

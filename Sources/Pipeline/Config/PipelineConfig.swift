@@ -121,6 +121,13 @@ public struct JobConfig: Sendable {
     /// `changes_base:` a branch or revision whose merge base with the commit is the base of
     /// `changes:`, instead of the plan branch's last pass.
     public var changesBase: String?
+    /// `cache:`: whether a passed run with the same key may stand for this job. Nil: yes, unless
+    /// the job uses secrets (a deployment must happen on every build it is asked for, even of a
+    /// tree that was deployed before: a revert, say).
+    public var cache: Bool?
+
+    /// Whether a passed run with the same cache key may stand for this job.
+    public var isCacheable: Bool { cache ?? secrets.isEmpty }
     public var repos: [RepositorySpec]
     public var artifacts: [String]
     public var junit: [String]

@@ -24,7 +24,7 @@ public enum JobDefinition {
     ]
     /// Keys that only decide whether, when or after what the job runs.
     public static let keysLeftOut: Set<String> = [
-        "needs", "when", "allow_failure", "interruptible", "changes", "changes_base",
+        "needs", "when", "allow_failure", "interruptible", "changes", "changes_base", "cache",
     ]
 
     public static func canonicalText(of job: PlannedJob) -> String {

@@ -116,7 +116,9 @@ public struct ReuseDecision: Sendable {
                 }
             }
             let patterns = InputPatterns(job.config.inputs)
-            if workingTree, let path = uncommitted.first(where: patterns.selects(file:)) {
+            if !job.config.isCacheable {
+                jobNotes.append(job.config.cache == false ? "cache: false: always runs" : "uses secrets: always runs (cache: true to allow reuse)")
+            } else if workingTree, let path = uncommitted.first(where: patterns.selects(file:)) {
                 jobNotes.append("no cache key: its inputs have uncommitted changes (\(path))")
             } else if !workingTreeUnknown {
                 let digest = digests[patterns] ?? Result { () throws(GitError) in
