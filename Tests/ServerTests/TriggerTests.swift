@@ -110,6 +110,39 @@ import TestSupport
     }
 
     @Test(.timeLimit(.minutes(5)))
+    func eachPlanBranchIsTriggeredByItsOwnPipelineAtItsTip() throws {
+        let lib = try ServerFixture(pipeline: Self.plain)
+        try lib.pushOK(["origin", "main"])
+        try settle(lib)
+        // On main the entry is in a job that runs only on release; feature/x names lib in a job
+        // that runs there; feature/y has no trigger at its tip any more.
+        let app = try ServerFixture(pipeline: """
+            jobs:
+              build:
+                when: { branch: [release] }
+                repos: [{ url: \(lib.serverPath), ref: main, name: lib, trigger: true }]
+                steps: ["echo built"]
+            """)
+        try app.clone.git(["checkout", "-q", "-b", "feature/x"])
+        let featureTip = try app.clone.commit([".gitci.yml": Self.pipeline(naming: ["{ url: \(lib.serverPath), ref: main, name: lib, trigger: true }"])])
+        try app.clone.git(["checkout", "-q", "-b", "feature/y"])
+        try app.clone.commit([".gitci.yml": Self.plain])
+        try app.pushOK(["origin", "main", "feature/x", "feature/y"])
+        try settle(app)
+        #expect(try builds(app).count == 3)
+
+        let pushed = try lib.clone.commit(["lib.c": "v2"])
+        try lib.pushOK(["origin", "main"])
+        try settle(lib, app)
+
+        let appBuilds = try builds(app)
+        try #require(appBuilds.count == 4, "app's builds: \(appBuilds)")
+        #expect(appBuilds[3].branch == "feature/x")
+        #expect(appBuilds[3].commit == featureTip)
+        #expect(appBuilds[3].request.pinnedRepos == ["lib": pushed])
+    }
+
+    @Test(.timeLimit(.minutes(5)))
     func aChainBuildsEveryRepositoryDownItFromOnePush() throws {
         let (lib, app) = try libAndApp { "{ url: \($0.serverPath), ref: main, name: lib, trigger: true }" }
         // deploy names app, by a file:// URL and its full ref name.

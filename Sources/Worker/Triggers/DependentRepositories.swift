@@ -174,7 +174,9 @@ final class DependentRepositories {
         if let known = plans[file.blob] { return known }
         var made: Plan?
         do {
-            made = try PipelineSource.plan(file.bytes, blob: file.blob)
+            // Not through PipelineSource's cache of recent parses (by blob): it is kept for the
+            // worker's own pipeline, which the next push most likely brings again.
+            made = try PipelineSource.plan(file.bytes)
         } catch {
             // Once per file: its own builds report it in full.
             log("gitci: worker: triggers: \(RefUpdate.name(of: directory)) (\(branch)): \(PipelineSource.fileName) "
