@@ -41,7 +41,8 @@ struct RefUpdate: Hashable, Sendable {
 /// whose pipelines, at the branches' tips, have `repos:` entries naming an updated ref. Made for
 /// one scan: it reads each repository at most once, lazily, and only as far as it must. A
 /// repository whose pipeline files never say `trigger` costs a look at each branch's
-/// `.gitci.yml` blob, neither a parse nor its queue.
+/// `.gitci.yml` blob, neither a parse nor its queue; its queue is read only once one of its
+/// branches names an updated repository.
 ///
 /// Holds libgit2 repositories: it stays in the worker's loop that made it.
 final class DependentRepositories {
@@ -66,16 +67,22 @@ final class DependentRepositories {
     }
 
     private struct Indexed {
-        let repository: Repository
+        /// The branches whose jobs have an entry with `trigger: true` (plan branches or not).
         let branches: [(name: String, tip: ObjectID, entries: [Entry])]
-        /// Opened when one of its branches had an entry with `trigger: true`.
+    }
+
+    /// A repository's queue and active plan branches, read once one of its branches names an
+    /// update. No queue: it cannot be read, and nothing of it is built.
+    private struct Plans {
         let queue: BuildQueue?
+        let active: Set<String>
     }
 
     private let candidates: [String]
     private let own: (gitDirectory: String, repository: Repository)
     private let log: (String) -> Void
     private var indexed: [String: Indexed?] = [:]
+    private var plansOf: [String: Plans] = [:]
     /// Parsed pipelines by blob id, for this scan: several branches mostly share one.
     private var plans: [ObjectID: Plan?] = [:]
     /// Full ref names of what entries wrote, by repository and text: nil, no such ref there.
@@ -100,7 +107,7 @@ final class DependentRepositories {
                 let naming = branch.entries.filter {
                     $0.locations.contains(update.gitDirectory) && names($0.ref, update)
                 }
-                guard naming.contains(where: \.trigger) else { continue }
+                guard naming.contains(where: \.trigger), plans(of: directory).active.contains(branch.name) else { continue }
                 found.append(Dependent(gitDirectory: directory, branch: branch.name, tip: branch.tip.hex,
                                        entries: Array(Set(naming.map(\.name))).sorted()))
             }
@@ -110,7 +117,7 @@ final class DependentRepositories {
 
     /// The queue of a repository this scan found dependents in.
     func queue(of gitDirectory: String) -> BuildQueue? {
-        indexed[gitDirectory]??.queue
+        plansOf[gitDirectory]?.queue
     }
 
     // MARK: - Reading a repository
@@ -143,16 +150,21 @@ final class DependentRepositories {
             guard entries.contains(where: { $0.trigger && !$0.locations.isEmpty }) else { continue }
             branches.append((name, tip, entries))
         }
-        guard !branches.isEmpty else { return Indexed(repository: repository, branches: [], queue: nil) }
-        // Only plan branches are built; the queue knows which they are.
+        return Indexed(branches: branches)
+    }
+
+    /// Only plan branches are built; the queue knows which they are.
+    private func plans(of directory: String) -> Plans {
+        if let known = plansOf[directory] { return known }
+        var plans = Plans(queue: nil, active: [])
         do {
             let queue = try BuildQueue.open(stateFolder: StateLayout.folder(of: directory))
-            let active = Set(try queue.plans().filter { $0.state == .active }.map(\.branch))
-            return Indexed(repository: repository, branches: branches.filter { active.contains($0.name) }, queue: queue)
+            plans = Plans(queue: queue, active: Set(try queue.plans().filter { $0.state == .active }.map(\.branch)))
         } catch {
             log("gitci: worker: triggers: cannot read the plan branches of \(directory): \(error)")
-            return nil
         }
+        plansOf[directory] = plans
+        return plans
     }
 
     private static let triggerKey = Array("trigger".utf8)
