@@ -177,6 +177,54 @@ import TestSupport
     }
 
     @Test(.timeLimit(.minutes(5)))
+    func aPlanBranchReachedTwiceByOnePushIsBuiltOnceWithBothPinned() throws {
+        // lib → app → deploy and lib → tool → deploy.
+        let (lib, app) = try libAndApp { "{ url: \($0.serverPath), ref: main, name: lib, trigger: true }" }
+        let tool = try ServerFixture(pipeline: Self.pipeline(naming: ["{ url: \(lib.serverPath), ref: main, name: lib, trigger: true }"]))
+        try tool.pushOK(["origin", "main"])
+        let deploy = try ServerFixture(pipeline: Self.pipeline(naming: [
+            "{ url: \(app.serverPath), ref: main, name: app, trigger: true }",
+            "{ url: \(tool.serverPath), ref: main, name: tool, trigger: true }",
+        ]))
+        try deploy.pushOK(["origin", "main"])
+        try settle(tool, deploy)
+
+        let pushed = try lib.clone.commit(["lib.c": "v2"])
+        try lib.pushOK(["origin", "main"])
+        try settle(lib, app, tool, deploy)
+
+        #expect(try builds(app).count == 2)
+        #expect(try builds(tool).count == 2)
+        let deployBuilds = try builds(deploy)
+        try #require(deployBuilds.count == 2, "deploy's builds: \(deployBuilds)")
+        #expect(deployBuilds[1].request.pinnedRepos == [
+            "app": try app.clone.git(["rev-parse", "HEAD"]), "tool": try tool.clone.git(["rev-parse", "HEAD"]),
+        ])
+        #expect(deployBuilds[1].reason?.hasPrefix("triggered by a push to \(name(lib)) (main) at \(pushed.prefix(10)), through ") == true)
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func aMovedTagTriggersWhatNamesItAndASkippedPushNothing() throws {
+        let (lib, app) = try libAndApp { "{ url: \($0.serverPath), ref: stable, name: lib, trigger: true }" }
+        // Pushed with ci.skip: neither lib nor app builds.
+        try lib.clone.commit(["lib.c": "v2"])
+        try lib.clone.git(["tag", "-a", "-m", "stable", "stable"])
+        try lib.pushOK(["-o", "ci.skip", "origin", "main", "stable"])
+        try settle(lib, app)
+        #expect(try builds(app).count == 1)
+
+        let pushed = try lib.clone.commit(["lib.c": "v3"])
+        try lib.clone.git(["tag", "-f", "-a", "-m", "stable", "stable"])
+        try lib.pushOK(["-f", "origin", "main", "stable"])
+        try settle(lib, app)
+        let appBuilds = try builds(app)
+        try #require(appBuilds.count == 2, "app's builds: \(appBuilds)")
+        // The annotated tag peeled: the commit is pinned, not the tag object.
+        #expect(appBuilds[1].request.pinnedRepos == ["lib": pushed])
+        #expect(appBuilds[1].reason == "triggered by a push to \(name(lib)) (tag stable) at \(pushed.prefix(10))")
+    }
+
+    @Test(.timeLimit(.minutes(5)))
     func aLoopGivesOneTriggeredBuildAndNoneBack() throws {
         // a and b name each other's main with trigger.
         let a = try ServerFixture(pipeline: nil)
