@@ -15,8 +15,9 @@ struct PushProcessor {
     /// (the ones just queued among them), all in one transaction: the changes a push makes land
     /// together with the mark that it was processed, and the way from a push to its build's
     /// first step takes one write of the queue, not four.
-    /// `processed`: how many updates; `more`: whether more may be pending (a full batch was taken).
-    func processPending(thenClaimUpTo claimLimit: Int, runID: () -> String) throws -> (claimed: [Build], processed: Int, more: Bool) {
+    /// `processed`: the updates (for TriggerScan); `more`: whether more may be pending (a full
+    /// batch was taken).
+    func processPending(thenClaimUpTo claimLimit: Int, runID: () -> String) throws -> (claimed: [Build], processed: [PushEvent], more: Bool) {
         // Decided before the queue's write lock is taken: reading pipeline files (git, YAML) is
         // the slow part, and the post-receive hook queueing a push waits for that lock. Only
         // this worker processes events, so none is processed in between.
@@ -30,7 +31,7 @@ struct PushProcessor {
                 try apply(overtaken(decision, of: event, refTarget: refTarget, in: transaction) ?? decision, to: transaction)
                 try transaction.markDone(event: id)
             }
-            return (try transaction.claim(upTo: claimLimit, runID: runID), pending.count, pending.count == Self.batch)
+            return (try transaction.claim(upTo: claimLimit, runID: runID), pending.map(\.1), pending.count == Self.batch)
         }
     }
 

@@ -145,11 +145,13 @@ public struct Worker: Sendable {
             let wereRunning = Set(running.keys)
             let capacity = parallelBuilds - running.count
             var claimed: [Build]
+            var pushed: [PushEvent] = []
             do {
                 let round = try PushProcessor(repository: repository, queue: queue, log: log)
                     .processPending(thenClaimUpTo: capacity, runID: { StateFolder.newRunID() })
                 claimed = round.claimed
-                if round.processed > 0 { awaitingPush = false }
+                pushed = round.processed
+                if !pushed.isEmpty { awaitingPush = false }
                 if round.more { wakeup.signal() }
             } catch {
                 log("gitci: worker: cannot process pushes: \(error)")
@@ -181,6 +183,8 @@ public struct Worker: Sendable {
                 let left = Self.seconds(underwayBy - ContinuousClock.now)
                 if left > 0 { await started.wait(seconds: left) }
             }
+            // Not before: the pushed repository's own builds come first.
+            if !pushed.isEmpty { triggerDependents(of: pushed, in: repository) }
             // Only builds that ran before this round can have been asked to stop; the queue is
             // not read again while a new build is on its way to its first step.
             if !wereRunning.isEmpty, let cancelled = try? queue.cancelRequested() {

@@ -68,7 +68,7 @@ public enum WorkspaceSource: Sendable {
 /// Checks out the submodules of a workspace at the commits its tree records, each from a bare
 /// mirror in the state folder (fetched only when it lacks that commit), each a git working tree
 /// of its own borrowing the mirror's objects.
-struct SubmoduleCheckout {
+package struct SubmoduleCheckout {
     let stateFolder: StateFolder
     let recursive: Bool
     /// The top repository's: nested submodules may reach no further than it may.
@@ -76,8 +76,9 @@ struct SubmoduleCheckout {
 
     /// What relative submodule URLs of `repository` are resolved against, as git does: a clone's
     /// `origin` (a developer's clone of the server's repository finds the server's submodules),
-    /// else the repository's own path (a bare repository on the server: its siblings).
-    static func base(of repository: Repository) -> String {
+    /// else the repository's own path (a bare repository on the server: its siblings). Relative
+    /// `repos:` URLs resolve against it too (the worker's triggers find their repositories so).
+    package static func base(of repository: Repository) -> String {
         guard let workingTree = repository.workingDirectory else { return repository.gitDirectory }
         guard let origin = repository.configValue("remote.origin.url"), !origin.isEmpty else { return workingTree }
         return Submodule.resolve(origin, against: workingTree)

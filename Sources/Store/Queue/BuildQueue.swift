@@ -246,6 +246,11 @@ public final class BuildQueue: Sendable {
         try pool.read { db in try Build.fetch(db, where: "id = ?", arguments: [id]).first }
     }
 
+    /// Every build the queue keeps, oldest first.
+    package func builds() throws -> [Build] {
+        try pool.read { db in try Build.fetch(db, where: "1 ORDER BY id") }
+    }
+
     /// Cancels the queued builds of `commit` and asks the worker to stop its running ones.
     public func cancel(commit: String) throws -> (queued: Int, running: Int) {
         try pool.write { db in
