@@ -104,7 +104,10 @@ public struct LocalRun: Sendable {
                 } catch {
                     throw Failure.repository("gitci: \(error.message)")
                 }
-                file = try Self.read { () throws(PipelineSource.LoadError) in try PipelineSource.read(at: commit!, in: repository) }
+                file = try Self.read { () throws(PipelineSource.LoadError) in
+                    if let blob = options.configBlob { return try PipelineSource.read(blob: blob, in: repository) }
+                    return try PipelineSource.read(at: commit!, in: repository)
+                }
                 self.source = .commit(gitDirectory: repository.gitDirectory, commit: commit!)
             } else {
                 commit = repository.headCommit
@@ -171,15 +174,17 @@ public struct LocalRun: Sendable {
         let started = Date()
         let environment = JobContext.inheritedEnvironment().merging(options.variables) { $1 }
         let positions = Dictionary(uniqueKeysWithValues: plan.jobs.enumerated().map { ($1.name, $0 + 1) })
+        let repos = pinRepos()
         let scheduler = Scheduler(plan: plan, parallelism: options.parallelism, target: target)
         let results = await scheduler.run(observer: observer) { [self] job in
             let fileName = FileName.forJob(job.name, position: positions[job.name] ?? 0)
-            let context = JobContext(
+            var context = JobContext(
                 pipelineID: runID, commit: commit, branch: target.branch, tag: target.tag, source: source,
                 workspace: (workspaceDirectory as NSString).appendingPathComponent(fileName),
                 logPath: (logDirectory as NSString).appendingPathComponent(fileName + ".log"),
                 baseEnvironment: environment, keepWorkspace: options.keepWorkspaces, sandbox: sandbox
             )
+            context.repos = repos[job.name] ?? JobRepos()
             return await JobExecutor().run(job, context: context, onStep: { index, name in
                 observer.stepStarted(job, index: index, name: name)
             }, onProcess: { observer.stepProcessStarted(job, processGroup: $0) })

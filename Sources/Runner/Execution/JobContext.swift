@@ -23,6 +23,8 @@ public struct JobContext: Sendable {
     public var terminationGrace: Double
     /// Where the steps run when not straight on this machine.
     public var sandbox: Sandbox?
+    /// Its `repos:` entries as the build pinned them (RepoPinning).
+    public var repos = JobRepos()
 
     public init(pipelineID: String, commit: ObjectID?, branch: String?, tag: String? = nil, source: WorkspaceSource, workspace: String,
                 logPath: String, baseEnvironment: [String: String], node: String? = nil, keepWorkspace: Bool = false,
