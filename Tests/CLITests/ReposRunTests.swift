@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `gitci run` in a developer's clone: a relative `repos:` URL is taken against the clone's
+/// `origin`, as git takes relative submodule URLs; the pinned commits are shown, and recorded.
+@Suite struct ReposRunTests {
+    let hosted = TemporaryDirectory("gitci-hosted")
+    let work = TemporaryDirectory("gitci-work")
+
+    @Test func aClonesRunFindsItsReposBesideOriginShowsAndRecordsTheirCommits() throws {
+        let lib = try SubmoduleRepositories.commit(to: hosted.url("lib.git"), files: ["lib.txt": "lib\n"])
+        try SubmoduleRepositories.commit(to: hosted.url("app.git"), files: [".gitci.yml": """
+            jobs:
+              build:
+                repos: [{ url: ../lib.git }]
+                steps: ['test "$(cat lib/lib.txt)" = lib']
+            """])
+        try SubmoduleRepositories.run(["git", "clone", "-q", hosted.url("app.git"), work.path], in: "/")
+
+        let text = try GitciBinary.run(["run", "--record"], in: work.path)
+        #expect(text.status == 0, "\(text.stdout)\(text.stderr)")
+        #expect(text.stdout.contains("  repos: lib \(lib.prefix(10))"), "\(text.stdout)")
+        let note = try SubmoduleRepositories.run(["git", "notes", "--ref=gitci", "show", "HEAD"], in: work.path)
+        let record = try #require(note.split(separator: "\n").compactMap { try? jsonObject(String($0)) }.first { $0["job"] as? String == "build" })
+        #expect(record["repos"] as? [String: String] == ["lib": lib])
+
+        let json = try GitciBinary.run(["run", "--json"], in: work.path)
+        #expect(json.status == 0, "\(json.stderr)")
+        #expect(jobsByName(try jsonObject(json.stdout))["build"]?["repos"] as? [String: String] == ["lib": lib])
+    }
+}
