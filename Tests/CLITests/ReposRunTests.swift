@@ -29,4 +29,28 @@ import TestSupport
         #expect(json.status == 0, "\(json.stderr)")
         #expect(jobsByName(try jsonObject(json.stdout))["build"]?["repos"] as? [String: String] == ["lib": lib])
     }
+
+    @Test func validateWarnsOfEntriesThatWouldFailTheirJob() throws {
+        let repo = try repository(pipeline: """
+            jobs:
+              fine:
+                repos: [{ url: ../lib.git, path: vendor/lib }]
+                steps: ['true']
+              escapes:
+                repos: [{ url: ../lib.git, path: ../elsewhere }]
+                steps: ['true']
+              secret:
+                repos: [{ url: "https://me:hunter2@example.invalid/lib.git" }]
+                steps: ['true']
+            """)
+        let result = try GitciBinary.run(["validate"], in: repo.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let warnings = result.stderr.split(separator: "\n").filter { $0.contains("warning:") }
+        #expect(warnings == [
+            ".gitci.yml: warning: job 'escapes' will fail: repos entry 'lib' (../lib.git): its path '../elsewhere' leaves the workspace ('..')",
+            ".gitci.yml: warning: job 'secret' will fail: repos entry 'lib' (https://me:***@example.invalid/lib.git): a URL must not hold a password "
+                + "(anyone who reads the pipeline reads it); gitci takes https credentials from git's credential helpers or gitci.credentials",
+        ], "\(result.stderr)")
+        #expect(!result.stderr.contains("hunter2"))
+    }
 }

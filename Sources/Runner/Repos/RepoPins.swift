@@ -1,6 +1,6 @@
 import Foundation
 public import GitKit
-import Pipeline
+public import Pipeline
 
 /// One `repos:` entry of a job, pinned: the commit every job of the build that names it gets,
 /// whatever its ref does meanwhile.
@@ -118,7 +118,8 @@ struct RepoPinning {
     /// The checks that need no fetch, each entry's path normalized: no credentials in a URL,
     /// one entry per name and per path, paths inside the workspace and not through a symbolic
     /// link (or a file) of the built commit's tree, nor inside another entry's.
-    static func check(_ specs: [RepositorySpec], in repository: Repository, at commit: ObjectID?) throws(EntryProblem) -> [(RepositorySpec, String)] {
+    /// Without a repository, only what the pipeline alone says is checked (`gitci validate`).
+    static func check(_ specs: [RepositorySpec], in repository: Repository?, at commit: ObjectID?) throws(EntryProblem) -> [(RepositorySpec, String)] {
         var checked: [(RepositorySpec, String)] = []
         for spec in specs {
             if FetchAuthentication.holdsCredentials(spec.url) {
@@ -138,7 +139,7 @@ struct RepoPinning {
             if let other = checked.first(where: { path.hasPrefix($0.1 + "/") || $0.1.hasPrefix(path + "/") }) {
                 throw EntryProblem(spec: spec, message: "its path '\(path)' and entry '\(other.0.name)''s '\(other.1)' are inside one another")
             }
-            if let commit {
+            if let commit, let repository {
                 let kinds: [(path: String, kind: TreeEntryKind)]
                 do {
                     kinds = try repository.entryKinds(along: path, in: commit)
@@ -241,6 +242,23 @@ struct RepoPinning {
             fetched[url] = result
             return try result.get()
         }
+    }
+}
+
+/// What `gitci validate` can tell of `repos:` entries without fetching anything.
+public enum ReposValidation {
+    /// One warning per job (matrix combinations once) whose entries would fail it.
+    public static func warnings(_ jobs: [PlannedJob]) -> [String] {
+        var seen = Set<String>()
+        var warnings: [String] = []
+        for job in jobs where !job.config.repos.isEmpty && seen.insert(job.baseName).inserted {
+            do {
+                _ = try RepoPinning.check(job.config.repos, in: nil, at: nil)
+            } catch {
+                warnings.append("job '\(job.baseName)' will fail: \(error.description)")
+            }
+        }
+        return warnings
     }
 }
 
