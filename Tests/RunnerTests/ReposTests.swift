@@ -279,4 +279,44 @@ final class ReposFixture: @unchecked Sendable {
         #expect(JobRepos.variableName("my.docs_2") == "GITCI_REPO_MY_DOCS_2_COMMIT")
         #expect(JobRepos.variableName("é") == "GITCI_REPO___COMMIT")
     }
+
+    @Test func anEntrysSubmodulesAreCheckedOutAsTheJobSays() async throws {
+        let nested = try fixture.commit(to: "nested", ["nested.txt": "nested\n"])
+        try SubmoduleRepositories.commit(to: fixture.bare("lib"), files: ["lib.txt": "lib\n"], submodules: [("deps/nested", "../nested.git")])
+        try fixture.commit(to: "nested", ["nested.txt": "moved on\n"])
+        try fixture.pipeline("""
+            jobs:
+              with:
+                repos: [{ url: ../lib.git }]
+                steps:
+                  - cat lib/deps/nested/nested.txt > @SCRATCH@/with
+                  - git -C lib/deps/nested rev-parse HEAD > @SCRATCH@/with-head
+              without:
+                submodules: false
+                repos: [{ url: ../lib.git }]
+                steps: ['ls -A lib/deps/nested > @SCRATCH@/without']
+            """)
+        let report = try await fixture.run()
+        #expect(report.status == .passed, "\(report.jobs.map { "\($0.name): \($0.reason ?? "")" })")
+        #expect(try fixture.text("with") == "nested")
+        #expect(try fixture.text("with-head") == nested)
+        #expect(try fixture.text("without") == "")
+    }
+
+    @Test func aSymbolicLinkInTheWorkingTreeOnTheWayToAnEntryFailsTheJob() async throws {
+        try fixture.commit(to: "lib", ["lib.txt": "lib\n"])
+        // A working tree run copies files not committed: the commit's tree cannot tell.
+        let runner = try RunnerFixture(pipeline: """
+            jobs:
+              linked:
+                repos: [{ url: \(fixture.bare("lib")), path: vendor/lib }]
+                steps: ['touch @SHARED@/ran']
+            """)
+        symlink(fixture.scratch.path, runner.repo.directory.url("vendor"))
+        let report = try await runner.run()
+        #expect(report["linked"].status == .failed)
+        #expect(report["linked"].reason?.contains("goes through 'vendor', a symbolic link in the workspace") == true, "\(report["linked"].reason ?? "")")
+        #expect(!runner.sharedFileExists("ran"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.scratch.path).isEmpty, "the checkout went through the link")
+    }
 }
