@@ -1,5 +1,6 @@
 internal import CLibgit2
 import Foundation
+import Synchronization
 
 /// How gitci proves who it is to a remote, and checks who the remote is, when it fetches other
 /// repositories (`repos:` entries): ssh keys from the ssh agent or `gitci.sshKey` (a private key
@@ -195,10 +196,17 @@ final class FetchSession {
         } catch {
             return nil
         }
+        // A helper that waits for someone (a prompt of its own) must not hold the build forever.
+        let pid = process.processIdentifier
+        let finished = Mutex(false)
+        DispatchQueue.global().asyncAfter(deadline: .now() + Self.helperTimeout) {
+            finished.withLock { done in if !done { kill(pid, SIGKILL) } }
+        }
         input.fileHandleForWriting.write(Data((request + "\n").utf8))
         try? input.fileHandleForWriting.close()
         let answer = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        finished.withLock { $0 = true }
         guard process.terminationStatus == 0 else { return nil }
         var values: [String: String] = [:]
         for line in String(decoding: answer, as: UTF8.self).split(separator: "\n") {
@@ -208,6 +216,9 @@ final class FetchSession {
         guard let user = values["username"], let password = values["password"] else { return nil }
         return (user, password)
     }
+
+    /// Seconds `git credential fill` may take.
+    static let helperTimeout: Double = 30
 
     static var currentUser: String {
         if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return String(cString: name) }

@@ -9,6 +9,7 @@ extension JobRepos {
     /// problem the pinning found, naming the entry, before anything is written.
     func checkOut(into workspace: String, submodules: Submodules) throws(WorkspaceSource.PreparationError) {
         if let problem { throw .init(description: problem) }
+        guard !entries.isEmpty else { return }
         for entry in entries.sorted(by: { $0.path < $1.path }) {
             let target = workspace + "/" + entry.path
             do throws(GitError) {

@@ -33,12 +33,15 @@ public struct JobRepos: Sendable {
 
     /// Pinned commits by entry name, as the note records them.
     public var commits: [String: String] {
-        Dictionary(entries.map { ($0.name, $0.commit.hex) }, uniquingKeysWith: { first, _ in first })
+        // Nothing generic on the way of the jobs without entries: a build's first step waits for it.
+        guard !entries.isEmpty else { return [:] }
+        return Dictionary(entries.map { ($0.name, $0.commit.hex) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// `GITCI_REPO_<NAME>_COMMIT` for every entry.
     var environment: [String: String] {
-        Dictionary(entries.map { (Self.variableName($0.name), $0.commit.hex) }, uniquingKeysWith: { first, _ in first })
+        guard !entries.isEmpty else { return [:] }
+        return Dictionary(entries.map { (Self.variableName($0.name), $0.commit.hex) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// `GITCI_REPO_<NAME>_COMMIT`: the name upper-cased, any character outside `[A-Z0-9_]` a `_`.
