@@ -319,4 +319,27 @@ final class ReposFixture: @unchecked Sendable {
         #expect(!runner.sharedFileExists("ran"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.scratch.path).isEmpty, "the checkout went through the link")
     }
+
+    @Test func aPinnedCommitTheMirrorHoldsNeedsNoFetch() async throws {
+        let old = try fixture.commit(to: "lib", ["lib.txt": "old\n"])
+        try fixture.pipeline("""
+            jobs:
+              build:
+                repos: [{ url: ../lib.git }]
+                steps: ['cat lib/lib.txt > @SCRATCH@/ran']
+            """)
+        #expect(try await fixture.run().status == .passed)
+        // The repository is gone: only a build that needs no fetch can still have it.
+        try FileManager.default.moveItem(atPath: fixture.bare("lib"), toPath: fixture.hosted.url("moved.git"))
+        let unpinned = try await fixture.run()
+        #expect(unpinned["build"].status == .failed)
+        #expect(unpinned["build"].reason?.contains("no repository at") == true, "\(unpinned["build"].reason ?? "")")
+
+        var options = LocalRun.Options(commit: "main", parallelism: 2)
+        options.pinnedRepos = ["lib": try #require(ObjectID(hex: old))]
+        let pinned = try await fixture.run(options)
+        #expect(pinned["build"].status == .passed, "\(pinned["build"].reason ?? "")")
+        #expect(pinned["build"].repos == ["lib": old])
+        #expect(try fixture.text("ran") == "old")
+    }
 }
