@@ -5,7 +5,9 @@ extension Repository {
     /// The bare mirror of `url` at `path`, holding `commit`: made (cloned) when missing, fetched
     /// again only when `commit` is not in it yet. Builds that share a mirror take turns through
     /// the lock file `<path>.lock`, held while the mirror is made or fetched into.
-    public static func mirror(of url: String, at path: String, holding commit: ObjectID) throws(GitError) -> Repository {
+    /// With `authentication`, the fetch authenticates as `repos:` entries do (FetchAuthentication).
+    public static func mirror(of url: String, at path: String, holding commit: ObjectID,
+                              authentication: FetchAuthentication? = nil) throws(GitError) -> Repository {
         if let mirror = try? open(path), mirror.hasObject(commit) { return mirror }
         let lock = try MirrorLock(path + ".lock")
         defer { lock.release() }
@@ -19,6 +21,18 @@ extension Repository {
             try? FileManager.default.removeItem(atPath: path)
             mirror = try create(path, bare: true)
         }
+        if let authentication {
+            try mirror.fetchMirror(from: url, authentication: authentication)
+        } else {
+            try fetchPlainly(mirror, from: url)
+        }
+        guard mirror.hasObject(commit) else {
+            throw GitError(code: GIT_ENOTFOUND.rawValue, message: "commit \(commit.short) is not on any branch or tag of \(url)")
+        }
+        return mirror
+    }
+
+    private static func fetchPlainly(_ mirror: Repository, from url: String) throws(GitError) {
         // libgit2 calls a missing local path an "unsupported URL protocol".
         if url.hasPrefix("/"), access(url, F_OK) != 0 {
             throw GitError(code: GIT_ENOTFOUND.rawValue, message: "no repository at \(url)")
@@ -28,10 +42,6 @@ extension Repository {
         } catch {
             throw GitError(code: error.code, message: "cannot fetch from \(url): " + error.message.split(separator: ": ").dropFirst().joined(separator: ": "))
         }
-        guard mirror.hasObject(commit) else {
-            throw GitError(code: GIT_ENOTFOUND.rawValue, message: "commit \(commit.short) is not on any branch or tag of \(url)")
-        }
-        return mirror
     }
 
     /// Whether the object database (alternates included) holds `id`.
@@ -46,7 +56,7 @@ extension Repository {
 
 /// An exclusive `flock` on a file, waited for; released by `release()` (or by the process
 /// ending, which a crashed build cannot forget to do).
-private struct MirrorLock {
+struct MirrorLock {
     let descriptor: Int32
 
     init(_ path: String) throws(GitError) {

@@ -85,7 +85,9 @@ public struct LocalRun: Sendable {
     let options: Options
     let sandbox: Sandbox?
     /// Which jobs are reused or skipped unchanged instead of run (ReuseDecision).
-    public let reuse: ReuseDecision
+    public private(set) var reuse = ReuseDecision()
+    /// Each job's `repos:` entries, pinned once for the whole build when it is planned.
+    private(set) var repos: [String: JobRepos] = [:]
 
     /// Opens the repository around `directory`, reads and plans the pipeline, and prepares the
     /// run's folders. Nothing runs yet.
@@ -106,7 +108,10 @@ public struct LocalRun: Sendable {
                 } catch {
                     throw Failure.repository("gitci: \(error.message)")
                 }
-                file = try Self.read { () throws(PipelineSource.LoadError) in try PipelineSource.read(at: commit!, in: repository) }
+                file = try Self.read { () throws(PipelineSource.LoadError) in
+                    if let blob = options.configBlob { return try PipelineSource.read(blob: blob, in: repository) }
+                    return try PipelineSource.read(at: commit!, in: repository)
+                }
                 self.source = .commit(gitDirectory: repository.gitDirectory, commit: commit!)
             } else {
                 commit = repository.headCommit
@@ -136,9 +141,6 @@ public struct LocalRun: Sendable {
         self.configBlob = file.blob
         self.target = options.target ?? Self.target(of: options.commit, commit: commit, in: repository)
         self.options = options
-        self.reuse = ReuseDecision.decide(plan: plan, repository: repository, commit: commit, workingTree: options.commit == nil && workingTree != nil,
-                                          target: target, noCache: options.noCache, pinnedRepos: options.pinnedRepos,
-                                          variables: options.variables)
         self.runID = options.runID ?? StateFolder.newRunID()
         self.sandbox = Sandbox.settings(options.sandbox, repository: repository)
             .map { Sandbox(gitDirectory: repository.commonDirectory, settings: $0) }
@@ -149,6 +151,12 @@ public struct LocalRun: Sendable {
         } catch {
             throw .state(error)
         }
+        // Pinned before any key is made: a job's key holds the commits its entries were pinned to.
+        self.repos = pinRepos()
+        self.reuse = ReuseDecision.decide(plan: plan, repository: repository, commit: commit, workingTree: options.commit == nil && workingTree != nil,
+                                          target: target, noCache: options.noCache,
+                                          repoCommits: repos.mapValues { $0.problem == nil ? $0.pinnedCommits : [:] },
+                                          variables: options.variables)
     }
 
     private static func read(_ body: () throws(PipelineSource.LoadError) -> ([UInt8], ObjectID)) throws(Failure) -> (bytes: [UInt8], blob: ObjectID) {
@@ -170,6 +178,14 @@ public struct LocalRun: Sendable {
         return repository.branchTip(current) == commit ? .branch(current) : .detached
     }
 
+    /// A reused or unchanged job's result, with the commits its entries were pinned to: a
+    /// reused job's key holds them, and its record says which they were.
+    private func settledResult(for job: PlannedJob) -> JobResult? {
+        guard var result = reuse.settledResult(for: job) else { return nil }
+        if let pinned = repos[job.name], pinned.problem == nil { result.repos = pinned.commits }
+        return result
+    }
+
     /// Runs the plan. Cancelling the calling task (Ctrl-C) stops every running step's process
     /// group and reports the run as cancelled.
     public func run(observer: some RunObserver) async -> Report {
@@ -177,7 +193,7 @@ public struct LocalRun: Sendable {
         let environment = JobContext.inheritedEnvironment().merging(options.variables) { $1 }
         let positions = Dictionary(uniqueKeysWithValues: plan.jobs.enumerated().map { ($1.name, $0 + 1) })
         let scheduler = Scheduler(plan: plan, parallelism: options.parallelism, target: target)
-        let results = await scheduler.run(observer: observer, settled: reuse.settledResult(for:)) { [self] job in
+        let results = await scheduler.run(observer: observer, settled: settledResult(for:)) { [self] job in
             let fileName = FileName.forJob(job.name, position: positions[job.name] ?? 0)
             var context = JobContext(
                 pipelineID: runID, commit: commit, branch: target.branch, tag: target.tag, source: source,
@@ -186,6 +202,7 @@ public struct LocalRun: Sendable {
                 baseEnvironment: environment, keepWorkspace: options.keepWorkspaces, sandbox: sandbox
             )
             context.notes = reuse.notes(for: job)
+            context.repos = repos[job.name] ?? JobRepos()
             var result = await JobExecutor().run(job, context: context, onStep: { index, name in
                 observer.stepStarted(job, index: index, name: name)
             }, onProcess: { observer.stepProcessStarted(job, processGroup: $0) })

@@ -81,7 +81,8 @@ import TestSupport
         let resolved = { (path: String) in URL(fileURLWithPath: path).resolvingSymlinksInPath().path }
         #expect(sandbox.hidden.contains(resolved(other.path)))
         #expect(sandbox.hidden.contains(resolved(built.path)))
-        #expect(sandbox.readOnly == [resolved(built.path) + "/objects"])
+        // The mirrors folder is made with the sandbox: a build's first mirror comes after it is set.
+        #expect(sandbox.readOnly == [resolved(built.path) + "/objects", resolved(built.path) + "/gitci/mirrors"])
         #expect(sandbox.writable == [resolved(built.path) + "/gitci/home"])
 
         try registry.remove(other.path)

@@ -284,7 +284,7 @@ import TestSupport
     /// The pinned commit reaches the triggered build's steps and its note. LocalRun honours
     /// `pinnedRepos` on the `repos` branch (issue 20, points 1–2): enable this test once that
     /// branch is merged; until then its job checks out no lib, and the note has no `repos`.
-    @Test(.timeLimit(.minutes(5)), .disabled("needs the repos branch: LocalRun honouring pinnedRepos"))
+    @Test(.timeLimit(.minutes(5)))
     func theTriggeredBuildSeesThePinnedCommit() throws {
         let (lib, app) = try libAndApp { lib in
             "{ url: ../\(name(lib)), ref: main, name: lib, trigger: true }"

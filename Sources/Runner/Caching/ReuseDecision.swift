@@ -65,7 +65,7 @@ public struct ReuseDecision: Sendable {
     /// Decides for every job of `plan` that `target` runs. `workingTree`: the run is of the
     /// working tree, `commit` its HEAD.
     public static func decide(plan: Plan, repository: Repository, commit: ObjectID?, workingTree: Bool,
-                              target: BuildTarget, noCache: Bool, pinnedRepos: [String: ObjectID],
+                              target: BuildTarget, noCache: Bool, repoCommits: [String: [String: ObjectID]],
                               variables: [String: String]) -> ReuseDecision {
         var decision = ReuseDecision()
         guard let commit else { return decision }
@@ -127,8 +127,7 @@ public struct ReuseDecision: Sendable {
                 digests[patterns] = digest
                 switch digest {
                 case .success(let digest):
-                    let repoCommits = pinnedRepos.filter { name, _ in job.config.repos.contains { $0.name == name } }
-                    if let key = CacheKey.compute(job: job, inputsDigest: digest, repoCommits: repoCommits, variables: variables) {
+                    if let key = CacheKey.compute(job: job, inputsDigest: digest, repoCommits: repoCommits[job.name] ?? [:], variables: variables) {
                         keys[job.name] = key
                     } else {
                         jobNotes.append("no cache key: its repos entries are not pinned to commits")

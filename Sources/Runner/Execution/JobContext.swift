@@ -26,6 +26,8 @@ public struct JobContext: Sendable {
     /// What the log should say before the steps: why the job was not reused, what `changes:`
     /// compared with.
     public var notes: [String] = []
+    /// Its `repos:` entries as the build pinned them (RepoPinning).
+    public var repos = JobRepos()
 
     public init(pipelineID: String, commit: ObjectID?, branch: String?, tag: String? = nil, source: WorkspaceSource, workspace: String,
                 logPath: String, baseEnvironment: [String: String], node: String? = nil, keepWorkspace: Bool = false,

@@ -50,6 +50,8 @@ public struct JobExecutor: Sendable {
             var status = stat()
             if lstat(context.workspace, &status) == 0 { try? FileManager.default.removeItem(atPath: context.workspace) }
             try context.source.prepare(context.workspace, branch: context.branch, submodules: job.config.submodules)
+            try context.repos.checkOut(into: context.workspace, submodules: job.config.submodules)
+            result.repos = context.repos.commits
         } catch {
             log.write("gitci: \(error)\n")
             return finish(.failed, reason: error.description)
@@ -135,6 +137,7 @@ public struct JobExecutor: Sendable {
             variables[value.name] = value.value
             variables[PlannedJob.matrixVariableName(value.name)] = value.value
         }
+        variables.merge(context.repos.environment) { $1 }
         variables["CI"] = "true"
         variables["GITCI"] = "true"
         variables["GITCI_COMMIT"] = context.commit?.hex ?? ""

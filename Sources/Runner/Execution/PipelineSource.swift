@@ -34,6 +34,16 @@ public enum PipelineSource {
         return (found.bytes, found.id)
     }
 
+    /// The bytes of pipeline file blob `blob` (`gitci rerun --same-repos` runs the configuration
+    /// a build recorded, whatever the commit's file says now).
+    public static func read(blob: ObjectID, in repository: Repository) throws(LoadError) -> (bytes: [UInt8], blob: ObjectID) {
+        do {
+            return (try repository.blob(blob, limit: PipelineConfig.maximumFileSize * 64), blob)
+        } catch {
+            throw .unreadable("cannot read the recorded \(fileName) (blob \(blob.short)): \(error.message)")
+        }
+    }
+
     /// The pipeline file's bytes and (would-be) blob id in a working tree.
     public static func read(inWorkingTree root: String) throws(LoadError) -> (bytes: [UInt8], blob: ObjectID) {
         let path = (root as NSString).appendingPathComponent(fileName)

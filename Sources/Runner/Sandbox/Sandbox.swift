@@ -82,6 +82,9 @@ public struct Sandbox: Sendable {
         let home = stateFolder.home
         try? FileManager.default.createDirectory(atPath: (home as NSString).appendingPathComponent(".cache"),
                                                  withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // Made now, to be shown: the mirrors of a build's submodules and `repos:` entries are
+        // made after its sandbox is set, and bwrap mounts only what is there.
+        mkdir(stateFolder.mirrors, 0o700)
         let others = registry.repositories().map(Self.resolved)
         self.init(
             bwrap: Self.bwrapProgram(),

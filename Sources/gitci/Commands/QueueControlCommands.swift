@@ -16,19 +16,25 @@ struct RerunCommand: ParsableCommand {
     @Argument(help: "Only this job (with what it needs).")
     var job: String?
 
+    @Flag(name: .customLong("same-repos"), help: "Replay the recorded .gitci.yml and repos: commits instead of resolving refs again.")
+    var sameRepos = false
+
     @OptionGroup var repository: RepositoryOptions
 
     func run() throws {
         let access = try ResultsAccess(path: repository.path)
         let commit = try access.resolve(revision)
-        if let job { try access.checkJob(job, at: commit) }
+        let request = sameRepos ? try access.sameReposRequest(for: commit, job: job) : BuildRequest()
+        if let job, !sameRepos { try access.checkJob(job, at: commit) }
         let queue = try access.openQueue()
         // Built for what the last build was for: its branch, or its tag.
         let latest = (try? queue.latestBuild(of: commit.hex)) ?? nil
         try access.enqueue(in: queue, describing: "\(commit.short)\(job.map { " (\($0))" } ?? "")") {
             // A rerun is asked for to run again: nothing is reused (BuildRequest.noCache).
-            try $0.enqueue(commit: commit.hex, branch: latest?.branch, ref: latest?.ref, jobs: job.map { [$0] } ?? [], reason: "gitci rerun",
-                           request: BuildRequest(noCache: true))
+            var request = request
+            request.noCache = true
+            return try $0.enqueue(commit: commit.hex, branch: latest?.branch, ref: latest?.ref, jobs: job.map { [$0] } ?? [], reason: "gitci rerun",
+                           request: request)
         }
     }
 }

@@ -49,6 +49,7 @@ struct ValidateCommand: ParsableCommand {
             throw ExitCode(ExitStatus.usage)
         }
         for note in PendingFeatures.notes(for: plan) { Output.error("\(PipelineSource.fileName): note: \(note)") }
+        for warning in ReposValidation.warnings(plan.jobs) { Output.error("\(PipelineSource.fileName): warning: \(warning)") }
         if output.json {
             let document = ValidDocument(commit: commit?.hex, status: "valid", stages: plan.stages, jobs: plan.jobs.map(\.name))
             let encoder = JSONEncoder()
@@ -89,7 +90,6 @@ enum PendingFeatures {
         for job in plan.jobs where seen.insert(job.baseName).inserted {
             let config = job.config
             var keys: [String] = []
-            if !config.repos.isEmpty { keys.append("repos") }
             if !config.artifacts.isEmpty { keys.append("artifacts") }
             if !config.junit.isEmpty { keys.append("junit") }
             if !config.secrets.isEmpty { keys.append("secrets") }

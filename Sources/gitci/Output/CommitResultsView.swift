@@ -38,6 +38,7 @@ enum CommitResultsView {
             if let reason = job.reason, job.status != "passed" { detail += (detail.isEmpty ? "" : "; ") + reason }
             if let reused = job.reusedFrom, job.reason == nil { detail += (detail.isEmpty ? "" : "; ") + "reused from \(reused.prefix(10))" }
             lines.append("  \(name)  \(terminal.paint(status, StatusColor.of(job.status))) \(time) \(detail)")
+            if let repos = PinnedReposText.line(job.repos) { lines.append("    " + repos) }
         }
         return lines.joined(separator: "\n") + "\n"
     }

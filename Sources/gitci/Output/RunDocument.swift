@@ -32,10 +32,12 @@ struct RunDocument: Encodable {
         var allowFailure: Bool
         var started: String?
         var matrix: [String: String]
+        /// The commits its `repos:` entries were pinned to, by name; null without entries.
+        var repos: [String: String]? = nil
 
         enum CodingKeys: String, CodingKey {
             case name, stage, status, exitCode = "exit_code", durationMs = "duration_ms", node, log
-            case reusedFrom = "reused_from", cacheKey = "cache_key", reason, allowFailure = "allow_failure", started, matrix
+            case reusedFrom = "reused_from", cacheKey = "cache_key", reason, allowFailure = "allow_failure", started, matrix, repos
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -53,6 +55,7 @@ struct RunDocument: Encodable {
             try container.encode(allowFailure, forKey: .allowFailure)
             try container.encode(started, forKey: .started)
             try container.encode(matrix, forKey: .matrix)
+            try container.encode(repos, forKey: .repos)
         }
     }
 
@@ -111,7 +114,8 @@ struct RunDocument: Encodable {
                         durationMs: job.durationMs, node: job.started == nil ? nil : job.node, log: job.logPath,
                         reusedFrom: job.reusedFrom, cacheKey: job.cacheKey, reason: job.reason, allowFailure: job.allowFailure,
                         started: job.started.map(formatter.string(from:)),
-                        matrix: Dictionary(job.matrix.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }))
+                        matrix: Dictionary(job.matrix.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }),
+                        repos: job.repos.isEmpty ? nil : job.repos)
         }
     }
 
@@ -125,7 +129,7 @@ struct RunDocument: Encodable {
             JobDocument(name: job.job ?? "", stage: job.stage ?? "", status: job.status, exitCode: job.exitCode,
                         durationMs: job.durationMs, node: job.node, log: job.log, reusedFrom: job.reusedFrom,
                         cacheKey: job.cacheKey, reason: job.reason, allowFailure: job.allowFailure ?? false, started: job.started,
-                        matrix: job.matrix ?? [:])
+                        matrix: job.matrix ?? [:], repos: job.repos)
         }
         if results.status == "config-error" {
             errors = (results.pipeline?.errors ?? []).map(ErrorDocument.init(diagnostic:))

@@ -21,6 +21,7 @@ enum RunSummary {
                 detail = detail.isEmpty ? log : "\(detail); log: \(log)"
             }
             lines.append("\(name)  \(terminal.paint(status, job.status.color)) \(time) \(detail)")
+            if let repos = PinnedReposText.line(job.repos) { lines.append("  " + repos) }
         }
         if report.jobs.contains(where: { $0.status == .failed && $0.allowFailure }) {
             lines.append(terminal.paint("* allowed to fail", .gray))
