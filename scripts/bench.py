@@ -533,21 +533,29 @@ def bench_reindex(scratch):
     judge("reindex of 100,000 notes", reindex, 10, floor, unit="s")
 
 
+def big_tree(repo, files, extra_files=None, tail=""):
+    """A repository whose main holds `files` small files in `src/dNNN/sN/`, plus `extra_files`
+    (path -> text), made with fast-import: 50,000 blobs through `git add` would take minutes."""
+    sh(["git", "init", "-q", "-b", "main", repo])
+    stream = ["commit refs/heads/main\ncommitter bench <bench@gitci.invalid> 1700000000 +0000\ndata 5\ntree\n"]
+    for i in range(files):
+        data = f"file {i}\n"
+        stream.append(f"M 100644 inline src/d{i // 100:03d}/s{i % 10}/f{i}.txt\ndata {len(data)}\n{data}\n")
+    for path, text in (extra_files or {}).items():
+        stream.append(f"M 100644 inline {path}\ndata {len(text.encode())}\n{text}\n")
+    stream.append(tail)
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, env=ENV, check=True, input="".join(stream).encode())
+    return repo
+
+
 def bench_workspace(scratch, files=50_000, rounds=3):
     print(f"job workspace: git checkout with .git (alternates) vs the plain tree, {files:,} files "
           "(issue: within 1.5x)")
     if not BENCH_NOTES:
         print("  (skipped: GITCI_BENCH_NOTES is not set; `make bench` sets it)")
         return
-    repo = f"{scratch}/workspace-tree"
-    sh(["git", "init", "-q", "-b", "main", repo])
-    # fast-import: 50,000 blobs through `git add` would take minutes.
-    stream = ["commit refs/heads/main\ncommitter bench <bench@gitci.invalid> 1700000000 +0000\ndata 5\ntree\n"]
-    for i in range(files):
-        data = f"file {i}\n"
-        stream.append(f"M 100644 inline src/d{i // 100:03d}/s{i % 10}/f{i}.txt\ndata {len(data)}\n{data}\n")
-    stream.append("tag v1.0\nfrom refs/heads/main\ntagger bench <bench@gitci.invalid> 1700000000 +0000\ndata 3\nv1\n")
-    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, env=ENV, check=True, input="".join(stream).encode())
+    repo = big_tree(f"{scratch}/workspace-tree", files,
+                    tail="tag v1.0\nfrom refs/heads/main\ntagger bench <bench@gitci.invalid> 1700000000 +0000\ndata 3\nv1\n")
     commit = sh(["git", "rev-parse", "main"], cwd=repo).stdout.decode().strip()
     times = {"plain": [], "workspace": []}
     for round_ in range(rounds + 1):
@@ -699,18 +707,11 @@ def bench_cachekey(scratch, files=50_000):
     if not BENCH_NOTES:
         print("  (skipped: GITCI_BENCH_NOTES is not set; `make bench` sets it)")
         return
-    repo = f"{scratch}/cachekey-tree"
-    sh(["git", "init", "-q", "-b", "main", repo])
-    stream = ["commit refs/heads/main\ncommitter bench <bench@gitci.invalid> 1700000000 +0000\ndata 5\ntree\n"]
-    for i in range(files):
-        data = f"file {i}\n"
-        stream.append(f"M 100644 inline src/d{i // 100:03d}/s{i % 10}/f{i}.txt\ndata {len(data)}\n{data}\n")
     inputs = [f"src/d{d:03d}/" for d in range(0, 450, 50)] + ["src/d499/s9/f49999.txt"]
     pipeline = "jobs:\n  a:\n    inputs: [" + ", ".join(inputs) + "]\n    steps: [true]\n"
-    stream.append(f"M 100644 inline .gitci.yml\ndata {len(pipeline)}\n{pipeline}\n")
-    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, env=ENV, check=True, input="".join(stream).encode())
+    repo = big_tree(f"{scratch}/cachekey-tree", files, extra_files={".gitci.yml": pipeline})
     floor = measure_floor()
-    # Microseconds per key, computed many times in one process: the figure is the key's own work.
+    # Each sample: the median of 101 keys in one process, each in a freshly opened repository.
     samples = [float(sh([BENCH_NOTES, "cachekey", repo, "main", "a"]).stdout.decode().strip()) for _ in range(5)]
     per_key = statistics.median(samples)
     line("cache key: definition + 10 inputs tree ids, per job", per_key)

@@ -139,17 +139,8 @@ extension Repository {
     /// The files of the working tree that differ from HEAD, staged or not, untracked ones
     /// included (ignored ones not): what a run of the working tree sees that HEAD does not have.
     public func uncommittedPaths() throws(GitError) -> [String] {
-        var options = git_status_options()
-        try git(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)))
-        options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
-        options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
-            | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
-        var list: OpaquePointer?
-        try git(git_status_list_new(&list, handle, &options), "cannot read the working tree status")
-        defer { git_status_list_free(list) }
         var paths = Set<String>()
-        for position in 0..<git_status_list_entrycount(list) {
-            guard let entry = git_status_byindex(list, position)?.pointee else { continue }
+        try forEachStatus(GIT_STATUS_SHOW_INDEX_AND_WORKDIR, recursingUntracked: true) { entry in
             for delta in [entry.head_to_index, entry.index_to_workdir] {
                 guard let delta = delta?.pointee else { continue }
                 if let path = delta.old_file.path { paths.insert(String(cString: path)) }

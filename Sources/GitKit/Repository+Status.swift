@@ -19,18 +19,9 @@ extension Repository {
             files.insert(String(cString: path))
         }
 
-        var options = git_status_options()
-        try git(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)))
-        options.show = GIT_STATUS_SHOW_WORKDIR_ONLY
-        options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
-            | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
-        var list: OpaquePointer?
-        try git(git_status_list_new(&list, handle, &options), "cannot read the working tree status")
-        defer { git_status_list_free(list) }
-        for position in 0..<git_status_list_entrycount(list) {
-            guard let entry = git_status_byindex(list, position) else { continue }
-            let status = entry.pointee.status.rawValue
-            let delta = entry.pointee.index_to_workdir
+        try forEachStatus(GIT_STATUS_SHOW_WORKDIR_ONLY, recursingUntracked: true) { entry in
+            let status = entry.status.rawValue
+            let delta = entry.index_to_workdir
             if status & GIT_STATUS_WT_DELETED.rawValue != 0, let path = delta?.pointee.old_file.path {
                 files.remove(String(cString: path))
             }
@@ -40,19 +31,32 @@ extension Repository {
         }
         return files.sorted()
     }
+
+    /// Calls `body` with each entry of `git status` as `show` asks for it, untracked files that
+    /// are not ignored included, submodules left out.
+    func forEachStatus(_ show: git_status_show_t, recursingUntracked: Bool,
+                       _ body: (git_status_entry) -> Void) throws(GitError) {
+        var options = git_status_options()
+        try git(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)))
+        options.show = show
+        options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
+            | (recursingUntracked ? GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue : 0)
+        var list: OpaquePointer?
+        try git(git_status_list_new(&list, handle, &options), "cannot read the working tree status")
+        defer { git_status_list_free(list) }
+        for position in 0..<git_status_list_entrycount(list) {
+            guard let entry = git_status_byindex(list, position) else { continue }
+            body(entry.pointee)
+        }
+    }
 }
 
 extension Repository {
     /// Whether the working tree and index match HEAD, counting untracked files that are not
     /// ignored as changes (a working-tree run would include them).
     public func hasUncommittedChanges() throws(GitError) -> Bool {
-        var options = git_status_options()
-        try git(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)))
-        options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
-        options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
-        var list: OpaquePointer?
-        try git(git_status_list_new(&list, handle, &options), "cannot read the working tree status")
-        defer { git_status_list_free(list) }
-        return git_status_list_entrycount(list) > 0
+        var changed = false
+        try forEachStatus(GIT_STATUS_SHOW_INDEX_AND_WORKDIR, recursingUntracked: false) { _ in changed = true }
+        return changed
     }
 }
