@@ -4,7 +4,8 @@
 #     locally with `gitci run --commit HEAD --record`, as a developer would;
 #  2. the same project is pushed to a scratch bare repository with gitci installed: the
 #     push builds in the background, a feature branch gets its own plan branch and loses it
-#     when deleted, and a clone reads the results from the notes with plain git.
+#     when deleted, a branch of an unchanged tree reuses every job's result, and a clone reads
+#     the results from the notes with plain git.
 set -eu
 GITCI=${GITCI:-gitci}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,6 +52,14 @@ git commit -q -am "wordcount: shout"
 git push -q origin feature/shout
 settle
 "$GITCI" plans -C "$server"
+
+step "a new branch and commit of an unchanged tree reuses every job: nothing runs again"
+git checkout -q main
+git checkout -q -b release/1.0
+git commit -q --allow-empty -m "release 1.0: the tree main passed with"
+git push -q origin release/1.0
+settle
+"$GITCI" status -C "$server" release/1.0 || status=$?
 
 step "deleting the branch retires its plan branch (its history stays)"
 git push -q origin --delete feature/shout
