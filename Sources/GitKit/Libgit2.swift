@@ -20,6 +20,18 @@ package enum Libgit2 {
         case failed(String)
     }
 
+    /// Loads the CA certificates when `url` may need them: an https URL (or one whose scheme
+    /// libgit2 might take to TLS). A path, `file://` or ssh needs none, and loading them costs a
+    /// fetch from a local mirror more than the fetch itself.
+    package static func loadCertificates(for url: String) {
+        let lowered = url.lowercased()
+        if lowered.hasPrefix("/") || lowered.hasPrefix("file://") || lowered.hasPrefix("ssh://")
+            || lowered.hasPrefix("git+ssh://") || lowered.hasPrefix("ssh+git://") { return }
+        // `user@host:path`, and a relative path: no scheme at all.
+        if !lowered.contains("://") { return }
+        _ = certificates
+    }
+
     /// The CA certificates libgit2 would have loaded at start-up, loaded now: before any
     /// network operation. A failure is left for the operation itself to report.
     package static let certificates: Certificates = {

@@ -67,7 +67,6 @@ extension Repository {
 
     /// A configured remote by name, or an anonymous remote for a URL or path.
     private func openRemote(_ remote: String) throws(GitError) -> OpaquePointer {
-        _ = Libgit2.certificates
         var pointer: OpaquePointer?
         let rc = git_remote_lookup(&pointer, handle, remote)
         if rc == GIT_ENOTFOUND.rawValue || rc == GIT_EINVALIDSPEC.rawValue {
@@ -76,6 +75,11 @@ extension Repository {
             try git(rc, "cannot read remote '\(remote)'")
         }
         guard let pointer else { throw GitError(code: -1, message: "cannot use remote '\(remote)'") }
+        // What the remote is reached by decides whether TLS certificates are needed (a push
+        // goes to the push URL when one is set).
+        for url in [git_remote_url(pointer), git_remote_pushurl(pointer)] {
+            if let url { Libgit2.loadCertificates(for: String(cString: url)) }
+        }
         return pointer
     }
 }

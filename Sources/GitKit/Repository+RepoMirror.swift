@@ -30,7 +30,7 @@ extension Repository {
         if url.hasPrefix("/"), access(url, F_OK) != 0 {
             throw GitError(code: GIT_ENOTFOUND.rawValue, message: "no repository at \(url)")
         }
-        _ = Libgit2.certificates
+        Libgit2.loadCertificates(for: url)
         var remote: OpaquePointer?
         try git(git_remote_create_anonymous(&remote, handle, url), "cannot use the URL \(FetchAuthentication.redacted(url))")
         defer { git_remote_free(remote) }
