@@ -767,6 +767,9 @@ def main():
     sections = sys.argv[1:] or ["run", "validate", "notes", "status", "hook", "scale", "reindex", "workspace", "sandbox",
                                 "reuse", "cachekey", "repos"]
     scratch = tempfile.mkdtemp(prefix="gitci-bench-")
+    # The repositories the bench installs are registered in a GITCI_HOME of its own, not in the
+    # user's, which every later build's sandbox and trigger scan would read.
+    ENV["GITCI_HOME"] = f"{scratch}/gitci-home"
     print(f"gitci benchmarks ({GITCI}); medians, milliseconds unless said")
     try:
         for section in sections:

@@ -12,6 +12,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/gitci-demo-XXXXXX")
 repo="$scratch/wordcount"
 server="$scratch/server/wordcount.git"
+# The demo's server is registered in a GITCI_HOME of its own, gone with the scratch folder.
+export GITCI_HOME="$scratch/gitci-home"
 
 export GIT_AUTHOR_NAME="gitci demo" GIT_AUTHOR_EMAIL="demo@gitci.invalid"
 export GIT_COMMITTER_NAME="gitci demo" GIT_COMMITTER_EMAIL="demo@gitci.invalid"
