@@ -768,8 +768,12 @@ def main():
                                 "reuse", "cachekey", "repos"]
     scratch = tempfile.mkdtemp(prefix="gitci-bench-")
     # The repositories the bench installs are registered in a GITCI_HOME of its own, not in the
-    # user's, which every later build's sandbox and trigger scan would read.
-    ENV["GITCI_HOME"] = f"{scratch}/gitci-home"
+    # user's, which every later build's sandbox and trigger scan would read. Not in /tmp, where
+    # the job workspaces under it would be made: the tests' churn of files there makes creating
+    # new ones several times slower (docs/performance.md), which would be measured as gitci's.
+    home = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".build", "bench-home")
+    shutil.rmtree(home, ignore_errors=True)
+    ENV["GITCI_HOME"] = os.path.abspath(home)
     print(f"gitci benchmarks ({GITCI}); medians, milliseconds unless said")
     try:
         for section in sections:
