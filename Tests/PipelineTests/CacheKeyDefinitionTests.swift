@@ -121,10 +121,11 @@ import Testing
 
     @Test func theTextIsVersionedAndLengthPrefixed() throws {
         let text = try #require(try texts(Self.base).first)
-        #expect(text.hasPrefix("gitci-job-definition 1:1\n"))
+        #expect(text.hasPrefix("gitci-job-definition 1:2\n"))
         #expect(text.contains("name 18:test (python=3.11)\n"))
-        #expect(text.contains("step 9:pytest -q 9:pytest -q 1:-\n"))
-        #expect(text.contains("step 4:lint 12:ruff check . 3:300\n"))
+        #expect(text.contains("step 9:pytest -q 9:pytest -q 1:- 1:- 7:success 1:-\n"))
+        #expect(text.contains("step 4:lint 12:ruff check . 3:300 1:- 7:success 1:-\n"))
+        #expect(text.contains("shell 1:-\n"))
         #expect(text.contains("env 4:MODE 4:fast\nenv 1:A 1:1\nenv 1:B 1:2\n"))
         #expect(text.contains("matrix 6:python 4:3.11\n"))
         #expect(text.contains("inputs 4:src/ 6:!docs/\n"))
@@ -147,6 +148,10 @@ import Testing
             Self.base.replacingOccurrences(of: "[linux]", with: "[linux, gpu]"),
             Self.base.replacingOccurrences(of: "\"!docs/\"", with: "\"!doc/\""),
             Self.base.replacingOccurrences(of: "dist/*.whl", with: "dist/*.tar.gz"),
+            Self.base.replacingOccurrences(of: "needs: []", with: "needs: []\n    shell: sh"),
+            Self.base.replacingOccurrences(of: "timeout: 5m }", with: "timeout: 5m, shell: bash }"),
+            Self.base.replacingOccurrences(of: "timeout: 5m }", with: "timeout: 5m, if: always }"),
+            Self.base.replacingOccurrences(of: "timeout: 5m }", with: "timeout: 5m, allow_failure: true }"),
         ] {
             #expect(try texts(changed) != original, "\(changed)")
         }

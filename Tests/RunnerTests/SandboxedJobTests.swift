@@ -68,6 +68,22 @@ import TestSupport
         #expect(report["env"].reason == "step 'exit 7' failed (exit status 7)")
     }
 
+    @Test func pipefailAndTheHandOverFilesWorkInTheSandbox() async throws {
+        let fixture = try RunnerFixture(pipeline: """
+            jobs:
+              handoff:
+                steps:
+                  - echo "HANDED=over" >> "$GITCI_ENV"
+                  - printf '%s\\n' "$HANDED" > @SHARED@/handed
+                  - false | cat
+                  - { run: "touch @SHARED@/after-failure", if: failure }
+            """)
+        let report = try await fixture.run(sandboxed(fixture))
+        #expect(try fixture.sharedText("handed") == "over")
+        #expect(report["handoff"].reason == "step 'false | cat' failed (exit status 1)")
+        #expect(fixture.sharedFileExists("after-failure"))
+    }
+
     @Test func theRegistryHidesEveryInstalledRepository() throws {
         let home = TemporaryDirectory("gitci-home")
         let registry = RepositoryRegistry(home: home.path)

@@ -156,6 +156,8 @@ enum ConfigReader {
                 job.secrets = secrets.map(\.value)
             case "submodules":
                 job.submodules = submodules(value, field, &reader)
+            case "shell":
+                job.shell = choice(value, field, &reader)
             case "from":
                 sawFrom = true
                 if let source = reader.string(value, field) {
@@ -210,7 +212,7 @@ enum ConfigReader {
             let stepWhat = "step \(index + 1) of \(what)"
             if case .mapping = item {
                 guard let entries = reader.mapping(item, stepWhat) else { continue }
-                reader.rejectUnknownKeys(entries, allowed: ["name", "run", "timeout"], in: stepWhat)
+                reader.rejectUnknownKeys(entries, allowed: ["name", "run", "timeout", "shell", "if", "allow_failure"], in: stepWhat)
                 var step = StepConfig(name: "", run: "", timeout: nil)
                 var sawRun = false
                 for (key, value) in entries {
@@ -220,6 +222,9 @@ enum ConfigReader {
                         sawRun = true
                         step.run = reader.string(value, "'run' of \(stepWhat)") ?? ""
                     case "timeout": step.timeout = reader.duration(value, "'timeout' of \(stepWhat)")
+                    case "shell": step.shell = choice(value, "'shell' of \(stepWhat)", &reader)
+                    case "if": step.condition = choice(value, "'if' of \(stepWhat)", &reader) ?? .success
+                    case "allow_failure": step.allowFailure = reader.bool(value, "'allow_failure' of \(stepWhat)") ?? false
                     default: break
                     }
                 }
@@ -231,6 +236,18 @@ enum ConfigReader {
             }
         }
         return steps
+    }
+
+    /// One of a closed set of words (`shell:`, a step's `if:`), reported with the words allowed.
+    static func choice<Choice: RawRepresentable & CaseIterable>(_ node: Node, _ what: String, _ reader: inout NodeReader) -> Choice?
+    where Choice.RawValue == String {
+        guard let text = reader.string(node, what) else { return nil }
+        if let choice = Choice(rawValue: text) { return choice }
+        let words = Choice.allCases.map(\.rawValue)
+        var message = "\(what) must be \(words.joined(separator: ", ")), not '\(NodeReader.truncated(text))'"
+        if let suggestion = Suggestion.closest(to: text, among: words) { message += "; did you mean '\(suggestion)'?" }
+        reader.error(message, at: node)
+        return nil
     }
 
     /// `when: {branch: [...], tag: [...]}`: the branch and the tag patterns.

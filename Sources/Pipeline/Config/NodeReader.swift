@@ -154,9 +154,9 @@ struct NodeReader {
     }
 }
 
-enum Identifier {
+package enum Identifier {
     /// `[A-Za-z_][A-Za-z0-9_]*`: what a POSIX shell accepts as a variable name.
-    static func isEnvironmentName(_ name: String) -> Bool {
+    package static func isEnvironmentName(_ name: String) -> Bool {
         guard let first = name.utf8.first, !name.isEmpty, name.utf8.count <= 128 else { return false }
         func letter(_ byte: UInt8) -> Bool { (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x5F }
         return letter(first) && name.utf8.allSatisfy { letter($0) || (0x30...0x39).contains($0) }

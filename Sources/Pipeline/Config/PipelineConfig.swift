@@ -54,6 +54,32 @@ public struct StepConfig: Sendable, Hashable {
     public var name: String
     public var run: String
     public var timeout: Seconds?
+    /// `shell:` of the step; nil: the job's, else the default (`StepShell`).
+    public var shell: StepShell?
+    /// `if:` after which outcome of the earlier steps the step runs.
+    public var condition: StepCondition = .success
+    /// `allow_failure:` the step's failure is logged and the job goes on as if it had passed.
+    public var allowFailure = false
+}
+
+/// What runs a step's text (`shell:` of a job or a step). Not given: `bash -e -o pipefail -c`
+/// where bash exists, else `sh -e -c`, so that a failing command in a pipe fails the step.
+public enum StepShell: String, Sendable, Hashable, CaseIterable {
+    case sh, bash, python3
+}
+
+/// `if:` of a step: a later step runs only while every earlier one passed (`success`), only
+/// once one failed (`failure`: collecting reports, say) or either way (`always`).
+public enum StepCondition: String, Sendable, Hashable, CaseIterable {
+    case success, failure, always
+
+    public func admits(afterFailure failed: Bool) -> Bool {
+        switch self {
+        case .success: !failed
+        case .failure: failed
+        case .always: true
+        }
+    }
 }
 
 public struct MatrixConfig: Sendable {
@@ -134,6 +160,8 @@ public struct JobConfig: Sendable {
     public var secrets: [String]
     public var from: Located<String>?
     public var submodules: Submodules = .checkedOut
+    /// `shell:` of the job: what runs the steps that name none.
+    public var shell: StepShell?
 }
 
 /// `submodules:` of a job: whether the gitlinks of the built commit are checked out in its

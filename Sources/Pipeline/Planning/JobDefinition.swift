@@ -3,7 +3,7 @@
 ///
 /// Everything that changes what the job's steps do or see is in it: its name and stage (steps
 /// see them as `GITCI_JOB` and `GITCI_STAGE`), steps, environment in order, matrix values,
-/// timeout, labels (which node), submodules, artifacts, JUnit reports, secrets' names, `repos:`
+/// timeout, labels (which node), submodules, shell, artifacts, JUnit reports, secrets' names, `repos:`
 /// entries, `inputs:` and `from:`. Left out is what only decides whether or when it runs
 /// (`needs`, `when`, `changes`, `allow_failure`, `interruptible`): a job whose passed result is
 /// reused ran exactly what it would run now.
@@ -12,7 +12,7 @@
 /// the first line names the format's version: a change to this format changes every key,
 /// rather than letting an old result stand for a job read differently.
 public enum JobDefinition {
-    public static let version = 1
+    public static let version = 2
 
     /// The job keys (PipelineConfig.jobKeys) whose values are in the text. A key added to the
     /// pipeline file must be put here or in `keysLeftOut` (a test keeps every key in one of
@@ -20,7 +20,7 @@ public enum JobDefinition {
     /// result stand.
     public static let keysInText: Set<String> = [
         "stage", "steps", "env", "matrix", "timeout", "labels", "inputs", "repos", "artifacts", "junit", "secrets",
-        "from", "submodules",
+        "from", "submodules", "shell",
     ]
     /// Keys that only decide whether, when or after what the job runs.
     public static let keysLeftOut: Set<String> = [
@@ -33,7 +33,8 @@ public enum JobDefinition {
         writer.line("name", job.name)
         writer.line("stage", job.stage)
         for step in job.steps {
-            writer.line("step", step.name, step.run, step.timeout.map { "\($0.value)" } ?? "-")
+            writer.line("step", step.name, step.run, step.timeout.map { "\($0.value)" } ?? "-",
+                        step.shell?.rawValue ?? "-", step.condition.rawValue, step.allowFailure ? "allow_failure" : "-")
         }
         for variable in job.environment { writer.line("env", variable.name, variable.value) }
         for value in job.matrix { writer.line("matrix", value.name, value.value) }
@@ -49,6 +50,7 @@ public enum JobDefinition {
         }
         writer.line("inputs", config.inputs ?? ["."])
         writer.line("from", config.from?.value ?? "-")
+        writer.line("shell", config.shell?.rawValue ?? "-")
         return writer.text
     }
 

@@ -3,8 +3,8 @@ public import Pipeline
 import Store
 import Synchronization
 
-/// Runs one planned job: prepares its workspace, runs its steps in order with `/bin/sh -e -c`,
-/// each in its own process group, and writes everything to the job's log.
+/// Runs one planned job: prepares its workspace, runs its steps in order (StepCommand), each in
+/// its own process group, and writes everything to the job's log.
 ///
 /// A failing step is a result, never a thrown error. Cancelling the calling task stops the
 /// running step's whole process group.
@@ -60,24 +60,41 @@ public struct JobExecutor: Sendable {
             if !context.keepWorkspace { try? FileManager.default.removeItem(atPath: context.workspace) }
         }
 
-        let environment = Self.environment(for: job, context: context)
+        var environment = Self.environment(for: job, context: context)
+        var handoff: StepHandoff
+        do {
+            handoff = try StepHandoff(workspace: context.workspace)
+        } catch {
+            log.write("gitci: cannot make $GITCI_ENV and $GITCI_PATH: \((error as NSError).localizedDescription)\n")
+            return finish(.failed, reason: "cannot make $GITCI_ENV and $GITCI_PATH in the workspace")
+        }
+        environment["GITCI_ENV"] = handoff.environmentPath
+        environment["GITCI_PATH"] = handoff.pathPath
         let deadline = started.addingTimeInterval(TimeInterval(job.timeout.value))
         // Background processes a step leaves stay for the later steps, and end with the job.
         let processes: any JobProcesses = context.sandbox.map { SandboxedJob(sandbox: $0, workspace: context.workspace) }
             ?? DirectProcesses()
         defer { processes.end() }
 
+        /// The first step that failed (and was not allowed to): later steps run only when
+        /// their `if:` asks for it, and the job fails with this reason.
+        var failure: (reason: String, exitCode: Int32?)?
         for (index, step) in job.steps.enumerated() {
             if Task.isCancelled { return finish(.cancelled, reason: "cancelled") }
             // No step runs into a log that cannot be written: its output would be lost.
             if log.failure != nil { return finish(.failed) }
+            guard step.condition.admits(afterFailure: failure != nil) else {
+                log.write("\n==> step \(index + 1)/\(job.steps.count): \(step.name) skipped (if: \(step.condition.rawValue))\n")
+                continue
+            }
             onStep(index, step.name)
             let stepStart = Date()
             log.write("\n==> step \(index + 1)/\(job.steps.count): \(step.name)\n")
             if step.name != step.run { log.write(step.run.split(separator: "\n", omittingEmptySubsequences: false).map { "$ \($0)" }.joined(separator: "\n") + "\n") }
+            let arguments = StepCommand.arguments(step.run, shell: step.shell ?? job.config.shell, environment: environment)
             let group: any StepProcess
             do {
-                group = try await processes.start(["/bin/sh", "-e", "-c", step.run], environment: environment,
+                group = try await processes.start(arguments, environment: environment.map { "\($0.key)=\($0.value)" },
                                                   directory: context.workspace, outputDescriptor: log.descriptor)
             } catch {
                 log.write("gitci: \(error)\n")
@@ -103,12 +120,14 @@ public struct JobExecutor: Sendable {
             timer.cancel()
 
             let elapsed = Date().timeIntervalSince(stepStart)
-            result.exitCode = termination.exitCode
+            result.exitCode = failure?.exitCode ?? termination.exitCode
+            handoff.apply(to: &environment) { log.write("gitci: warning: \($0)\n") }
             if timedOut.withLock({ $0 }) {
                 let what = stepTimedOut ? "step '\(step.name)' timed out after \(Seconds(Int(stepLimit)))"
                                         : "job timed out after \(job.timeout)"
                 log.write("\ngitci: \(what); its processes were stopped\n")
-                return finish(.failed, reason: what)
+                if failure == nil { result.failedStep = FailedStep(index: index + 1, name: step.name) }
+                return finish(.failed, reason: failure?.reason ?? what)
             }
             if Task.isCancelled {
                 log.write("\ngitci: cancelled; the step's processes were stopped\n")
@@ -120,19 +139,35 @@ public struct JobExecutor: Sendable {
                 case .exited(let code): how = "exit status \(code)"
                 case .signaled(let signal): how = "killed by signal \(signal)"
                 }
+                if step.allowFailure {
+                    log.write("\ngitci: step '\(step.name)' failed (\(how)) after \(Self.format(elapsed)); allowed to fail, the job goes on\n")
+                    continue
+                }
                 log.write("\ngitci: step '\(step.name)' failed (\(how)) after \(Self.format(elapsed))\n")
-                return finish(.failed, reason: "step '\(step.name)' failed (\(how))")
+                if failure == nil {
+                    failure = ("step '\(step.name)' failed (\(how))", termination.exitCode)
+                    result.failedStep = FailedStep(index: index + 1, name: step.name)
+                }
+                continue
             }
             log.write("==> ok in \(Self.format(elapsed))\n")
+        }
+        if let failure {
+            result.exitCode = failure.exitCode
+            return finish(.failed, reason: failure.reason)
         }
         log.write("\ngitci: job passed in \(Self.format(Date().timeIntervalSince(started)))\n")
         return finish(.passed)
     }
 
     /// Values reach steps only as environment variables, never spliced into shell text.
-    static func environment(for job: PlannedJob, context: JobContext) -> [String] {
+    ///
+    /// `env:` values may name the variables set before them (`$PATH`), gitci expanding them.
+    static func environment(for job: PlannedJob, context: JobContext) -> [String: String] {
         var variables = context.baseEnvironment
-        for variable in job.environment { variables[variable.name] = variable.value }
+        for variable in job.environment {
+            variables[variable.name] = EnvironmentExpansion.expand(variable.value) { variables[$0] }
+        }
         for value in job.matrix {
             variables[value.name] = value.value
             variables[PlannedJob.matrixVariableName(value.name)] = value.value
@@ -148,7 +183,7 @@ public struct JobExecutor: Sendable {
         variables["GITCI_PIPELINE"] = context.pipelineID
         variables["GITCI_WORKSPACE"] = context.workspace
         variables["GITCI_NODE"] = context.node
-        return variables.map { "\($0.key)=\($0.value)" }
+        return variables
     }
 
     /// `0.42s`, `12.5s`, `3m7s`-style durations for the log, without String(format:): a

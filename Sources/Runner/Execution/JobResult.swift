@@ -15,6 +15,12 @@ public enum PipelineStatus: String, Sendable, Codable {
     case none
 }
 
+/// A step that failed its job: its place (from 1) and name, which the log's step headers show.
+public struct FailedStep: Sendable, Hashable {
+    public var index: Int
+    public var name: String
+}
+
 /// What became of one job. The same whoever ran it: `gitci run`, a worker or an agent.
 public struct JobResult: Sendable {
     public var name: String
@@ -40,6 +46,8 @@ public struct JobResult: Sendable {
     /// A `changes:` job skipped because nothing it watches changed since this commit: it
     /// counts as passed for `needs` and stages, unlike other skipped jobs.
     public var unchangedSince: String?
+    /// The step that failed the job, when one did.
+    public var failedStep: FailedStep?
 
     public init(name: String, stage: String, status: JobStatus, exitCode: Int32? = nil, started: Date? = nil,
                 durationMs: Int = 0, logPath: String? = nil, reason: String? = nil, allowFailure: Bool = false,
