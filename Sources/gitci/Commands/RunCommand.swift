@@ -36,11 +36,15 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Run each job in a sandbox, as the server does: only its workspace and HOME writable, the repository hidden.")
     var sandbox = false
 
+    @Option(help: "How many of a failing step's last lines to show after the run (0: none).")
+    var tail = 30
+
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if let parallelism, parallelism < 1 { throw ValidationError("--jobs must be at least 1") }
+        if tail < 0 { throw ValidationError("--tail must be 0 or more") }
     }
 
     func run() async throws {
@@ -82,7 +86,7 @@ struct RunCommand: AsyncParsableCommand {
         if output.json {
             RunDocument(report: result).print()
         } else {
-            Output.write(RunSummary.render(result, terminal: Terminal(descriptor: STDOUT_FILENO)), to: .standardOutput)
+            Output.write(RunSummary.render(result, terminal: Terminal(descriptor: STDOUT_FILENO), tail: tail), to: .standardOutput)
         }
         throw ExitCode(result.status == .passed ? ExitStatus.passed : ExitStatus.failed)
     }

@@ -4,7 +4,8 @@ import Runner
 /// The table printed after a run: every job, its status, how long it took, and where its log is
 /// (or why it did not run).
 enum RunSummary {
-    static func render(_ report: LocalRun.Report, terminal: Terminal) -> String {
+    /// `tail`: how many of a failing step's last lines are shown under the table (0: none).
+    static func render(_ report: LocalRun.Report, terminal: Terminal, tail: Int = 30) -> String {
         let nameWidth = min(48, max(4, report.jobs.map(\.name.count).max() ?? 0))
         var lines: [String] = [""]
         lines.append(terminal.paint("JOB".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
@@ -26,6 +27,9 @@ enum RunSummary {
         if report.jobs.contains(where: { $0.status == .failed && $0.allowFailure }) {
             lines.append(terminal.paint("* allowed to fail", .gray))
         }
+        for job in report.jobs where job.status == .failed {
+            lines += failingStep(of: job, tail: tail, terminal: terminal)
+        }
         let total = report.jobs.count
         // A reused job's result is a pass, earlier.
         let reused = report.jobs.filter { $0.status == .reused }.count
@@ -36,5 +40,15 @@ enum RunSummary {
             + (reused > 0 ? " (\(reused) reused)" : ""))
         lines.append("logs: \(report.logDirectory)")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The step that failed `job` and the last lines of its output, so that a failure can be
+    /// read without opening the log.
+    static func failingStep(of job: JobResult, tail: Int, terminal: Terminal) -> [String] {
+        guard tail > 0, let step = job.failedStep, let log = job.logPath,
+              let output = JobLogSections.tail(ofStep: step.index, logPath: log, count: tail) else { return [] }
+        var lines = ["", terminal.paint("\(job.name): step \(step.index) '\(step.name)' failed; its last \(output.count) lines:", .bold)]
+        lines += output.map { "  " + $0 }
+        return lines
     }
 }
