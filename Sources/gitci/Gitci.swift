@@ -7,7 +7,7 @@ struct Gitci: AsyncParsableCommand {
         commandName: Gitci.commandName,
         abstract: "A git-native build orchestrator: pipelines and results live in git.",
         version: "0.1.0",
-        subcommands: [RunCommand.self, ValidateCommand.self, InitCommand.self, StatusCommand.self, LogCommand.self,
+        subcommands: [RunCommand.self, ValidateCommand.self, InitCommand.self, StatusCommand.self, LogCommand.self, LogsCommand.self,
                       PlansCommand.self,
                       ReindexCommand.self, SyncCommand.self, InstallCommand.self, UninstallCommand.self, HookCommand.self,
                       WorkerCommand.self, RerunCommand.self, CancelCommand.self, TriggerCommand.self]

@@ -159,3 +159,34 @@ enum Host {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }()
 }
+
+// MARK: - Log paths in notes
+
+extension StateFolder {
+    /// A job log's path as a note records it: `logs/<run id>/<file>`, relative to the state
+    /// folder, so that a note does not carry one machine's absolute paths. A log elsewhere is
+    /// kept as given.
+    public static func recordedLogPath(_ path: String) -> String {
+        let components = path.split(separator: "/", omittingEmptySubsequences: true)
+        guard path.hasPrefix("/"), components.count >= 3, components[components.count - 3] == StateLayout.logs else { return path }
+        return components.suffix(3).joined(separator: "/")
+    }
+
+    /// Where the log a note records is on this machine: a relative path (new records) is in
+    /// this state folder; an absolute one (older records) is where it was written.
+    public func logPath(recorded: String) -> String {
+        recorded.hasPrefix("/") ? recorded : (path as NSString).appendingPathComponent(recorded)
+    }
+}
+
+extension StateFolder {
+    /// The log job `job` of run `runID` is writing (LocalRun names it `NNN-<job>.log`), for a
+    /// job whose result is not in the notes yet.
+    public func log(ofJob job: String, run runID: String) -> String? {
+        let folder = (logs as NSString).appendingPathComponent(runID)
+        let wanted = "-" + FileName.safe(job, limit: 80) + ".log"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.sorted().first { $0.hasSuffix(wanted) && $0.count == wanted.count + 3 }
+            .map { (folder as NSString).appendingPathComponent($0) }
+    }
+}

@@ -21,7 +21,7 @@ public enum ResultRecords {
             record.matrix = job.matrix.isEmpty ? nil : Dictionary(job.matrix.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
             record.allowFailure = job.allowFailure ? true : nil
             record.reason = job.reason
-            record.log = job.logPath
+            record.log = job.logPath.map(StateFolder.recordedLogPath)
             record.repos = job.repos.isEmpty ? nil : job.repos
             record.cacheKey = job.cacheKey
             record.reusedFrom = job.reusedFrom
