@@ -72,14 +72,20 @@ import TestSupport
         let fixture = try RunnerFixture(pipeline: """
             jobs:
               handoff:
+                env: { TOOLS: "$HOME/.local/bin" }
                 steps:
                   - echo "HANDED=over" >> "$GITCI_ENV"
                   - printf '%s\\n' "$HANDED" > @SHARED@/handed
+                  - printf '%s|%s\\n' "$TOOLS" "$HOME" > @SHARED@/tools
                   - false | cat
                   - { run: "touch @SHARED@/after-failure", if: failure }
             """)
         let report = try await fixture.run(sandboxed(fixture))
         #expect(try fixture.sharedText("handed") == "over")
+        // `$HOME` in `env:` is the sandbox's HOME, the one the steps see.
+        let parts = try fixture.sharedText("tools").split(separator: "|").map(String.init)
+        #expect(parts.count == 2 && parts[0] == parts[1] + "/.local/bin", "\(parts)")
+        #expect(parts.last != ProcessInfo.processInfo.environment["HOME"])
         #expect(report["handoff"].reason == "step 'false | cat' failed (exit status 1)")
         #expect(fixture.sharedFileExists("after-failure"))
     }

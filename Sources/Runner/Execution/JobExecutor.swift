@@ -165,6 +165,7 @@ public struct JobExecutor: Sendable {
     /// `env:` values may name the variables set before them (`$PATH`), gitci expanding them.
     static func environment(for job: PlannedJob, context: JobContext) -> [String: String] {
         var variables = context.baseEnvironment
+        if let sandbox = context.sandbox { variables.merge(sandbox.replacedVariables) { $1 } }
         for variable in job.environment {
             variables[variable.name] = EnvironmentExpansion.expand(variable.value) { variables[$0] }
         }

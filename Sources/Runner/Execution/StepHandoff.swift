@@ -5,12 +5,12 @@ import Pipeline
 /// hand variables and `PATH` entries to the later steps of its job.
 ///
 /// They live in the workspace (the one folder a sandboxed step may write to that gitci reads
-/// afterwards), in a folder the workspace's `.git/info/exclude` hides from `git status`. Only
-/// what a step appended is read after it, so a line is applied once.
+/// afterwards), inside its `.git`, which git never lists and tools that walk a checkout skip;
+/// in a `.gitci/` folder where there is no `.git` (a repository without commits). Only what a
+/// step appended is read after it, so a line is applied once.
 struct StepHandoff {
-    static let folder = ".gitci"
-    static let environmentFile = "job-env"
-    static let pathFile = "job-path"
+    static let environmentFile = "gitci-job-env"
+    static let pathFile = "gitci-job-path"
     /// More than this per step is not read: the files are for a few variables, not data.
     static let maximumBytesPerStep = 1 << 20
 
@@ -20,26 +20,16 @@ struct StepHandoff {
     private var pathOffset: UInt64 = 0
 
     init(workspace: String) throws {
-        let folder = workspace + "/" + Self.folder
+        var isFolder: ObjCBool = false
+        let dotGit = workspace + "/.git"
+        let folder = FileManager.default.fileExists(atPath: dotGit, isDirectory: &isFolder) && isFolder.boolValue
+            ? dotGit : workspace + "/.gitci"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         environmentPath = folder + "/" + Self.environmentFile
         pathPath = folder + "/" + Self.pathFile
         for file in [environmentPath, pathPath] {
             guard FileManager.default.createFile(atPath: file, contents: nil) else {
                 throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file])
-            }
-        }
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: workspace + "/.git", isDirectory: &isFolder), isFolder.boolValue {
-            let info = workspace + "/.git/info"
-            try? FileManager.default.createDirectory(atPath: info, withIntermediateDirectories: true)
-            let lines = "/\(Self.folder)/\(Self.environmentFile)\n/\(Self.folder)/\(Self.pathFile)\n"
-            if let handle = FileHandle(forWritingAtPath: info + "/exclude") {
-                _ = try? handle.seekToEnd()
-                try? handle.write(contentsOf: Data(("\n" + lines).utf8))
-                try? handle.close()
-            } else {
-                _ = FileManager.default.createFile(atPath: info + "/exclude", contents: Data(lines.utf8))
             }
         }
     }

@@ -131,11 +131,17 @@ public struct Sandbox: Sendable {
 
     /// The job environment with what the sandbox changes: HOME, the cache folder, TMPDIR.
     func environment(_ environment: [String]) -> [String] {
-        let replaced = ["HOME": home, "XDG_CACHE_HOME": (home as NSString).appendingPathComponent(".cache"), "TMPDIR": "/tmp"]
+        let replaced = replacedVariables
         return environment.filter { entry in
             guard let equals = entry.firstIndex(of: "=") else { return true }
             return replaced[String(entry[..<equals])] == nil
         } + replaced.map { "\($0.key)=\($0.value)" }
+    }
+
+    /// The variables the sandbox sets for every step, over what the job says: `env:` values
+    /// that name them (`$HOME/.local/bin`) are expanded against these.
+    var replacedVariables: [String: String] {
+        ["HOME": home, "XDG_CACHE_HOME": (home as NSString).appendingPathComponent(".cache"), "TMPDIR": "/tmp"]
     }
 
     // MARK: - Paths

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GitKit
+import Runner
 import Store
 import Worker
 
@@ -45,6 +46,9 @@ struct StatusCommand: ParsableCommand {
         let status = live?.build.state.rawValue ?? (pushed ? Build.State.queued.rawValue : ended?.status ?? results.status)
         if output.json {
             var document = RunDocument(results: results)
+            // Notes keep a log's path relative to the state folder; a reader wants a file to open.
+            let state = StateFolder(gitCommonDirectory: access.repository.commonDirectory)
+            for index in document.jobs.indices { document.jobs[index].log = document.jobs[index].log.map(state.logPath(recorded:)) }
             if let live { document.overlay(live) }
             if pushed || ended != nil { document.status = status }
             if let ended {
