@@ -66,4 +66,15 @@ import TestSupport
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(Set(jobsByName(try jsonObject(result.stdout)).keys) == ["tox (env=py311)", "tox (env=py312)", "tox (env=lint)", "after"])
     }
+
+    @Test func validateExpandsFromToxToo() throws {
+        let repo = try repository(pipeline: Self.pipeline, files: ["tox.ini": Self.toxIni])
+        let valid = try GitciBinary.run(["validate"], in: repo.path)
+        #expect(valid.status == 0, "\(valid.stderr)")
+        #expect(valid.stdout.contains("4 jobs"), "\(valid.stdout)")
+        try repo.commit(["tox.ini": "[tox]\nenvlist = a b\n"], message: "broken tox.ini")
+        let broken = try GitciBinary.run(["validate"], in: repo.path)
+        #expect(broken.status == 2)
+        #expect(broken.stderr.contains("tox.ini:2: env_list: 'a b' is not a valid tox environment name"), "\(broken.stderr)")
+    }
 }
