@@ -29,6 +29,24 @@ import Testing
         #expect(Set(folders) == Set(Self.fixtureNames))
     }
 
+    /// Random generative lists (`Fixtures/tox-envlist-cases.txt`), each beside what `tox -l`
+    /// printed for it or `ERROR` when tox refused it.
+    @Test func randomListsExpandAsToxExpandedThem() throws {
+        let url = Self.fixtures.deletingLastPathComponent().appendingPathComponent("tox-envlist-cases.txt")
+        let blocks = try String(contentsOf: url, encoding: .utf8).components(separatedBy: "=== tox.ini\n").dropFirst()
+        #expect(blocks.count == 40)
+        for block in blocks {
+            let parts = block.components(separatedBy: "=== tox -l\n")
+            try #require(parts.count == 2)
+            let expected = parts[1].split(separator: "\n").map(String.init)
+            if expected == ["ERROR"] {
+                #expect(throws: ToxConfiguration.Error.self, "\(parts[0])") { try ToxConfiguration.parse(parts[0], file: "tox.ini") }
+            } else {
+                #expect(try ToxConfiguration.parse(parts[0], file: "tox.ini").environments == expected, "\(parts[0])")
+            }
+        }
+    }
+
     @Test func labelsAreReadFromEachKindOfFile() throws {
         func labels(_ name: String, _ file: String) throws -> [ToxConfiguration.Label] {
             let text = try String(contentsOf: Self.fixtures.appendingPathComponent("\(name)/\(file)"), encoding: .utf8)
