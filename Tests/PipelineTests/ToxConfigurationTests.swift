@@ -99,6 +99,16 @@ import Testing
         }
     }
 
+    /// As `tox -l` printed them: native keys beside `legacy_tox_ini` win over it; a byte order
+    /// mark is no part of the file's text.
+    @Test func nativeKeysWinOverTheLegacyString() throws {
+        let both = "[tool.tox]\nenv_list = [\"native\"]\nlegacy_tox_ini = \"\"\"\n[tox]\nenvlist = legacy\n\"\"\"\n"
+        #expect(try ToxConfiguration.parse(both, file: "pyproject.toml").environments == ["native"])
+        let legacyOnly = "[tool.tox]\nlegacy_tox_ini = \"\"\"\n[tox]\nenvlist = legacy\n\"\"\"\n"
+        #expect(try ToxConfiguration.parse(legacyOnly, file: "pyproject.toml").environments == ["legacy"])
+        #expect(try ToxConfiguration.parse("\u{FEFF}env_list = [\"a\"]\n", file: "tox.toml").environments == ["a"])
+    }
+
     @Test func onlyFilesWithAToxSectionCount() {
         #expect(!ToxConfiguration.fileDeclaresTox("pyproject.toml", text: "[project]\nname = \"x\"\n"))
         #expect(ToxConfiguration.fileDeclaresTox("pyproject.toml", text: "[tool.tox]\nenv_list = [\"a\"]\n"))

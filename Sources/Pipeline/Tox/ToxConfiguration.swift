@@ -43,6 +43,8 @@ public struct ToxConfiguration: Sendable, Equatable {
 
     /// Reads `text` as tox reads the file named `file` (one of `fileNames`).
     public static func parse(_ text: String, file: String) throws(Error) -> ToxConfiguration {
+        // tox reads its files as `utf-8-sig`: a byte order mark is not part of the text.
+        let text = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
         switch file {
         case "tox.ini": return try ini(text, section: "tox", file: file, lineOffset: 0)
         case "setup.cfg": return try ini(text, section: "tox:tox", file: file, lineOffset: 0)
@@ -54,7 +56,9 @@ public struct ToxConfiguration: Sendable, Equatable {
                 throw Error(file: file, line: error.line, message: error.message)
             }
             let root = file == "tox.toml" ? [] : ["tool", "tox"]
-            if file == "pyproject.toml", let legacy = toml.value(at: root + ["legacy_tox_ini"]) {
+            // As tox: the native table wins as soon as it holds anything besides the legacy string.
+            let keys = Set(toml.entries(under: root).map { $0.path[root.count] })
+            if file == "pyproject.toml", keys == ["legacy_tox_ini"], let legacy = toml.value(at: root + ["legacy_tox_ini"]) {
                 guard case .string(let iniText) = legacy.value else {
                     throw Error(file: file, line: legacy.line, message: "tool.tox.legacy_tox_ini must be a string")
                 }
