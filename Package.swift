@@ -98,7 +98,7 @@ let package = Package(
         .executableTarget(name: "gitkit-stress", dependencies: ["GitKit"]),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "CLibgit2Startup", "TestSupport", "gitkit-stress"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "GitKit", "TestSupport"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "GitKit", "Pipeline", "TestSupport"]),

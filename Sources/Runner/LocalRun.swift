@@ -127,7 +127,11 @@ public struct LocalRun: Sendable {
         }
         var plan: Plan
         do {
-            plan = try PipelineSource.plan(file.bytes, blob: file.blob)
+            let readsCommit = options.commit != nil || workingTree == nil
+            plan = try PipelineSource.plan(file.bytes, blob: file.blob) { () throws(PipelineSource.LoadError) in
+                if !readsCommit, let workingTree { return try PipelineSource.readTox(inWorkingTree: workingTree) }
+                return try PipelineSource.readTox(at: commit!, in: repository)
+            }
         } catch {
             throw .pipeline(error)
         }

@@ -11,10 +11,11 @@ public struct Plan: Sendable {
         jobs.first { $0.name == name }
     }
 
-    /// Expands matrices, resolves `needs`, and refuses duplicate names and dependency cycles.
-    public init(_ config: PipelineConfig, file: String = ".gitci.yml") throws(ConfigError) {
+    /// Expands matrices and `from: tox` jobs, resolves `needs`, and refuses duplicate names and
+    /// dependency cycles.
+    public init(_ config: PipelineConfig, file: String = ".gitci.yml", tox: ToxInput = .unread) throws(ConfigError) {
         var sink = DiagnosticSink(file: file)
-        let jobs = Self.plannedJobs(config, sink: &sink)
+        let jobs = Self.plannedJobs(config, sink: &sink, tox: tox)
         try sink.check()
         self.stages = config.stages.map(\.value)
         self.config = config
@@ -27,8 +28,9 @@ public struct Plan: Sendable {
     /// cycles, as do `unreadableJobs` (named in the file, but not readable as a job), so that one
     /// mistake is not reported again as a missing job.
     static func plannedJobs(_ config: PipelineConfig, sink: inout DiagnosticSink,
-                            unreadableJobs: Set<String> = []) -> [PlannedJob] {
+                            unreadableJobs: Set<String> = [], tox: ToxInput = .unread) -> [PlannedJob] {
         let stages = config.stages.map(\.value)
+        var toxEnvironments = ToxEnvironments(tox)
         var jobs: [PlannedJob] = []
         var producer: [String: String] = [:]
         var locations: [String: SourceLocation] = [:]
@@ -42,10 +44,12 @@ public struct Plan: Sendable {
                 case .failure(let diagnostic): sink.error(diagnostic.message, at: diagnostic.location)
                 }
             }
+            let environments: [String?] = job.from == nil ? [nil] : toxEnvironments.names(for: job, sink: &sink)
             var reportedLongName = false
-            for combination in combinations {
-                let planned = PlannedJob(config: job, pipeline: config, stageIndex: stageIndex, combination: combination)
-                if !combination.isEmpty, planned.name.count > JobName.maximumLength, !reportedLongName {
+            for (combination, environment) in combinations.flatMap({ combination in environments.map { (combination, $0) } }) {
+                let planned = PlannedJob(config: job, pipeline: config, stageIndex: stageIndex, combination: combination,
+                                         toxEnvironment: environment)
+                if planned.name != job.name.value, planned.name.count > JobName.maximumLength, !reportedLongName {
                     reportedLongName = true
                     sink.error("job name '\(NodeReader.truncated(planned.name))' is longer than \(JobName.maximumLength) characters after matrix expansion",
                                at: job.matrix?.location ?? job.name.location)

@@ -60,20 +60,27 @@ public struct PlannedJob: Sendable, Identifiable {
 }
 
 extension PlannedJob {
-    init(config: JobConfig, pipeline: PipelineConfig, stageIndex: Int, combination: [EnvironmentVariable]) {
+    /// `toxEnvironment`: the tox environment this job of a `from: tox` job runs (ToxEnvironments);
+    /// nil for other jobs, and for a `from: tox` job planned without the tox file, which runs tox.
+    init(config: JobConfig, pipeline: PipelineConfig, stageIndex: Int, combination: [EnvironmentVariable],
+         toxEnvironment: String? = nil) {
         self.baseName = config.name.value
-        self.name = combination.isEmpty
-            ? config.name.value
-            : "\(config.name.value) (\(combination.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")))"
+        let values = combination.map { "\($0.name)=\($0.value)" } + (toxEnvironment.map { ["env=\($0)"] } ?? [])
+        self.name = values.isEmpty ? config.name.value : "\(config.name.value) (\(values.joined(separator: ", ")))"
         self.stage = config.stage.value
         self.stageIndex = stageIndex
-        // `from: tox` runs tox itself until envlist expansion reads tox.ini at the commit.
-        self.steps = config.steps.isEmpty && config.from?.value == "tox"
-            ? [StepConfig(name: "tox", run: "tox", timeout: nil)]
-            : config.steps
+        if let toxEnvironment {
+            // The name reaches the shell as a variable, never as text of the command.
+            self.steps = config.steps + [StepConfig(name: "tox -e \(toxEnvironment)", run: #"tox -e "$GITCI_TOX_ENV""#, timeout: nil)]
+        } else {
+            self.steps = config.steps.isEmpty && config.from?.value == "tox"
+                ? [StepConfig(name: "tox", run: "tox", timeout: nil)]
+                : config.steps
+        }
         self.needs = nil
         self.dependencies = []
         self.environment = pipeline.env + config.env
+            + (toxEnvironment.map { [EnvironmentVariable(name: ToxEnvironments.variable, value: $0)] } ?? [])
         self.matrix = combination
         self.timeout = config.timeout ?? Self.defaultTimeout
         self.allowFailure = config.allowFailure

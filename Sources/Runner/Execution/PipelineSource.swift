@@ -53,13 +53,54 @@ public enum PipelineSource {
         return (bytes, ObjectID.blobID(of: bytes))
     }
 
-    /// Parses and plans; every configuration problem comes back at once.
-    public static func plan(_ bytes: [UInt8], blob: ObjectID? = nil) throws(LoadError) -> Plan {
+    /// Parses and plans; every configuration problem comes back at once. `tox` reads the tox
+    /// configuration (`readTox`), called only when a job says `from: tox`; without it such a job
+    /// stays one job that runs `tox`.
+    public static func plan(_ bytes: [UInt8], blob: ObjectID? = nil,
+                            tox: (() throws(LoadError) -> ToxInput)? = nil) throws(LoadError) -> Plan {
+        let parsed: PipelineConfig
         do {
-            return try Plan(config(bytes, blob: blob), file: fileName)
+            parsed = try config(bytes, blob: blob)
         } catch {
             throw .invalid(error)
         }
+        let toxInput = try tox.flatMap { read throws(LoadError) in parsed.jobs.contains { $0.from != nil } ? try read() : nil } ?? .unread
+        do {
+            return try Plan(parsed, file: fileName, tox: toxInput)
+        } catch {
+            throw .invalid(error)
+        }
+    }
+
+    /// The first file tox would read at `commit` (ToxConfiguration.fileNames), through libgit2.
+    public static func readTox(at commit: ObjectID, in repository: Repository) throws(LoadError) -> ToxInput {
+        for name in ToxConfiguration.fileNames {
+            let found: (id: ObjectID, bytes: [UInt8])?
+            do {
+                found = try repository.blob(at: name, in: commit, limit: PipelineConfig.maximumFileSize * 64)
+            } catch {
+                throw .unreadable("cannot read \(name) at \(commit.short): \(error)")
+            }
+            guard let found else { continue }
+            if let input = toxInput(name, found.bytes) { return input }
+        }
+        return .absent
+    }
+
+    /// The first file tox would read in a working tree.
+    public static func readTox(inWorkingTree root: String) throws(LoadError) -> ToxInput {
+        for name in ToxConfiguration.fileNames {
+            let path = (root as NSString).appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable("cannot read \(path)") }
+            if let input = toxInput(name, [UInt8](data)) { return input }
+        }
+        return .absent
+    }
+
+    private static func toxInput(_ name: String, _ bytes: [UInt8]) -> ToxInput? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        return ToxConfiguration.fileDeclaresTox(name, text: text) ? .file(name: name, text: text) : nil
     }
 
     /// The parsed file. A worker reads a push's pipeline to decide whether to build it and then

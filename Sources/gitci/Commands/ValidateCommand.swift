@@ -21,14 +21,17 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         var bytes: [UInt8] = []
         var commit: ObjectID?
+        var tox: ToxInput = .unread
         do {
             let repo = try Repository.open(repository.path, search: true)
             if let revision = revision ?? (repo.workingDirectory == nil ? "HEAD" : nil) {
                 let resolved = try repo.resolveCommit(revision)
                 commit = resolved
                 bytes = try PipelineSource.read(at: resolved, in: repo).bytes
+                tox = try PipelineSource.readTox(at: resolved, in: repo)
             } else {
                 bytes = try PipelineSource.read(inWorkingTree: repo.workingDirectory!).bytes
+                tox = try PipelineSource.readTox(inWorkingTree: repo.workingDirectory!)
             }
         } catch let error as GitError {
             throw failure(error.message, commit: commit)
@@ -38,7 +41,7 @@ struct ValidateCommand: ParsableCommand {
 
         let plan: Plan
         do {
-            plan = try PipelineSource.plan(bytes)
+            plan = try PipelineSource.plan(bytes) { () throws(PipelineSource.LoadError) in tox }
         } catch {
             if case .invalid(let configError) = error {
                 configError.diagnostics.forEach { Output.error($0.description) }
@@ -93,7 +96,6 @@ enum PendingFeatures {
             if !config.artifacts.isEmpty { keys.append("artifacts") }
             if !config.junit.isEmpty { keys.append("junit") }
             if !config.secrets.isEmpty { keys.append("secrets") }
-            if config.from != nil { keys.append("from (runs `tox` as one job for now)") }
             if !keys.isEmpty {
                 notes.append("job '\(job.baseName)': \(keys.joined(separator: ", ")) accepted; not acted on by this version of gitci")
             }
