@@ -48,6 +48,8 @@ let package = Package(
         ),
         .target(name: "Pipeline", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "CSpawn"),
+        // SHA-256 of artifacts, over the libcrypto that GitKit links (so only with GitKit).
+        .target(name: "CSHA256"),
         .target(name: "CHookSupport", linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("m")]),
         // What the post-receive hook needs, without Foundation, GRDB or libgit2: shared by
         // `gitci hook post-receive` and the lean `gitci-hook` executable.
@@ -68,7 +70,7 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"])]
         ),
         .target(name: "Store", dependencies: ["GitKit", "HookIntake", "CHookSupport", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Runner", dependencies: ["GitKit", "Pipeline", "Store", "CSpawn", "HookIntake"]),
+        .target(name: "Runner", dependencies: ["GitKit", "Pipeline", "Store", "CSpawn", "CSHA256", "HookIntake"]),
         .target(name: "Worker", dependencies: ["GitKit", "Pipeline", "Store", "Runner", "CSpawn", "HookIntake"]),
         .executableTarget(
             name: "gitci",

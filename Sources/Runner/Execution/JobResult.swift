@@ -1,5 +1,6 @@
 public import Foundation
 public import Pipeline
+public import Store
 
 /// Where a job stands, with the spellings of the JSON and notes contracts.
 public enum JobStatus: String, Sendable, Codable, CaseIterable {
@@ -40,6 +41,8 @@ public struct JobResult: Sendable {
     /// A `changes:` job skipped because nothing it watches changed since this commit: it
     /// counts as passed for `needs` and stages, unlike other skipped jobs.
     public var unchangedSince: String?
+    /// What it kept of its `artifacts:`, in the artifact store.
+    public var artifacts: [NoteRecord.Artifact] = []
 
     public init(name: String, stage: String, status: JobStatus, exitCode: Int32? = nil, started: Date? = nil,
                 durationMs: Int = 0, logPath: String? = nil, reason: String? = nil, allowFailure: Bool = false,
