@@ -200,6 +200,8 @@ public struct LocalRun: Sendable {
         let scheduler = Scheduler(plan: plan, parallelism: options.parallelism, target: target)
         // A job's needs have finished before it starts, so their artifacts are here by then.
         let produced = ProducedArtifacts()
+        // Reused jobs hand on what their earlier run kept.
+        for job in plan.jobs { if let settled = settledResult(for: job) { produced.record(settled) } }
         let results = await scheduler.run(observer: observer, settled: settledResult(for:)) { [self] job in
             let fileName = FileName.forJob(job.name, position: positions[job.name] ?? 0)
             var context = JobContext(

@@ -96,6 +96,36 @@ import TestSupport
         #expect(try Self.noted(repo)["test"]?["status"] as? String == "failed")
     }
 
+    /// A reused build job hands on the artifacts its earlier run kept; without them in the
+    /// store it is not reused but run again.
+    @Test func aReusedJobHandsOnItsEarlierArtifacts() throws {
+        let repo = try repository(pipeline: """
+            jobs:
+              build:
+                artifacts: [dist/app.whl]
+                steps: ["mkdir dist", "echo wheel > dist/app.whl"]
+              test:
+                needs: [build]
+                cache: false
+                steps: ["grep wheel dist/app.whl"]
+            """)
+        let first = try GitciBinary.run(["run", "--record", "--json"], in: repo.path)
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        let firstJobs = jobsByName(try jsonObject(first.stdout))
+        #expect((firstJobs["build"]?["artifacts"] as? [[String: Any]])?.first?["name"] as? String == "dist/app.whl")
+        let second = try GitciBinary.run(["run", "--record", "--json"], in: repo.path)
+        #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+        let jobs = jobsByName(try jsonObject(second.stdout))
+        #expect(jobs["build"]?["status"] as? String == "reused")
+        #expect(jobs["test"]?["status"] as? String == "passed")
+        #expect((try Self.noted(repo)["build"]?["artifacts"] as? [[String: Any]])?.count == 1)
+
+        try FileManager.default.removeItem(atPath: try Self.store(repo))
+        let third = try GitciBinary.run(["run", "--json"], in: repo.path)
+        #expect(third.status == 0, "\(third.stdout)\(third.stderr)")
+        #expect(jobsByName(try jsonObject(third.stdout))["build"]?["status"] as? String == "passed")
+    }
+
     @Test func dependenciesNameWhoseArtifactsArrive() throws {
         let repo = try repository(pipeline: """
             jobs:
@@ -215,5 +245,51 @@ import TestSupport
         let sha = try #require(artifact["sha256"] as? String)
         let object = try Self.store(repo) + "/" + sha.prefix(2) + "/" + sha.dropFirst(2)
         #expect(try Self.sha256sum(object) == sha)
+    }
+
+    /// `gitci gc` keeps the last gitci.keepBuilds builds of each branch and tagged builds, and
+    /// frees the rest (objects are aged first: new ones are always kept).
+    @Test func gcKeepsTheLastBuildsOfBranchesAndTagsAndFreesTheRest() throws {
+        let pipeline = """
+            jobs:
+              build:
+                artifacts: [out.txt]
+                steps: ["echo \\"$GITCI_COMMIT\\" > out.txt"]
+            """
+        let repo = try repository(pipeline: pipeline)
+        var commits: [String] = []
+        for number in 1...4 {
+            if number > 1 { _ = try repo.commit(["file\(number).txt": "\(number)\n"]) }
+            let run = try GitciBinary.run(["run", "--record", "--commit", "HEAD"], in: repo.path)
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+            commits.append(try repo.git(["rev-parse", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        _ = try repo.git(["tag", "v1", commits[0]])
+        _ = try repo.git(["config", "gitci.keepBuilds", "2"])
+        func sha(_ commit: String) throws -> String {
+            let artifacts = try #require(try Self.noted(repo, commit)["build"]?["artifacts"] as? [[String: Any]])
+            return try #require(artifacts.first?["sha256"] as? String)
+        }
+        let store = try Self.store(repo)
+        func stored(_ commit: String) throws -> Bool {
+            let hash = try sha(commit)
+            return FileManager.default.fileExists(atPath: store + "/" + hash.prefix(2) + "/" + hash.dropFirst(2))
+        }
+        // Fresh objects are kept whatever the notes say.
+        let fresh = try GitciBinary.run(["gc"], in: repo.path)
+        #expect(fresh.status == 0, "\(fresh.stderr)")
+        #expect(try stored(commits[1]))
+        _ = try Shell.run(["find", store, "-type", "f", "-exec", "touch", "-d", "2 hours ago", "{}", "+"])
+
+        let gc = try GitciBinary.run(["gc"], in: repo.path)
+        #expect(gc.status == 0, "\(gc.stderr)")
+        #expect(gc.stdout.contains("freed 1 artifact file(s)"), "\(gc.stdout)")
+        #expect(try stored(commits[0]))  // tagged
+        #expect(try !stored(commits[1]))  // third-newest build of main
+        #expect(try stored(commits[2]))
+        #expect(try stored(commits[3]))
+
+        _ = try repo.git(["config", "gitci.keepBuilds", "many"])
+        #expect(try GitciBinary.run(["gc"], in: repo.path).status == 2)
     }
 }
