@@ -90,7 +90,6 @@ enum PendingFeatures {
         for job in plan.jobs where seen.insert(job.baseName).inserted {
             let config = job.config
             var keys: [String] = []
-            if !config.artifacts.isEmpty { keys.append("artifacts") }
             if !config.junit.isEmpty { keys.append("junit") }
             if !config.secrets.isEmpty { keys.append("secrets") }
             if config.from != nil { keys.append("from (runs `tox` as one job for now)") }
