@@ -292,4 +292,21 @@ import TestSupport
         _ = try repo.git(["config", "gitci.keepBuilds", "many"])
         #expect(try GitciBinary.run(["gc"], in: repo.path).status == 2)
     }
+
+    /// Notes can be written by anyone who can push them: a name that climbs out of the
+    /// destination, or a hash that is no hash, restores nothing.
+    @Test func aHostileNoteRestoresNothingOutsideTheFolder() throws {
+        let repo = try repository(pipeline: "jobs:\n  a:\n    steps: [\"true\"]\n")
+        let sha = String(repeating: "a", count: 64)
+        let line = #"{"v":1,"kind":"job","pipeline":"r","job":"a","status":"passed","started":"2026-01-01T00:00:00.000Z","duration_ms":1,"artifacts":[{"name":"../escape.txt","size":1,"sha256":""# + sha + #""},{"name":"x.txt","size":1,"sha256":"../../etc/passwd"}]}"#
+        _ = try repo.git(["notes", "--ref=gitci", "add", "-m", line, "HEAD"])
+        let parent = TemporaryDirectory("gitci-artifacts-hostile")
+        let out = parent.url("out")
+        let restore = try GitciBinary.run(["artifacts", "HEAD", "--all", "--out", out], in: repo.path)
+        #expect(restore.status == 1)
+        #expect(restore.stderr.contains("refusing the artifact name '../escape.txt'"), "\(restore.stderr)")
+        #expect(restore.stderr.contains("no valid SHA-256"), "\(restore.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: parent.url("escape.txt")))
+        #expect(!FileManager.default.fileExists(atPath: out + "/x.txt"))
+    }
 }
