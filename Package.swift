@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // Headers only: GitKit says how libgit2 is linked.
@@ -48,8 +49,6 @@ let package = Package(
         ),
         .target(name: "Pipeline", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "CSpawn"),
-        // SHA-256 of artifacts, over the libcrypto that GitKit links (so only with GitKit).
-        .target(name: "CSHA256"),
         .target(name: "CHookSupport", linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("m")]),
         // What the post-receive hook needs, without Foundation, GRDB or libgit2: shared by
         // `gitci hook post-receive` and the lean `gitci-hook` executable.
@@ -70,7 +69,8 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"])]
         ),
         .target(name: "Store", dependencies: ["GitKit", "HookIntake", "CHookSupport", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Runner", dependencies: ["GitKit", "Pipeline", "Store", "CSpawn", "CSHA256", "HookIntake"]),
+        .target(name: "Runner", dependencies: ["GitKit", "Pipeline", "Store", "CSpawn", "HookIntake",
+                                          .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Worker", dependencies: ["GitKit", "Pipeline", "Store", "Runner", "CSpawn", "HookIntake"]),
         .executableTarget(
             name: "gitci",

@@ -45,17 +45,17 @@ public struct ArtifactStore: Sendable {
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var keep = false
         defer { if !keep { unlink(temporary) } }
-        let hasher = SHA256Hasher()
+        var hasher: SHA256Hasher? = SHA256Hasher()
         let size: Int64
         do {
-            size = try Self.copy(from: input, to: output, source: file, destination: temporary, hasher: hasher)
+            size = try Self.copy(from: input, to: output, source: file, destination: temporary, hasher: &hasher)
             fchmod(output, 0o444)
             close(output)
         } catch {
             close(output)
             throw error
         }
-        let sha256 = hasher.finalize()
+        let sha256 = hasher!.finalize()
         let object = objectPath(sha256)!
         // Already stored: the same content, by its hash.
         if access(object, F_OK) == 0 { return (size, sha256) }
@@ -94,12 +94,13 @@ public struct ArtifactStore: Sendable {
         let output = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard output >= 0 else { throw Failure(description: "cannot write \(destination): \(Self.lastError())") }
         defer { close(output) }
-        _ = try Self.copy(from: input, to: output, source: object, destination: destination, hasher: nil)
+        var unused: SHA256Hasher? = nil
+        _ = try Self.copy(from: input, to: output, source: object, destination: destination, hasher: &unused)
     }
 
     /// Copies everything from `input` to `output` in chunks, hashing on the way; the bytes copied.
     static func copy(from input: Int32, to output: Int32, source: String, destination: String,
-                     hasher: SHA256Hasher?) throws(Failure) -> Int64 {
+                     hasher: inout SHA256Hasher?) throws(Failure) -> Int64 {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { buffer.deallocate() }
         var total: Int64 = 0
