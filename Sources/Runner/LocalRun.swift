@@ -244,7 +244,7 @@ final class ProducedArtifacts: Sendable {
     /// combinations), else of its `needs:`, in that order; a later one's file of the same name wins.
     func artifacts(for job: PlannedJob, in plan: Plan) -> [NoteRecord.Artifact] {
         let sources: [String]
-        if let named = job.config.dependencies {
+        if let named = job.config.dependencies?.map(\.value) {
             sources = plan.jobs.filter { named.contains($0.name) || named.contains($0.baseName) }.map(\.name)
         } else {
             sources = job.needs ?? []

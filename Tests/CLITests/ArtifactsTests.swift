@@ -145,6 +145,25 @@ import TestSupport
         #expect(try Self.noted(repo)["c"]?["status"] as? String == "passed")
     }
 
+    @Test func dependenciesOfAMissingJobAreAConfigError() throws {
+        let repo = try repository(pipeline: """
+            jobs:
+              build:
+                artifacts: [a.txt]
+                steps: ["touch a.txt"]
+              test:
+                dependencies: [biuld]
+                steps: ["true"]
+            """)
+        let run = try GitciBinary.run(["run"], in: repo.path)
+        #expect(run.status == 2)
+        let diagnostics = configDiagnostics(run.stderr)
+        #expect(diagnostics.count == 1, "\(run.stderr)")
+        #expect(diagnostics.first?.line == 6)
+        #expect(diagnostics.first?.message.contains("'biuld'") == true)
+        #expect(diagnostics.first?.message.contains("did you mean 'build'") == true)
+    }
+
     @Test func artifactsWhenDecidesAfterWhichOutcome() throws {
         let repo = try repository(pipeline: """
             jobs:

@@ -157,7 +157,7 @@ enum ConfigReader {
             case "artifacts_required":
                 job.artifactsRequired = reader.bool(value, field) ?? false
             case "dependencies":
-                job.dependencies = reader.stringList(value, field)?.map(\.value)
+                job.dependencies = reader.stringList(value, field)
             case "junit":
                 job.junit = reader.stringList(value, field)?.map(\.value) ?? []
             case "secrets":

@@ -136,7 +136,7 @@ public struct JobConfig: Sendable {
     /// `artifacts_required:` a pattern that matches nothing fails the job (otherwise: a warning).
     public var artifactsRequired: Bool = false
     /// `dependencies:` the jobs whose artifacts are placed in this job's workspace; nil: its `needs`.
-    public var dependencies: [String]?
+    public var dependencies: [Located<String>]?
     public var junit: [String]
     public var secrets: [String]
     public var from: Located<String>?
