@@ -35,3 +35,24 @@ extension Repository {
         return git_reference_name(reference).map { String(cString: $0) }
     }
 }
+
+extension Repository {
+    /// The tags (short names) and the commits they point at, through annotated tags. A tag of
+    /// something other than a commit is left out.
+    public func tags() -> [(name: String, commit: ObjectID)] {
+        var iterator: OpaquePointer?
+        guard git_reference_iterator_glob_new(&iterator, handle, "refs/tags/*") == 0 else { return [] }
+        defer { git_reference_iterator_free(iterator) }
+        var found: [(name: String, commit: ObjectID)] = []
+        var reference: OpaquePointer?
+        while git_reference_next(&reference, iterator) == 0 {
+            defer { git_reference_free(reference) }
+            guard let name = git_reference_name(reference).map({ String(cString: $0) }) else { continue }
+            var commit: OpaquePointer?
+            guard git_reference_peel(&commit, reference, GIT_OBJECT_COMMIT) == 0 else { continue }
+            defer { git_object_free(commit) }
+            found.append((String(name.dropFirst("refs/tags/".count)), ObjectID(git_object_id(commit).pointee)))
+        }
+        return found
+    }
+}

@@ -23,6 +23,9 @@ public enum StateLayout {
     public static let mirrors = "mirrors"
     /// Results kept while the notes could not be written, one file per run.
     public static let pendingResults = "pending-results"
+    /// Jobs' artifacts, content-addressed: `artifacts/ab/cdef…` named by the SHA-256 of the
+    /// content, so that the same file kept by many builds is stored once.
+    public static let artifacts = "artifacts"
     /// The HOME of the repository's sandboxed steps, kept between builds (their caches).
     public static let home = "home"
 

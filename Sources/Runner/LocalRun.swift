@@ -1,6 +1,8 @@
 public import Foundation
 public import GitKit
 public import Pipeline
+import Store
+import Synchronization
 
 /// `gitci run`: one pipeline, on this machine, from a working tree or a commit.
 public struct LocalRun: Sendable {
@@ -81,6 +83,7 @@ public struct LocalRun: Sendable {
     public let configBlob: ObjectID
     public let logDirectory: String
     let workspaceDirectory: String
+    let artifactStore: ArtifactStore
     let source: WorkspaceSource
     let options: Options
     let sandbox: Sandbox?
@@ -149,7 +152,9 @@ public struct LocalRun: Sendable {
         self.sandbox = Sandbox.settings(options.sandbox, repository: repository)
             .map { Sandbox(gitDirectory: repository.commonDirectory, settings: $0) }
         do {
-            let folders = try StateFolder(gitCommonDirectory: repository.commonDirectory).prepareRun(runID)
+            let state = StateFolder(gitCommonDirectory: repository.commonDirectory)
+            self.artifactStore = state.artifacts
+            let folders = try state.prepareRun(runID)
             self.logDirectory = folders.logs
             self.workspaceDirectory = folders.workspaces
         } catch {
@@ -197,6 +202,10 @@ public struct LocalRun: Sendable {
         let environment = JobContext.inheritedEnvironment().merging(options.variables) { $1 }
         let positions = Dictionary(uniqueKeysWithValues: plan.jobs.enumerated().map { ($1.name, $0 + 1) })
         let scheduler = Scheduler(plan: plan, parallelism: options.parallelism, target: target)
+        // A job's needs have finished before it starts, so their artifacts are here by then.
+        let produced = ProducedArtifacts()
+        // Reused jobs hand on what their earlier run kept.
+        for job in plan.jobs { if let settled = settledResult(for: job) { produced.record(settled) } }
         let results = await scheduler.run(observer: observer, settled: settledResult(for:)) { [self] job in
             let fileName = FileName.forJob(job.name, position: positions[job.name] ?? 0)
             var context = JobContext(
@@ -207,10 +216,13 @@ public struct LocalRun: Sendable {
             )
             context.notes = reuse.notes(for: job)
             context.repos = repos[job.name] ?? JobRepos()
+            context.artifactStore = artifactStore
+            context.inputArtifacts = produced.artifacts(for: job, in: plan)
             var result = await JobExecutor().run(job, context: context, onStep: { index, name in
                 observer.stepStarted(job, index: index, name: name)
             }, onProcess: { observer.stepProcessStarted(job, processGroup: $0) })
             result.cacheKey = reuse.cacheKey(for: job)
+            produced.record(result)
             return result
         }
         if !options.keepWorkspaces { try? FileManager.default.removeItem(atPath: workspaceDirectory) }
@@ -220,5 +232,27 @@ public struct LocalRun: Sendable {
         return Report(runID: runID, commit: commit, target: target, status: PipelineStatus(finished: results),
                       jobs: results, logDirectory: logDirectory, started: started,
                       durationMs: Int(Date().timeIntervalSince(started) * 1000), configBlob: configBlob, node: Host.name)
+    }
+}
+
+/// The artifacts each job of one run kept, for the jobs that depend on it.
+final class ProducedArtifacts: Sendable {
+    private let byJob = Mutex<[String: [NoteRecord.Artifact]]>([:])
+
+    func record(_ result: JobResult) {
+        guard !result.artifacts.isEmpty else { return }
+        byJob.withLock { $0[result.name] = result.artifacts }
+    }
+
+    /// Those of `job`'s `dependencies:` (a job's name, or the name of a matrix job for all its
+    /// combinations), else of its `needs:`, in that order; a later one's file of the same name wins.
+    func artifacts(for job: PlannedJob, in plan: Plan) -> [NoteRecord.Artifact] {
+        let sources: [String]
+        if let named = job.config.dependencies?.map(\.value) {
+            sources = plan.jobs.filter { named.contains($0.name) || named.contains($0.baseName) }.map(\.name)
+        } else {
+            sources = job.needs ?? []
+        }
+        return byJob.withLock { kept in sources.flatMap { kept[$0] ?? [] } }
     }
 }

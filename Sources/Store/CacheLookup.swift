@@ -10,6 +10,8 @@ public struct ReusableRun: Sendable, Hashable {
     /// The commit whose record was found (the same, unless that record was itself reused).
     public let foundOn: String
     public let job: String
+    /// What the run kept: a reused job hands these on to the jobs that depend on it.
+    public var artifacts: [NoteRecord.Artifact] = []
 }
 
 extension ResultIndex {
@@ -41,7 +43,8 @@ extension ResultIndex {
         for (commit, record) in newest.values {
             guard let key = record.cacheKey, keys.contains(key), Self.reusableStatuses.contains(record.status),
                   let job = record.job else { continue }
-            let run = ReusableRun(cacheKey: key, commit: record.reusedFrom ?? commit, foundOn: commit, job: job)
+            var run = ReusableRun(cacheKey: key, commit: record.reusedFrom ?? commit, foundOn: commit, job: job)
+            run.artifacts = record.artifacts ?? []
             if let best = found[key], best.finished > record.finished
                 || (best.finished == record.finished && best.run.foundOn > commit) { continue }
             found[key] = (run, record.finished)

@@ -50,7 +50,23 @@ public struct NoteRecord: Codable, Sendable, Hashable {
     public var cacheKey: String?
     public var reusedFrom: String?
     public var tests: TestCounts?
-    public var artifacts: [String]?
+    /// What the job kept (`artifacts:`), by path in its workspace. Notes written before this
+    /// format held plain names here: such a value reads as no artifacts (see the decoding below).
+    public var artifacts: [Artifact]?
+
+    /// One stored artifact: its path relative to the job's workspace, its size in bytes, and the
+    /// SHA-256 (hex) under which the state folder's artifact store keeps its content.
+    public struct Artifact: Codable, Sendable, Hashable {
+        public var name: String
+        public var size: Int64
+        public var sha256: String
+
+        public init(name: String, size: Int64, sha256: String) {
+            self.name = name
+            self.size = size
+            self.sha256 = sha256
+        }
+    }
 
     public struct TestCounts: Codable, Sendable, Hashable {
         public var passed: Int
@@ -119,5 +135,26 @@ public struct NoteRecord: Codable, Sendable, Hashable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding plain strings, numbers and dictionaries of strings cannot fail.
         return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}
+
+// MARK: - Lenient artifacts
+
+/// An element of `artifacts` that may not be an object (older notes held names): nil then.
+private struct LenientArtifact: Decodable {
+    let artifact: NoteRecord.Artifact?
+
+    init(from decoder: any Decoder) throws {
+        artifact = try? NoteRecord.Artifact(from: decoder)
+    }
+}
+
+extension KeyedDecodingContainer where K == NoteRecord.CodingKeys {
+    /// Chosen over the generic overload by NoteRecord's synthesized decoding: an `artifacts`
+    /// value of another shape is dropped, never a reason to lose the whole record.
+    func decodeIfPresent(_ type: [NoteRecord.Artifact].Type, forKey key: K) throws -> [NoteRecord.Artifact]? {
+        guard let elements = try? decodeIfPresent([LenientArtifact].self, forKey: key) else { return nil }
+        let artifacts = elements.compactMap(\.artifact)
+        return artifacts.isEmpty ? nil : artifacts
     }
 }

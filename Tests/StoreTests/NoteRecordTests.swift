@@ -24,7 +24,8 @@ import Testing
         record.cacheKey = "key\nwith newline"
         record.reusedFrom = String(repeating: "d", count: 40)
         record.tests = .init(passed: 10, failed: 1, skipped: 2)
-        record.artifacts = ["dist/app.whl", "docs/\n"]
+        record.artifacts = [.init(name: "dist/app.whl", size: 12, sha256: String(repeating: "e", count: 64)),
+                            .init(name: "docs/\n", size: 0, sha256: String(repeating: "f", count: 64))]
         return record
     }
 
@@ -69,6 +70,29 @@ import Testing
                                 started: Date(timeIntervalSince1970: 0), durationMs: 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(record.line().utf8)) as? [String: Any])
         #expect(Set(object.keys) == ["v", "kind", "pipeline", "status", "started", "duration_ms"])
+    }
+
+    @Test func artifactsAreObjectsWithNameSizeAndSHA256() throws {
+        let line = Self.fullRecord().line()
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let artifacts = try #require(object["artifacts"] as? [[String: Any]])
+        #expect(artifacts.count == 2)
+        #expect(Set(artifacts[0].keys) == ["name", "size", "sha256"])
+        #expect(artifacts[0]["name"] as? String == "dist/app.whl")
+        #expect(artifacts[0]["size"] as? Int == 12)
+    }
+
+    /// Notes written before artifacts were objects held names: the record still reads, without them.
+    @Test func oldStyleArtifactsAreIgnoredNotFatal() throws {
+        let base = #"{"v":1,"kind":"job","pipeline":"r","job":"a","status":"passed","started":"2026-01-01T00:00:00.000Z","duration_ms":5,"artifacts":"#
+        let old = try JSONDecoder().decode(NoteRecord.self, from: Data((base + #"["dist/a.whl"]}"#).utf8))
+        #expect(old.job == "a")
+        #expect(old.artifacts == nil)
+        let odd = try JSONDecoder().decode(NoteRecord.self, from: Data((base + #"{"x":1}}"#).utf8))
+        #expect(odd.artifacts == nil)
+        let sha = String(repeating: "a", count: 64)
+        let mixed = try JSONDecoder().decode(NoteRecord.self, from: Data((base + #"["old",{"name":"n","size":3,"sha256":""# + sha + #""}]}"#).utf8))
+        #expect(mixed.artifacts == [.init(name: "n", size: 3, sha256: sha)])
     }
 
     @Test func keysFromANewerGitciAreIgnored() throws {

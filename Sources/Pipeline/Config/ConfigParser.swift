@@ -10,6 +10,7 @@ extension PipelineConfig {
         "stage", "steps", "needs", "env", "matrix", "timeout", "labels", "when", "allow_failure",
         "interruptible", "inputs", "changes", "changes_base", "cache", "repos", "artifacts", "junit", "secrets", "from", "submodules",
         "shell",
+        "artifacts_when", "artifacts_required", "dependencies",
     ]
 
     /// Parses and checks a pipeline file. Every problem is reported at once, with its line and

@@ -145,7 +145,19 @@ enum ConfigReader {
             case "repos":
                 job.repos = repositories(value, field, &reader)
             case "artifacts":
-                job.artifacts = reader.stringList(value, field)?.map(\.value) ?? []
+                job.artifacts = artifactPatterns(value, field, &reader)
+            case "artifacts_when":
+                if let when = reader.string(value, field) {
+                    if let parsed = ArtifactsWhen(rawValue: when) {
+                        job.artifactsWhen = parsed
+                    } else {
+                        reader.error("\(field) must be on_success, on_failure or always, not '\(NodeReader.truncated(when))'", at: value)
+                    }
+                }
+            case "artifacts_required":
+                job.artifactsRequired = reader.bool(value, field) ?? false
+            case "dependencies":
+                job.dependencies = reader.stringList(value, field)
             case "junit":
                 job.junit = reader.stringList(value, field)?.map(\.value) ?? []
             case "secrets":
@@ -192,6 +204,23 @@ enum ConfigReader {
         guard let list = reader.stringList(node, what) else { return nil }
         for entry in list {
             if let problem = InputPatterns.problem(entry.value) {
+                reader.sink.error("'\(NodeReader.truncated(entry.value))' in \(what) \(problem)", at: entry.location)
+            }
+        }
+        return list.map(\.value)
+    }
+
+    /// `artifacts:` entries: paths in the job's workspace, which neither start at `/` nor climb
+    /// out of it with `..`.
+    static func artifactPatterns(_ node: Node, _ what: String, _ reader: inout NodeReader) -> [String] {
+        guard let list = reader.stringList(node, what) else { return [] }
+        for entry in list {
+            let path = entry.value.hasPrefix("!") ? String(entry.value.dropFirst()) : entry.value
+            if path.hasPrefix("/") {
+                reader.sink.error("'\(NodeReader.truncated(entry.value))' in \(what) is an absolute path; artifacts are paths in the job's workspace", at: entry.location)
+            } else if path.split(separator: "/").contains("..") {
+                reader.sink.error("'\(NodeReader.truncated(entry.value))' in \(what) leaves the job's workspace ('..')", at: entry.location)
+            } else if let problem = InputPatterns.problem(entry.value) {
                 reader.sink.error("'\(NodeReader.truncated(entry.value))' in \(what) \(problem)", at: entry.location)
             }
         }

@@ -155,13 +155,36 @@ public struct JobConfig: Sendable {
     /// Whether a passed run with the same cache key may stand for this job.
     public var isCacheable: Bool { cache ?? secrets.isEmpty }
     public var repos: [RepositorySpec]
+    /// `artifacts:` patterns (InputPatterns' rules), relative to the job's workspace.
     public var artifacts: [String]
+    /// `artifacts_when:` after which outcomes the artifacts are kept.
+    public var artifactsWhen: ArtifactsWhen = .onSuccess
+    /// `artifacts_required:` a pattern that matches nothing fails the job (otherwise: a warning).
+    public var artifactsRequired: Bool = false
+    /// `dependencies:` the jobs whose artifacts are placed in this job's workspace; nil: its `needs`.
+    public var dependencies: [Located<String>]?
     public var junit: [String]
     public var secrets: [String]
     public var from: Located<String>?
     public var submodules: Submodules = .checkedOut
     /// `shell:` of the job: what runs the steps that name none.
     public var shell: StepShell?
+}
+
+/// `artifacts_when:` of a job.
+public enum ArtifactsWhen: String, Sendable, Hashable, CaseIterable {
+    case onSuccess = "on_success"
+    case onFailure = "on_failure"
+    case always
+
+    /// Whether a job that ended `passed` (or failed, when false) keeps its artifacts.
+    public func keeps(passed: Bool) -> Bool {
+        switch self {
+        case .onSuccess: return passed
+        case .onFailure: return !passed
+        case .always: return true
+        }
+    }
 }
 
 /// `submodules:` of a job: whether the gitlinks of the built commit are checked out in its

@@ -20,11 +20,13 @@ public enum JobDefinition {
     /// result stand.
     public static let keysInText: Set<String> = [
         "stage", "steps", "env", "matrix", "timeout", "labels", "inputs", "repos", "artifacts", "junit", "secrets",
-        "from", "submodules", "shell",
+        "from", "submodules", "shell", "artifacts_when", "artifacts_required",
     ]
     /// Keys that only decide whether, when or after what the job runs.
     public static let keysLeftOut: Set<String> = [
         "needs", "when", "allow_failure", "interruptible", "changes", "changes_base", "cache",
+        // Whose artifacts arrive: like `needs`, the producing jobs' own keys hold what they made.
+        "dependencies",
     ]
 
     public static func canonicalText(of job: PlannedJob) -> String {
@@ -43,6 +45,10 @@ public enum JobDefinition {
         let config = job.config
         writer.line("submodules", config.submodules.rawValue)
         writer.line("artifacts", config.artifacts)
+        // Only with artifacts: the keys of jobs without any stay as they were.
+        if !config.artifacts.isEmpty {
+            writer.line("artifacts_when", config.artifactsWhen.rawValue, config.artifactsRequired ? "required" : "optional")
+        }
         writer.line("junit", config.junit)
         writer.line("secrets", config.secrets)
         for repository in config.repos {

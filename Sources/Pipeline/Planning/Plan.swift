@@ -76,6 +76,17 @@ public struct Plan: Sendable {
         for job in jobs where baseNames.last != job.baseName { baseNames.append(job.baseName) }
         var resolved: [PlannedJob] = []
         for job in jobs {
+            // `dependencies:` names jobs as `needs:` does; checked once per configured job.
+            if job.name == byBase[job.baseName]?.first {
+                for dependency in job.config.dependencies ?? []
+                where !names.contains(dependency.value) && byBase[dependency.value] == nil && !unreadableJobs.contains(dependency.value) {
+                    var message = "job '\(job.baseName)' takes the artifacts of '\(dependency.value)' (dependencies), which is not a job of this pipeline"
+                    if let suggestion = Suggestion.closest(to: dependency.value, among: baseNames) {
+                        message += "; did you mean '\(suggestion)'?"
+                    }
+                    sink.error(message, at: dependency.location)
+                }
+            }
             guard let needs = job.config.needs else {
                 resolved.append(job)
                 continue

@@ -43,6 +43,7 @@ public struct ReuseDecision: Sendable {
                                    allowFailure: job.allowFailure, matrix: job.matrix)
             result.reusedFrom = run.commit
             result.cacheKey = run.cacheKey
+            result.artifacts = run.artifacts
             return result
         case .unchanged(let base, _):
             var result = JobResult(name: job.name, stage: job.stage, status: .skipped, reason: "no changes since \(base.short)",
@@ -147,13 +148,21 @@ public struct ReuseDecision: Sendable {
                 for job in jobs { notes[job.name, default: []].append("cache lookup failed (\(error)); running the job") }
             }
         }
+        let artifacts = StateFolder(gitCommonDirectory: repository.commonDirectory).artifacts
         for job in jobs where decision.verdicts[job.name] == nil {
             let key = keys[job.name]
+            var jobNotes = notes[job.name] ?? []
             if let key, let run = reusable[key] {
+                // Its dependents get its artifacts from this machine's store: a run made elsewhere
+                // (or whose artifacts were collected since) cannot stand for it here.
+                if let missing = run.artifacts.first(where: { !artifacts.contains($0.sha256) }) {
+                    jobNotes.append("cache key \(key.prefix(10)): the passed run's artifact \(missing.name) is not in this machine's store; running the job")
+                    decision.verdicts[job.name] = .run(cacheKey: key, notes: jobNotes)
+                    continue
+                }
                 decision.verdicts[job.name] = .reuse(run)
                 continue
             }
-            var jobNotes = notes[job.name] ?? []
             if let key {
                 jobNotes.append(noCache ? "cache key \(key.prefix(10)); --no-cache: running the job"
                                         : "cache key \(key.prefix(10)): no passed run with it yet")

@@ -1,6 +1,7 @@
 public import Foundation
 public import GitKit
 import HookIntake
+public import Store
 
 /// Everything a job needs to run besides the job itself. Built by whoever starts the job (`gitci
 /// run`, the worker, an agent); the executor does not know which.
@@ -28,6 +29,12 @@ public struct JobContext: Sendable {
     public var notes: [String] = []
     /// Its `repos:` entries as the build pinned them (RepoPinning).
     public var repos = JobRepos()
+    /// Where the job's `artifacts:` are kept, and those of its dependencies read from; nil: no
+    /// artifacts are kept.
+    public var artifactStore: ArtifactStore?
+    /// The artifacts of the jobs it depends on (`dependencies:`, else `needs:`), placed in its
+    /// workspace before its first step.
+    public var inputArtifacts: [NoteRecord.Artifact] = []
 
     public init(pipelineID: String, commit: ObjectID?, branch: String?, tag: String? = nil, source: WorkspaceSource, workspace: String,
                 logPath: String, baseEnvironment: [String: String], node: String? = nil, keepWorkspace: Bool = false,

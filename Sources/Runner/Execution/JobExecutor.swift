@@ -21,6 +21,8 @@ public struct JobExecutor: Sendable {
                                logPath: context.logPath, allowFailure: job.allowFailure, node: context.node,
                                matrix: job.matrix)
         var openedLog: LogFile?
+        // Set once the workspace is there: keeps the job's artifacts when it ends.
+        var keepArtifacts: ((inout JobResult) -> Void)?
         func finish(_ status: JobStatus, reason: String? = nil) -> JobResult {
             result.status = status
             result.reason = reason ?? result.reason
@@ -29,6 +31,7 @@ public struct JobExecutor: Sendable {
                 result.status = .failed
                 result.reason = lost + (reason.map { " (\($0))" } ?? "")
             }
+            if result.status == .passed || result.status == .failed { keepArtifacts?(&result) }
             result.durationMs = Int(Date().timeIntervalSince(started) * 1000)
             return result
         }
@@ -58,6 +61,20 @@ public struct JobExecutor: Sendable {
         }
         defer {
             if !context.keepWorkspace { try? FileManager.default.removeItem(atPath: context.workspace) }
+        }
+        if let store = context.artifactStore {
+            do {
+                try ArtifactCollector.place(context.inputArtifacts, into: context.workspace, from: store)
+            } catch {
+                log.write("gitci: \(error)\n")
+                return finish(.failed, reason: error.description)
+            }
+            if !context.inputArtifacts.isEmpty {
+                log.write("gitci: placed \(context.inputArtifacts.count) artifact(s) of the jobs it depends on\n")
+            }
+            if !job.config.artifacts.isEmpty {
+                keepArtifacts = { result in Self.keepArtifacts(of: job, context: context, store: store, log: log, into: &result) }
+            }
         }
 
         var environment = Self.environment(for: job, context: context)
@@ -158,6 +175,20 @@ public struct JobExecutor: Sendable {
         }
         log.write("\ngitci: job passed in \(Self.format(Date().timeIntervalSince(started)))\n")
         return finish(.passed)
+    }
+
+    /// Stores the job's `artifacts:` when `artifacts_when:` asks for them after how it ended.
+    static func keepArtifacts(of job: PlannedJob, context: JobContext, store: ArtifactStore, log: LogFile,
+                              into result: inout JobResult) {
+        guard job.config.artifactsWhen.keeps(passed: result.status == .passed) else { return }
+        let outcome = ArtifactCollector.collect(job.config, workspace: context.workspace, store: store)
+        log.write("\n")
+        for message in outcome.messages { log.write("gitci: \(message)\n") }
+        result.artifacts = outcome.artifacts
+        if let failure = outcome.failure, result.status == .passed {
+            result.status = .failed
+            result.reason = failure
+        }
     }
 
     /// Values reach steps only as environment variables, never spliced into shell text.

@@ -1,5 +1,6 @@
 public import Foundation
 public import Pipeline
+public import Store
 
 /// Where a job stands, with the spellings of the JSON and notes contracts.
 public enum JobStatus: String, Sendable, Codable, CaseIterable {
@@ -48,6 +49,8 @@ public struct JobResult: Sendable {
     public var unchangedSince: String?
     /// The step that failed the job, when one did.
     public var failedStep: FailedStep?
+    /// What it kept of its `artifacts:`, in the artifact store.
+    public var artifacts: [NoteRecord.Artifact] = []
 
     public init(name: String, stage: String, status: JobStatus, exitCode: Int32? = nil, started: Date? = nil,
                 durationMs: Int = 0, logPath: String? = nil, reason: String? = nil, allowFailure: Bool = false,

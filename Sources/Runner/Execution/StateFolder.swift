@@ -19,6 +19,8 @@ public struct StateFolder: Sendable {
     /// Bare mirrors of submodules, `<name>-<hash of the URL>.git` (mirror(forURL:)), whose
     /// objects job workspaces borrow (read-only in a sandbox).
     public var mirrors: String { StateLayout.path(StateLayout.mirrors, in: path) }
+    /// The artifact store (ArtifactStore).
+    public var artifacts: ArtifactStore { ArtifactStore(path: StateLayout.path(StateLayout.artifacts, in: path)) }
     /// The HOME of sandboxed steps (Sandbox).
     public var home: String { StateLayout.path(StateLayout.home, in: path) }
 

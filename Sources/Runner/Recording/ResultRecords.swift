@@ -25,6 +25,7 @@ public enum ResultRecords {
             record.repos = job.repos.isEmpty ? nil : job.repos
             record.cacheKey = job.cacheKey
             record.reusedFrom = job.reusedFrom
+            record.artifacts = job.artifacts.isEmpty ? nil : job.artifacts
             records.append(record)
         }
         var pipeline = NoteRecord(kind: .pipeline, pipeline: report.runID, status: report.status.rawValue,

@@ -34,10 +34,12 @@ struct RunDocument: Encodable {
         var matrix: [String: String]
         /// The commits its `repos:` entries were pinned to, by name; null without entries.
         var repos: [String: String]? = nil
+        /// What it kept (`name`, `size`, `sha256`); null when nothing.
+        var artifacts: [NoteRecord.Artifact]? = nil
 
         enum CodingKeys: String, CodingKey {
             case name, stage, status, exitCode = "exit_code", durationMs = "duration_ms", node, log
-            case reusedFrom = "reused_from", cacheKey = "cache_key", reason, allowFailure = "allow_failure", started, matrix, repos
+            case reusedFrom = "reused_from", cacheKey = "cache_key", reason, allowFailure = "allow_failure", started, matrix, repos, artifacts
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -56,6 +58,7 @@ struct RunDocument: Encodable {
             try container.encode(started, forKey: .started)
             try container.encode(matrix, forKey: .matrix)
             try container.encode(repos, forKey: .repos)
+            try container.encode(artifacts, forKey: .artifacts)
         }
     }
 
@@ -115,7 +118,7 @@ struct RunDocument: Encodable {
                         reusedFrom: job.reusedFrom, cacheKey: job.cacheKey, reason: job.reason, allowFailure: job.allowFailure,
                         started: job.started.map(formatter.string(from:)),
                         matrix: Dictionary(job.matrix.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }),
-                        repos: job.repos.isEmpty ? nil : job.repos)
+                        repos: job.repos.isEmpty ? nil : job.repos, artifacts: job.artifacts.isEmpty ? nil : job.artifacts)
         }
     }
 
@@ -129,7 +132,7 @@ struct RunDocument: Encodable {
             JobDocument(name: job.job ?? "", stage: job.stage ?? "", status: job.status, exitCode: job.exitCode,
                         durationMs: job.durationMs, node: job.node, log: job.log, reusedFrom: job.reusedFrom,
                         cacheKey: job.cacheKey, reason: job.reason, allowFailure: job.allowFailure ?? false, started: job.started,
-                        matrix: job.matrix ?? [:], repos: job.repos)
+                        matrix: job.matrix ?? [:], repos: job.repos, artifacts: job.artifacts)
         }
         if results.status == "config-error" {
             errors = (results.pipeline?.errors ?? []).map(ErrorDocument.init(diagnostic:))
