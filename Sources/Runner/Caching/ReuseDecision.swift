@@ -2,6 +2,7 @@ import Foundation
 public import GitKit
 public import Pipeline
 public import Store
+import HookIntake
 
 /// What a run does with each job before running anything: run it, reuse the result of an
 /// earlier passed run with the same cache key (CacheKey), or skip it because nothing its
@@ -176,7 +177,7 @@ public struct ReuseDecision: Sendable {
     /// index yet (nothing to reuse, and nothing is created for it), or when it cannot be opened.
     private static func openIndex(_ repository: Repository) -> ResultIndex? {
         let stateFolder = StateFolder(gitCommonDirectory: repository.commonDirectory).path
-        let file = (stateFolder as NSString).appendingPathComponent(ResultIndex.fileName)
+        let file = StateLayout.path(ResultIndex.fileName, in: stateFolder)
         if repository.referenceTarget(ResultIndex.notesRef) == nil, !FileManager.default.fileExists(atPath: file) { return nil }
         return try? ResultIndex.open(stateFolder: stateFolder, repository: repository)
     }

@@ -35,7 +35,7 @@ public struct JobRepos: Sendable {
     public var commits: [String: String] {
         // Nothing generic on the way of the jobs without entries: a build's first step waits for it.
         guard !entries.isEmpty else { return [:] }
-        return Dictionary(entries.map { ($0.name, $0.commit.hex) }, uniquingKeysWith: { first, _ in first })
+        return pinnedCommits.mapValues(\.hex)
     }
 
     /// Pinned commits by entry name, for the job's cache key.
