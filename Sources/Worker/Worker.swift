@@ -128,115 +128,9 @@ public struct Worker: Sendable {
         guard lock != nil else {
             throw Failure(description: "cannot take the worker lock \(WorkerLock.path(in: stateFolder))")
         }
-        var recorder = ResultRecorder(gitDirectory: gitDirectory, stateFolder: stateFolder, queue: queue, log: log)
-        recoverOrphans(queue, recorder: recorder)
-        // Old bookkeeping goes once the work at hand is done: a worker a push started is
-        // expected to start that push's build first.
-        var pruned = false
-        var queueCheck = QueueCheck()
-        var awaitingPush = self.awaitingPush
-        var running: [Int64: Task<Void, Never>] = [:]
-        let finished = FinishedBuilds()
-        var idleSince: ContinuousClock.Instant?
-        while lock != nil {
-            recorder.retry()
-            Spool.drain(into: queue, stateFolder: stateFolder, log: log)
-            for id in finished.take() { running[id] = nil }
-            let wereRunning = Set(running.keys)
-            let capacity = parallelBuilds - running.count
-            var claimed: [Build]
-            var pushed: [PushEvent] = []
-            do {
-                let round = try PushProcessor(repository: repository, queue: queue, log: log)
-                    .processPending(thenClaimUpTo: capacity, runID: { StateFolder.newRunID() })
-                claimed = round.claimed
-                pushed = round.processed
-                if !pushed.isEmpty { awaitingPush = false }
-                if round.more { wakeup.signal() }
-            } catch {
-                log("gitci: worker: cannot process pushes: \(error)")
-                queueCheck.failed = true
-                // What is queued already still builds.
-                claimed = (try? queue.claim(upTo: capacity, runID: { StateFolder.newRunID() })) ?? []
-            }
-            var underway: [Wakeup] = []
-            for build in claimed {
-                let started = Wakeup()
-                var execution = BuildExecution(gitDirectory: gitDirectory, queue: queue, recorder: recorder,
-                                               parallelJobs: parallelJobs, log: log)
-                execution.underway = { started.signal() }
-                running[build.id] = Task {
-                    await execution.run(build)
-                    started.signal()
-                    // For the next build, now that this one is done (and before the worker may leave).
-                    StateFolder(gitCommonDirectory: gitDirectory).makeSpareRun()
-                    finished.add(build.id)
-                    wakeup.signal()
-                }
-                underway.append(started)
-            }
-            // The next round, which another hook's nudge would start at once, waits until the new
-            // builds' first steps have started: on two cores it would take the processor their
-            // way there needs.
-            let underwayBy = ContinuousClock.now + .seconds(Self.underwayPatience)
-            for started in underway {
-                let left = Self.seconds(underwayBy - ContinuousClock.now)
-                if left > 0 { await started.wait(seconds: left) }
-            }
-            // Not before: the pushed repository's own builds come first.
-            if !pushed.isEmpty { triggerDependents(of: pushed, in: repository) }
-            // Only builds that ran before this round can have been asked to stop; the queue is
-            // not read again while a new build is on its way to its first step.
-            if !wereRunning.isEmpty, let cancelled = try? queue.cancelRequested() {
-                for id in cancelled.intersection(wereRunning) { running[id]?.cancel() }
-            }
-            // Only the lock's holder runs builds: a build the queue says runs that no task of this
-            // worker runs lost its worker (killed, or one that was leaving as this one came), at any
-            // time, not only before this worker started. Left alone it would keep the worker from
-            // ever idling, and every `worker --once` waiting for it to drain.
-            if running.isEmpty, !recorder.isHolding, recoverOrphans(queue, recorder: recorder) {
-                continue
-            }
-            // Nothing else uses the queue now: if its file is damaged, it is replaced.
-            if running.isEmpty, !recorder.isHolding, queueCheck.isDue(awaitingPush: awaitingPush),
-               let fresh = BuildQueue.repairedIfCorrupt(queue, stateFolder: stateFolder, report: log) {
-                queue = fresh
-                recorder = ResultRecorder(gitDirectory: gitDirectory, stateFolder: stateFolder, queue: queue, log: log)
-                continue
-            }
-            if running.isEmpty, !recorder.isHolding, !((try? queue.hasWork()) ?? false) {
-                if awaitingPush, !readAhead {
-                    // Then look again at once: the push may have come in the meantime.
-                    readAhead = true
-                    Self.readPipelineAhead(repository)
-                    continue
-                }
-                if !pruned, !awaitingPush {
-                    try? queue.prune()
-                    pruned = true
-                }
-                let idle = idleSince ?? .now
-                idleSince = idle
-                let stayed = ContinuousClock.now - idle
-                let stay = awaitingPush ? linger.map { max($0, Self.awaitedPushGrace) } : linger
-                if stay.map({ stayed < .seconds($0) }) ?? true {
-                    let left = stay.map { Double($0) - Self.seconds(stayed) } ?? .infinity
-                    await wakeup.wait(seconds: min(Self.pollInterval * 5, left))
-                    continue
-                }
-                // The next push then finds the queue's WAL started (BuildQueue.startWALOver).
-                queue.startWALOver()
-                // Let go, then look once more: a hook that queued a push just before we let go
-                // saw the lock held and started no worker, so that push is ours.
-                lock = nil
-                guard (try? queue.hasWork()) == true || FileManager.default.fileExists(atPath: Spool.path(in: stateFolder)),
-                      let again = WorkerLock.acquire(in: stateFolder, wait: false) else { return }
-                lock = again
-                continue
-            }
-            idleSince = nil
-            await wakeup.wait(seconds: Self.pollInterval)
-        }
+        var loop = WorkerLoop(worker: self, repository: repository, queue: queue, lock: lock.take(), readAhead: readAhead,
+                              linger: linger, parallelBuilds: parallelBuilds, wakeup: wakeup)
+        await loop.run()
     }
 
     /// What a worker waiting for its push can do meanwhile: parse and plan the pipeline at
@@ -269,35 +163,8 @@ public struct Worker: Sendable {
         }
     }
 
-    private static func seconds(_ duration: Duration) -> Double {
+    static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
-    /// Builds a killed worker was running go back to the queue, and the processes their steps
-    /// left behind are stopped. Those asked to stop meanwhile end cancelled instead. Call only
-    /// while no build of this worker runs or waits to be recorded: every running build is taken
-    /// for an orphan. True when there was one.
-    @discardableResult
-    private func recoverOrphans(_ queue: BuildQueue, recorder: ResultRecorder) -> Bool {
-        do {
-            let orphans = try queue.requeueOrphans()
-            guard !orphans.isEmpty else { return false }
-            for build in orphans {
-                let groups = Set((try? queue.processGroups(of: [build.id])) ?? [])
-                let stopped = build.runID.map { OrphanProcesses.kill(groups: groups, runID: $0) } ?? 0
-                let leftovers = stopped > 0 ? "; stopped \(stopped) processes it left running" : ""
-                let outcome = build.cancelRequested ? "cancelled, as asked" : "queued again"
-                log("gitci: worker: build \(build.id) of \(build.commit.prefix(10)) lost its worker; \(outcome)\(leftovers)")
-                if build.cancelRequested {
-                    BuildExecution(gitDirectory: gitDirectory, queue: queue, recorder: recorder, parallelJobs: parallelJobs, log: log)
-                        .finishCancelledOrphan(build)
-                }
-            }
-            return true
-        } catch {
-            log("gitci: worker: cannot look for lost builds: \(error)")
-            return false
-        }
     }
 }
 
