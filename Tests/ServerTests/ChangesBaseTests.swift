@@ -61,4 +61,47 @@ import TestSupport
         #expect(found["app"]?["status"] as? String == "passed")
         #expect(found["after"]?["status"] as? String == "passed")
     }
+
+    /// A job skipped for want of changes hands on the artifacts its run at the base kept, through
+    /// a chain of skips; when this machine no longer has them, it runs again instead.
+    @Test func aSkippedJobHandsOnTheArtifactsOfItsBase() throws {
+        let pipeline = """
+            jobs:
+              build:
+                changes: ["src/**"]
+                steps: ["mkdir -p dist && cat src/a.py > dist/out.txt"]
+                artifacts: [dist/out.txt]
+              test:
+                needs: [build]
+                steps: ["test \\"$(cat dist/out.txt)\\" = 1"]
+            """
+        let fixture = try ServerFixture(pipeline: pipeline)
+        let first = try fixture.clone.commit(["src/a.py": "1\n"])
+        try fixture.pushOK(["origin", "main"])
+        try fixture.drain()
+        #expect(try fixture.status(first)["status"] as? String == "passed")
+
+        var previous = first
+        for round in 1...2 {
+            let docs = try fixture.clone.commit(["docs/\(round).md": "# \(round)\n"])
+            try fixture.pushOK(["origin", "main"])
+            try fixture.drain()
+            let found = try jobs(fixture, docs)
+            #expect(found["build"]?["status"] as? String == "skipped", "round \(round)")
+            #expect(found["build"]?["reason"] as? String == "no changes since \(previous.prefix(10))")
+            #expect(found["test"]?["status"] as? String == "passed", "round \(round): the test found the artifact")
+            let handedOn = (found["build"]?["artifacts"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            #expect(handedOn == ["dist/out.txt"], "round \(round)")
+            previous = docs
+        }
+
+        // Gone from this machine's store: nothing stands for the build, so it runs.
+        try FileManager.default.removeItem(atPath: fixture.stateFolder + "/artifacts")
+        let again = try fixture.clone.commit(["docs/3.md": "# 3\n"])
+        try fixture.pushOK(["origin", "main"])
+        try fixture.drain()
+        let found = try jobs(fixture, again)
+        #expect(found["build"]?["status"] as? String == "passed")
+        #expect(found["test"]?["status"] as? String == "passed")
+    }
 }

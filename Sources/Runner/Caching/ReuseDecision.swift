@@ -21,8 +21,9 @@ public struct ReuseDecision: Sendable {
         /// Run it; `cacheKey` goes into its record, `notes` into its log.
         case run(cacheKey: String?, notes: [String])
         case reuse(ReusableRun)
-        /// `changes:` found nothing it watches changed since `base`.
-        case unchanged(base: ObjectID, how: String)
+        /// `changes:` found nothing it watches changed since `base`; it hands on what its run
+        /// there kept.
+        case unchanged(base: ObjectID, how: String, artifacts: [NoteRecord.Artifact])
     }
 
     public private(set) var verdicts: [String: Verdict] = [:]
@@ -46,10 +47,12 @@ public struct ReuseDecision: Sendable {
             result.cacheKey = run.cacheKey
             result.artifacts = run.artifacts
             return result
-        case .unchanged(let base, _):
+        case .unchanged(let base, _, let artifacts):
             var result = JobResult(name: job.name, stage: job.stage, status: .skipped, reason: "no changes since \(base.short)",
                                    allowFailure: job.allowFailure, matrix: job.matrix)
             result.unchangedSince = base.hex
+            // Recorded with the skip, so that the next skip on top of this commit finds them too.
+            result.artifacts = artifacts
             return result
         }
     }
@@ -108,10 +111,16 @@ public struct ReuseDecision: Sendable {
                     switch paths {
                     case .success(let paths):
                         if !workingTreeUnknown, !(paths + uncommitted).contains(where: patterns.selects(file:)) {
-                            decision.verdicts[job.name] = .unchanged(base: base, how: how)
-                            continue
+                            switch handedOnArtifacts(of: job, at: base, index: index, repository: repository) {
+                            case .success(let artifacts):
+                                decision.verdicts[job.name] = .unchanged(base: base, how: how, artifacts: artifacts)
+                                continue
+                            case .failure(let unavailable):
+                                jobNotes.append("changes: nothing it watches changed since \(base.short), but \(unavailable.why); running the job")
+                            }
+                        } else {
+                            jobNotes.append("changes: files it watches changed since \(base.short) (\(how))")
                         }
-                        jobNotes.append("changes: files it watches changed since \(base.short) (\(how))")
                     case .failure(let error):
                         jobNotes.append("changes: cannot compare with \(base.short) (\(error.message)); running the job")
                     }
@@ -171,6 +180,28 @@ public struct ReuseDecision: Sendable {
             decision.verdicts[job.name] = .run(cacheKey: key, notes: jobNotes)
         }
         return decision
+    }
+
+    struct ArtifactsUnavailable: Error {
+        let why: String
+    }
+
+    /// What a job skipped for want of changes hands on to its dependents: the artifacts its run at
+    /// `base` kept, when this machine still has them. A job that keeps none hands on nothing.
+    static func handedOnArtifacts(of job: PlannedJob, at base: ObjectID, index: ResultIndex?,
+                                  repository: Repository) -> Result<[NoteRecord.Artifact], ArtifactsUnavailable> {
+        guard !job.config.artifacts.isEmpty else { return .success([]) }
+        guard let index, let results = try? index.results(of: base),
+              let record = results.jobs.first(where: { $0.job == job.name }),
+              ["passed", "reused", "skipped"].contains(record.status) else {
+            return .failure(ArtifactsUnavailable(why: "no result of it there holds its artifacts"))
+        }
+        let artifacts = record.artifacts ?? []
+        let store = StateFolder(gitCommonDirectory: repository.commonDirectory).artifacts
+        if let missing = artifacts.first(where: { !store.contains($0.sha256) }) {
+            return .failure(ArtifactsUnavailable(why: "its artifact \(missing.name) from there is not in this machine's store"))
+        }
+        return .success(artifacts)
     }
 
     /// The repository's index, caught up with its notes; nil when there are no notes and no
