@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "CLibgit2Startup", "TestSupport", "gitkit-stress"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "GitKit", "TestSupport"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "GitKit", "Pipeline", "TestSupport"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "GitKit", "Pipeline", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["gitci", "TestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Store", "TestSupport"]),

@@ -24,6 +24,7 @@ public enum JUnitReport {
     }
 
     public static func parse(_ data: Data) throws(Failure) -> [TestCase] {
+        guard !data.isEmpty else { throw Failure(description: "an empty file, not a JUnit report") }
         let reader = JUnitReader()
         let parser = XMLParser(data: data)
         parser.shouldResolveExternalEntities = false
@@ -31,6 +32,10 @@ public enum JUnitReport {
         if !parser.parse() || reader.problem != nil {
             let reason = reader.problem ?? parser.parserError.map(describe) ?? "not well-formed XML"
             throw Failure(description: "\(reason) (line \(parser.lineNumber))")
+        }
+        // The parser takes a document that ends inside an element as it is: so do not we.
+        if let open = reader.openElement {
+            throw Failure(description: "cut short: <\(open)> is not closed (line \(parser.lineNumber))")
         }
         guard reader.sawSuite || !reader.cases.isEmpty else {
             throw Failure(description: "not a JUnit report (no testsuite or testcase element)")
@@ -56,12 +61,14 @@ private final class JUnitReader: NSObject, XMLParserDelegate {
     /// The outcome element being read (`failure`, `error`, `skipped`) and its text so far.
     private var outcome: String?
     private var text = ""
-    private var depth = 0
+    /// The elements open at this point, outermost first.
+    private var open: [String] = []
+    var openElement: String? { open.last }
 
     func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?,
                 attributes: [String: String] = [:]) {
-        depth += 1
-        if depth == 1, element != "testsuites", element != "testsuite", element != "testcase" {
+        open.append(element)
+        if open.count == 1, element != "testsuites", element != "testsuite", element != "testcase" {
             problem = "not a JUnit report (its root element is <\(element)>)"
             parser.abortParsing()
             return
@@ -102,7 +109,7 @@ private final class JUnitReader: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
-        depth -= 1
+        _ = open.popLast()
         switch element {
         case "testsuite":
             _ = suites.popLast()
