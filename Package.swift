@@ -96,7 +96,7 @@ let package = Package(
                                           .when(configuration: .release))]
         ),
         // Notes write benchmark (`--count N --dir PATH`), and the racing writer GitKitTests spawn.
-        .executableTarget(name: "gitci-bench-notes", dependencies: ["GitKit", "Pipeline", "Runner"]),
+        .executableTarget(name: "gitci-bench-notes", dependencies: ["GitKit", "Pipeline", "Runner", "Store"]),
         .executableTarget(name: "gitkit-stress", dependencies: ["GitKit"]),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),

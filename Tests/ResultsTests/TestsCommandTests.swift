@@ -162,7 +162,7 @@ import TestSupport
         let flaky = try #require(document["flaky"] as? [[String: Any]])
         #expect(flaky.map { "\($0["suite"] ?? "")::\($0["name"] ?? "")" } == ["tests.test_io::test_div", "tests.test_math::test_div"])
         for entry in flaky {
-            #expect(Set(entry.keys) == ["suite", "name", "tree", "passed_on", "failed_on"])
+            #expect(Set(entry.keys) == ["job", "suite", "name", "tree", "passed_on", "failed_on"])
             #expect(entry["tree"] as? String == tree)
             #expect(Set(entry["passed_on"] as? [String] ?? []) == [passedOn, failedOn])
             #expect(entry["failed_on"] as? [String] == [failedOn])

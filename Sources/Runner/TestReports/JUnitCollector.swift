@@ -62,7 +62,7 @@ public enum JUnitCollector {
     }
 
     /// The cases of one report; its size is checked before anything is read.
-    static func read(_ file: String) -> Result<[TestCase], JUnitReport.Failure> {
+    public static func read(_ file: String) -> Result<[TestCase], JUnitReport.Failure> {
         var status = stat()
         guard stat(file, &status) == 0 else {
             return .failure(.init(description: "cannot read it (\(String(cString: strerror(errno))))"))

@@ -27,27 +27,25 @@ extension ResultIndex {
                     duration_ms INTEGER NOT NULL,
                     message TEXT
                 );
-                -- `gitci tests REV`; `--history` (and finding a test by its bare name); `--flaky`.
+                -- `gitci tests REV`; `--history` (and finding a test by its bare name); `--flaky`
+                -- (and the outcomes of one job's tests on one tree, read from the index alone).
                 CREATE INDEX test_cases_by_commit ON test_cases (commit_id);
                 CREATE INDEX test_cases_by_name ON test_cases (name, suite);
-                CREATE INDEX test_cases_by_tree ON test_cases (tree, suite, name);
-                -- Kept by the triggers below, so that it always sums test_cases exactly, whether
-                -- filled one note at a time or by a rebuild.
-                CREATE TABLE test_outcomes (
-                    tree TEXT NOT NULL, suite TEXT NOT NULL, name TEXT NOT NULL,
-                    passed INTEGER NOT NULL, failed INTEGER NOT NULL,
-                    PRIMARY KEY (tree, suite, name)
+                CREATE INDEX test_cases_by_tree ON test_cases (tree, job, suite, name, status);
+                -- Each job run that has cases, by tree: a tree with one run of a job cannot have
+                -- flaky tests in it, which spares the common case (new code, one run) any work.
+                CREATE TABLE test_runs (
+                    tree TEXT NOT NULL, job TEXT NOT NULL, commit_id TEXT NOT NULL, pipeline TEXT NOT NULL, started TEXT NOT NULL,
+                    PRIMARY KEY (tree, job, commit_id, pipeline, started)
                 ) WITHOUT ROWID;
-                CREATE INDEX test_outcomes_flaky ON test_outcomes (tree) WHERE passed > 0 AND failed > 0;
-                CREATE TRIGGER test_cases_counted AFTER INSERT ON test_cases BEGIN
-                    INSERT INTO test_outcomes (tree, suite, name, passed, failed)
-                    VALUES (NEW.tree, NEW.suite, NEW.name, NEW.status = 'passed', NEW.status IN ('failed', 'error'))
-                    ON CONFLICT (tree, suite, name) DO UPDATE SET passed = passed + excluded.passed, failed = failed + excluded.failed;
-                END;
-                CREATE TRIGGER test_cases_uncounted AFTER DELETE ON test_cases BEGIN
-                    UPDATE test_outcomes SET passed = passed - (OLD.status = 'passed'), failed = failed - (OLD.status IN ('failed', 'error'))
-                    WHERE tree = OLD.tree AND suite = OLD.suite AND name = OLD.name;
-                END;
+                CREATE INDEX test_runs_by_commit ON test_runs (commit_id);
+                -- The tests of a job that both passed and failed on one tree, recomputed for each
+                -- (tree, job) a stored note touches (refreshFlaky): always a function of
+                -- test_cases alone, whatever order the notes came in.
+                CREATE TABLE test_flaky (
+                    tree TEXT NOT NULL, job TEXT NOT NULL, suite TEXT NOT NULL, name TEXT NOT NULL,
+                    PRIMARY KEY (tree, job, suite, name)
+                ) WITHOUT ROWID;
                 """)
         }
     }
@@ -141,27 +139,60 @@ extension ResultIndex {
            try String.fetchOne(db.cachedStatement(sql: "SELECT blob FROM test_notes WHERE commit_id = ?"), arguments: [commit]) == blob {
             return
         }
+        var touched = Set<RunGroup>()
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT tree, job FROM test_runs WHERE commit_id = ?"), arguments: [commit]) {
+            touched.insert(RunGroup(tree: row["tree"], job: row["job"]))
+        }
         try db.cachedStatement(sql: "DELETE FROM test_cases WHERE commit_id = ?").execute(arguments: [commit])
-        guard let blob else {
+        try db.cachedStatement(sql: "DELETE FROM test_runs WHERE commit_id = ?").execute(arguments: [commit])
+        if let blob {
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO test_notes (commit_id, blob) VALUES (?, ?)").execute(arguments: [commit, blob])
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO test_cases (commit_id, tree, job, pipeline, started, suite, name, status, duration_ms, message)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let run = try db.cachedStatement(sql: "INSERT OR IGNORE INTO test_runs (tree, job, commit_id, pipeline, started) VALUES (?, ?, ?, ?, ?)")
+            // `cat_sort_uniq` keeps one copy of a line; a line repeated by hand counts once too.
+            var seen = Set<TestCaseLine>()
+            var runs = Set<TestRun>()
+            for line in lines where seen.insert(line).inserted {
+                try insert.execute(arguments: [commit, tree, line.job, line.pipeline, line.started, line.suite, line.name,
+                                               line.status, line.durationMs, line.message])
+                if runs.insert(TestRun(started: line.started, pipeline: line.pipeline, job: line.job)).inserted {
+                    try run.execute(arguments: [tree, line.job, commit, line.pipeline, line.started])
+                    touched.insert(RunGroup(tree: tree, job: line.job))
+                }
+            }
+        } else {
             try db.cachedStatement(sql: "DELETE FROM test_notes WHERE commit_id = ?").execute(arguments: [commit])
-            return
         }
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO test_notes (commit_id, blob) VALUES (?, ?)").execute(arguments: [commit, blob])
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO test_cases (commit_id, tree, job, pipeline, started, suite, name, status, duration_ms, message)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        // `cat_sort_uniq` keeps one copy of a line; a line repeated by hand counts once too.
-        var seen = Set<TestCaseLine>()
-        for line in lines where seen.insert(line).inserted {
-            try insert.execute(arguments: [commit, tree, line.job, line.pipeline, line.started, line.suite, line.name,
-                                           line.status, line.durationMs, line.message])
-        }
+        for group in touched { try refreshFlaky(group, in: db) }
+    }
+
+    /// One job's runs on one tree.
+    private struct RunGroup: Hashable {
+        let tree: String
+        let job: String
+    }
+
+    private static func refreshFlaky(_ group: RunGroup, in db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM test_flaky WHERE tree = ? AND job = ?").execute(arguments: [group.tree, group.job])
+        let runs = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM (SELECT 1 FROM test_runs WHERE tree = ? AND job = ? LIMIT 2)"),
+                                    arguments: [group.tree, group.job]) ?? 0
+        guard runs > 1 else { return }
+        try db.cachedStatement(sql: """
+            INSERT INTO test_flaky (tree, job, suite, name)
+            SELECT tree, job, suite, name FROM test_cases WHERE tree = ? AND job = ?
+            GROUP BY suite, name HAVING max(status = 'passed') = 1 AND max(status IN ('failed', 'error')) = 1
+            """).execute(arguments: [group.tree, group.job])
     }
 
     func clearTests() throws {
         try pool.write { db in
-            try db.execute(sql: "DELETE FROM test_cases; DELETE FROM test_notes; DELETE FROM test_outcomes; DELETE FROM meta WHERE key = 'tests'")
+            try db.execute(sql: """
+                DELETE FROM test_cases; DELETE FROM test_notes; DELETE FROM test_runs; DELETE FROM test_flaky;
+                DELETE FROM meta WHERE key = 'tests'
+                """)
         }
     }
 
@@ -176,7 +207,7 @@ extension ResultIndex {
                     SELECT job, pipeline, started, suite, name, status, duration_ms, message
                     FROM test_cases WHERE commit_id = ?
                     """, arguments: [commit.hex]).map { row in
-                    (run: TestRun(started: row["started"], pipeline: row["pipeline"]),
+                    (run: TestRun(started: row["started"], pipeline: row["pipeline"], job: row["job"]),
                      result: TestResult(commit: commit.hex, job: row["job"], suite: row["suite"], name: row["name"],
                                         status: row["status"], durationMs: row["duration_ms"], message: row["message"]))
                 }
@@ -223,7 +254,7 @@ extension ResultIndex {
                     SELECT commit_id, job, pipeline, started, status, duration_ms, message
                     FROM test_cases WHERE name = ? AND suite = ?
                     """, arguments: [test.name, test.suite]).map { row in
-                    (run: TestRun(started: row["started"], pipeline: row["pipeline"]),
+                    (run: TestRun(started: row["started"], pipeline: row["pipeline"], job: row["job"]),
                      result: TestResult(commit: row["commit_id"], job: row["job"], suite: test.suite, name: test.name,
                                         status: row["status"], durationMs: row["duration_ms"], message: row["message"]))
                 }
@@ -237,19 +268,20 @@ extension ResultIndex {
         return Dictionary(grouping: newest.values.sorted { $0.result.job < $1.result.job }.map(\.result), by: \.commit)
     }
 
-    /// Tests that both passed and failed on the same tree, with the commits of each outcome;
-    /// only on `trees` when given.
+    /// Tests that both passed and failed in one job on the same tree, with the commits of each
+    /// outcome; only on `trees` when given.
     public func flakyTests(onTrees trees: Set<String>? = nil) throws -> [FlakyTest] {
         let rows = try recovering {
             try pool.read { db in
+                // CROSS JOIN keeps the few flaky rows as the outer loop, whatever the planner
+                // thinks of the tables' sizes.
                 try Row.fetchAll(db, sql: """
-                    SELECT o.tree AS tree, o.suite AS suite, o.name AS name, c.commit_id AS commit_id, c.status AS status
-                    FROM test_outcomes o INDEXED BY test_outcomes_flaky
-                    JOIN test_cases c INDEXED BY test_cases_by_tree ON c.tree = o.tree AND c.suite = o.suite AND c.name = o.name
-                    WHERE o.passed > 0 AND o.failed > 0
-                    ORDER BY o.suite, o.name, o.tree, c.started, c.commit_id
+                    SELECT f.tree AS tree, f.job AS job, f.suite AS suite, f.name AS name, c.commit_id AS commit_id, c.status AS status
+                    FROM test_flaky f CROSS JOIN test_cases c
+                    ON c.tree = f.tree AND c.job = f.job AND c.suite = f.suite AND c.name = f.name
+                    ORDER BY f.suite, f.name, f.job, f.tree, c.started, c.commit_id
                     """).map { row in
-                    (tree: row["tree"] as String, suite: row["suite"] as String, name: row["name"] as String,
+                    (tree: row["tree"] as String, job: row["job"] as String, suite: row["suite"] as String, name: row["name"] as String,
                      commit: row["commit_id"] as String, status: row["status"] as String)
                 }
             }
@@ -257,8 +289,8 @@ extension ResultIndex {
         var flaky: [FlakyTest] = []
         for row in rows {
             if let trees, !trees.contains(row.tree) { continue }
-            if flaky.last.map({ $0.tree != row.tree || $0.suite != row.suite || $0.name != row.name }) ?? true {
-                flaky.append(FlakyTest(suite: row.suite, name: row.name, tree: row.tree, passedOn: [], failedOn: []))
+            if flaky.last.map({ $0.tree != row.tree || $0.job != row.job || $0.suite != row.suite || $0.name != row.name }) ?? true {
+                flaky.append(FlakyTest(job: row.job, suite: row.suite, name: row.name, tree: row.tree, passedOn: [], failedOn: []))
             }
             if row.status == TestCase.Status.passed.rawValue {
                 if !flaky[flaky.count - 1].passedOn.contains(row.commit) { flaky[flaky.count - 1].passedOn.append(row.commit) }
@@ -313,8 +345,10 @@ public struct TestResult: Sendable, Hashable {
     }
 }
 
-/// A test that both passed and failed on one tree: the commits of each outcome.
+/// A test that both passed and failed in one job on one tree: the commits of each outcome. (The
+/// same test passing in one job and failing in another, two Python versions, is no flakiness.)
 public struct FlakyTest: Sendable, Hashable {
+    public let job: String
     public let suite: String
     public let name: String
     public let tree: String

@@ -171,15 +171,17 @@ enum JSONText {
 public struct TestRun: Sendable, Hashable, Comparable {
     public let started: String
     public let pipeline: String
+    public let job: String
 
-    public init(started: String, pipeline: String) {
+    public init(started: String, pipeline: String, job: String) {
         self.started = started
         self.pipeline = pipeline
+        self.job = job
     }
 
     /// Later start first (ISO 8601 UTC with a fixed width sorts as text), then the greater run
     /// id: a total order, whatever order the lines come in.
     public static func < (lhs: TestRun, rhs: TestRun) -> Bool {
-        (Timestamp.parse(lhs.started) ?? 0, lhs.pipeline) < (Timestamp.parse(rhs.started) ?? 0, rhs.pipeline)
+        (Timestamp.parse(lhs.started) ?? 0, lhs.pipeline, lhs.job) < (Timestamp.parse(rhs.started) ?? 0, rhs.pipeline, rhs.job)
     }
 }

@@ -132,6 +132,7 @@ enum TestsView {
 
     struct FlakyDocument: Encodable {
         struct Entry: Encodable {
+            var job: String
             var suite: String
             var name: String
             var tree: String
@@ -139,14 +140,14 @@ enum TestsView {
             var failedOn: [String]
 
             enum CodingKeys: String, CodingKey {
-                case suite, name, tree, passedOn = "passed_on", failedOn = "failed_on"
+                case job, suite, name, tree, passedOn = "passed_on", failedOn = "failed_on"
             }
         }
 
         var flaky: [Entry]
 
         init(_ tests: [FlakyTest]) {
-            flaky = tests.map { Entry(suite: $0.suite, name: $0.name, tree: $0.tree, passedOn: $0.passedOn, failedOn: $0.failedOn) }
+            flaky = tests.map { Entry(job: $0.job, suite: $0.suite, name: $0.name, tree: $0.tree, passedOn: $0.passedOn, failedOn: $0.failedOn) }
         }
     }
 
@@ -154,7 +155,7 @@ enum TestsView {
         guard !tests.isEmpty else { return "no flaky tests \(scope): no test both passed and failed on the same tree\n" }
         var lines = ["\(tests.count) flaky test(s) \(scope) (passed and failed on the same tree):"]
         for test in tests {
-            lines.append("  \(printable(TestName(suite: test.suite, name: test.name).description))  tree \(test.tree.prefix(10))")
+            lines.append("  \(printable(TestName(suite: test.suite, name: test.name).description))  job \(printable(test.job)), tree \(test.tree.prefix(10))")
             lines.append("    " + terminal.paint("passed", .green) + " on " + test.passedOn.map { String($0.prefix(10)) }.joined(separator: ", "))
             lines.append("    " + terminal.paint("failed", .red) + " on " + test.failedOn.map { String($0.prefix(10)) }.joined(separator: ", "))
         }
