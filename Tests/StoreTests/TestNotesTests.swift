@@ -30,6 +30,14 @@ import TestSupport
             #expect(parsed.lines == [line])
             #expect(parsed.skipped == 0)
         }
+        // Written by another tool: other key order, spaces, escapes where none were needed.
+        let foreign = #"{ "v": 1, "suite": "s", "status": "error", "started": "2026-12-07T10:00:00.000Z", "pipeline": "p", "name": "n\u0041", "job": "j", "duration_ms": 3 }"#
+        #expect(TestCaseLine.parse(bytes: Array(foreign.utf8)).lines
+            == [TestCaseLine(job: "j", pipeline: "p", started: "2026-12-07T10:00:00.000Z",
+                             test: TestCase(suite: "s", name: "nA", status: .error, durationMs: 3))])
+        // And gitci's own lines read back as the JSON decoder reads them.
+        let own = TestCaseLine(job: "j", pipeline: "p", started: "s", test: TestCase(suite: "ü", name: "n", status: .skipped, durationMs: 0, message: "m"))
+        #expect(TestCaseLine.parse(bytes: Array(own.line().utf8)).lines == [try JSONDecoder().decode(TestCaseLine.self, from: Data(own.line().utf8))])
         let mixed = TestCaseLine.parse(bytes: Array("not json\n{\"v\":2}\n\n".utf8))
         #expect(mixed.lines.isEmpty)
         #expect(mixed.skipped == 2)

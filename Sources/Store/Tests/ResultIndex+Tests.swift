@@ -156,8 +156,10 @@ extension ResultIndex {
             var seen = Set<TestCaseLine>()
             var runs = Set<TestRun>()
             for line in lines where seen.insert(line).inserted {
-                try insert.execute(arguments: [commit, tree, line.job, line.pipeline, line.started, line.suite, line.name,
-                                               line.status, line.durationMs, line.message])
+                // Unchecked: the count is right by construction, and a rebuild inserts a million rows.
+                insert.setUncheckedArguments([commit, tree, line.job, line.pipeline, line.started, line.suite, line.name,
+                                              line.status, line.durationMs, line.message])
+                try insert.execute()
                 if runs.insert(TestRun(started: line.started, pipeline: line.pipeline, job: line.job)).inserted {
                     try run.execute(arguments: [tree, line.job, commit, line.pipeline, line.started])
                     touched.insert(RunGroup(tree: tree, job: line.job))

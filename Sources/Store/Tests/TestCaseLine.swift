@@ -124,8 +124,9 @@ public struct TestCaseLine: Sendable, Hashable, Codable {
                 while low < high, buffer[low] == 0x20 || buffer[low] == 0x0D || buffer[low] == 0x09 { low += 1 }
                 while high > low, buffer[high - 1] == 0x20 || buffer[high - 1] == 0x0D || buffer[high - 1] == 0x09 { high -= 1 }
                 guard low < high else { continue }
-                guard buffer[low] == UInt8(ascii: "{"),
-                      let line = try? decoder.decode(TestCaseLine.self, from: Data(buffer[low..<high])),
+                let bytes = UnsafeBufferPointer(rebasing: buffer[low..<high])
+                guard bytes[0] == UInt8(ascii: "{"),
+                      let line = CanonicalLine.read(bytes) ?? (try? decoder.decode(TestCaseLine.self, from: Data(bytes))),
                       line.v == currentVersion, !line.job.isEmpty else {
                     skipped += 1
                     continue
@@ -134,6 +135,66 @@ public struct TestCaseLine: Sendable, Hashable, Codable {
             }
         }
         return (lines, skipped)
+    }
+}
+
+/// A fast way back for the lines exactly as `TestCaseLine.line()` writes them when none of their
+/// strings needed an escape (the usual case): a rebuild reads a million of them, and the JSON
+/// decoder spends most of a report's ingest on them. Anything else (an escape, another key
+/// order, a line from another tool) gives nil, and the JSON decoder reads it.
+enum CanonicalLine {
+    static func read(_ bytes: UnsafeBufferPointer<UInt8>) -> TestCaseLine? {
+        var position = 0
+        func expect(_ literal: StaticString) -> Bool {
+            let count = literal.utf8CodeUnitCount
+            guard position + count <= bytes.count else { return false }
+            let matches = literal.withUTF8Buffer { text in
+                memcmp(text.baseAddress!, bytes.baseAddress! + position, count) == 0
+            }
+            if matches { position += count }
+            return matches
+        }
+        func integer() -> Int? {
+            var value = 0
+            let start = position
+            while position < bytes.count, (0x30...0x39).contains(bytes[position]), position - start < 12 {
+                value = value * 10 + Int(bytes[position] - 0x30)
+                position += 1
+            }
+            return position > start ? value : nil
+        }
+        /// A string without escapes or control characters, after its opening quote.
+        func string() -> String? {
+            let start = position
+            while position < bytes.count {
+                let byte = bytes[position]
+                if byte == UInt8(ascii: "\"") {
+                    position += 1
+                    return String(validating: UnsafeBufferPointer(rebasing: bytes[start..<(position - 1)]), as: UTF8.self)
+                }
+                if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+                position += 1
+            }
+            return nil
+        }
+        guard expect("{\"duration_ms\":"), let duration = integer(),
+              expect(",\"job\":\""), let job = string() else { return nil }
+        var message: String?
+        if expect(",\"message\":\"") {
+            guard let text = string() else { return nil }
+            message = text
+        }
+        guard expect(",\"name\":\""), let name = string(),
+              expect(",\"pipeline\":\""), let pipeline = string(),
+              expect(",\"started\":\""), let started = string(),
+              expect(",\"status\":\""), let status = string(),
+              expect(",\"suite\":\""), let suite = string(),
+              expect(",\"v\":"), let version = integer(), expect("}"), position == bytes.count else { return nil }
+        var line = TestCaseLine(job: job, pipeline: pipeline, started: started,
+                                test: TestCase(suite: suite, name: name, status: .passed, durationMs: duration, message: message))
+        line.status = status
+        line.v = version
+        return line
     }
 }
 
