@@ -243,6 +243,7 @@ import TestSupport
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: repo.indexPath + suffix) }
         let reindex = try repo.gitci(["reindex"])
         #expect(reindex.status == 0, "\(reindex.stderr)")
+        #expect(reindex.stdout.contains("and 15 test cases"), "\(reindex.stdout)")
         #expect(try answers(repo) == before)
 
         let server = try Server(from: repo)
