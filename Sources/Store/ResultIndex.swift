@@ -64,7 +64,8 @@ public final class ResultIndex {
             // A missing index (first use in a clone, or deleted) is not an error, but the time
             // a large rebuild takes deserves a word.
             if !existed && read > 0 {
-                report("gitci: built the index \(path) from \(notesRef) (\(read) notes)")
+                let refs = repository.referenceTarget(TestNotes.ref) == nil ? notesRef : "\(notesRef) and \(TestNotes.ref)"
+                report("gitci: built the index \(path) from \(refs) (\(read) notes)")
             }
         } catch let problem as NotesReferenceProblem {
             // The notes cannot be read, but what was indexed before, and the results kept
