@@ -76,6 +76,23 @@ import TestSupport
         #expect(try index.testCaseCount() == 0)
     }
 
+    @Test func passingInOneJobAndFailingInAnotherIsNotFlaky() throws {
+        let indexed = try IndexedRepository(commits: 1)
+        let repository = try indexed.repository()
+        let commit = try indexed.id(indexed.commits[0])
+        try TestNotes.append([Self.run(commit, "run", at: "2026-12-07T10:00:00.000Z", [("t", .passed)], job: "test (python=3.11)"),
+                              Self.run(commit, "run", at: "2026-12-07T10:00:00.000Z", [("t", .failed)], job: "test (python=3.12)")],
+                             in: repository, message: "matrix")
+        let index = try indexed.openIndex(repository)
+        #expect(try index.flakyTests().isEmpty)
+        #expect(try index.tests(of: commit).map(\.job) == ["test (python=3.12)", "test (python=3.11)"])
+        // A rerun of the failing job that passes makes it flaky there, and only there.
+        try TestNotes.append([Self.run(commit, "rerun", at: "2026-12-07T11:00:00.000Z", [("t", .passed)], job: "test (python=3.12)")],
+                             in: repository, message: "rerun")
+        try index.catchUp(repository)
+        #expect(try index.flakyTests().map(\.job) == ["test (python=3.12)"])
+    }
+
     @Test func aRebuildAnswersAsTheCaughtUpIndexDid() throws {
         let indexed = try IndexedRepository(commits: 3)
         let repository = try indexed.repository()
