@@ -96,14 +96,14 @@ let package = Package(
                                           .when(configuration: .release))]
         ),
         // Notes write benchmark (`--count N --dir PATH`), and the racing writer GitKitTests spawn.
-        .executableTarget(name: "gitci-bench-notes", dependencies: ["GitKit", "Pipeline", "Runner"]),
+        .executableTarget(name: "gitci-bench-notes", dependencies: ["GitKit", "Pipeline", "Runner", "Store"]),
         .executableTarget(name: "gitkit-stress", dependencies: ["GitKit"]),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "CLibgit2Startup", "TestSupport", "gitkit-stress"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "GitKit", "TestSupport"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "GitKit", "Pipeline", "TestSupport"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "GitKit", "Pipeline", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["gitci", "TestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Store", "TestSupport"]),

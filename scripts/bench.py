@@ -6,7 +6,7 @@ the issues set it against (14 ms): every section measures the floor afresh and s
 figures by 14 ms / that floor; the last lines list every target with its verdict.
 
 Usage: GITCI=path/to/release/gitci [GITCI_BENCH_NOTES=path] python3 scripts/bench.py [section...]
-Sections: run, validate, notes, status, hook, scale, reindex, workspace, sandbox, reuse, cachekey, repos
+Sections: run, validate, notes, status, hook, scale, reindex, workspace, sandbox, reuse, cachekey, repos, tests
 (default: all), and serverjobs (a 1,000-job pipeline pushed to a server, against 20 jobs: not run by default).
 """
 import ctypes
@@ -761,11 +761,94 @@ def bench_repos(scratch):
     print(f"  {'-> against git fetch, measured in the same rounds':<72} {ratio:>9.2f} x   target <= 1.2 x: {verdict}")
 
 
+def junit_report(path, cases):
+    """A pytest-style report of `cases` cases, 1% of them failed with a message and a traceback."""
+    parts = ['<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" tests="%d">' % cases]
+    for i in range(cases):
+        parts.append(f'<testcase classname="tests.test_module_{i // 100:03d}" name="test_case_{i:05d}[param-{i % 7}]" time="0.{i % 1000:03d}">')
+        if i % 100 == 7:
+            parts.append(f'<failure message="AssertionError: assert {i} == {i + 1}">def test():\n&gt;   assert x == y\nE   AssertionError</failure>')
+        parts.append("</testcase>")
+    parts.append("</testsuite></testsuites>\n")
+    with open(path, "w") as f:
+        f.write("".join(parts))
+
+
+def fast_import_tests(repo, commits, tests, flaky_every=20, flaky_tests=10):
+    """`commits` commits on main where each pair (2k, 2k+1) has the same tree (a rerun or a
+    rebase of the same code), and refs/notes/gitci-tests with `tests` cases on each. On every
+    `flaky_every`-th pair, `flaky_tests` tests fail on the second commit only: flaky."""
+    out = []
+    for i in range(commits):
+        content = f"code {i // 2}\n"
+        msg = f"commit {i}\n"
+        out.append(f"commit refs/heads/main\nmark :{i + 1}\ncommitter bench <b@b> {1700000000 + i} +0000\n"
+                   f"data {len(msg)}\n{msg}M 644 inline code.txt\ndata {len(content)}\n{content}")
+    notes_msg = "tests\n"
+    out.append(f"commit refs/notes/gitci-tests\ncommitter bench <b@b> 1700000000 +0000\ndata {len(notes_msg)}\n{notes_msg}")
+    for i in range(commits):
+        flaky = i % 2 == 1 and (i // 2) % flaky_every == 0
+        started = f"2026-11-25T10:{(i // 60) % 60:02d}:{i % 60:02d}.000Z"
+        prefix = '{"duration_ms":%d,"job":"test","name":"test_%04d","pipeline":"run-' + str(i) + '","started":"' + started + '","status":"'
+        lines = []
+        for j in range(tests):
+            failed = flaky and j < flaky_tests
+            status = 'failed","message":"boom' if failed else "passed"
+            lines.append((prefix % (j % 97, j)).replace('","status":"', '","status":"' + status, 1)
+                         + '","suite":"tests.test_mod_%02d","v":1}' % (j % 50))
+        text = "\n".join(lines) + "\n"
+        out.append(f"N inline :{i + 1}\ndata {len(text.encode())}\n{text}")
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, env=ENV, input="".join(out).encode(), check=True)
+
+
+def bench_tests(scratch):
+    print("test results (issue: ingest a 10,000-case JUnit report <= 300 ms; tests --flaky over 1,000 commits x 1,000 tests <= 200 ms)")
+    report = f"{scratch}/report.xml"
+    junit_report(report, 10_000)
+    if BENCH_NOTES:
+        repo = f"{scratch}/tests-ingest.git"
+        sh(["git", "init", "-q", "--bare", "-b", "main", repo])
+        floor = measure_floor()
+        parse, write, index, total, decode = (float(v) for v in sh([BENCH_NOTES, "tests", repo, report, f"{scratch}/tests-state"]).stdout.split())
+        line("ingest 10,000 cases: parse (XMLParser)", parse)
+        line("ingest 10,000 cases: write refs/notes/gitci-tests", write)
+        line("ingest 10,000 cases: index", index, note=f"(of which reading the lines back: {decode:.2f} ms)")
+        line("ingest 10,000 cases, in the run's process (parse + notes + index)", total)
+        etree = timed(["python3", "-c", "import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])", report], runs=5)
+        line("  beside: python3 xml.etree parse of the same report (whole process)", etree)
+        notes_text = f"{scratch}/cases.txt"
+        with open(notes_text, "w") as f:
+            f.write(sh(["git", "notes", "--ref=gitci-tests", "show", sh(["git", "notes", "--ref=gitci-tests", "list"], cwd=repo)
+                        .stdout.decode().split()[1]], cwd=repo).stdout.decode())
+        line("  beside: git notes add of the same lines (whole process)",
+             timed(["git", "notes", "--ref=bench", "add", "-f", "-F", notes_text, sh(["git", "hash-object", "-w", report], cwd=repo)
+                    .stdout.decode().strip()], cwd=repo, runs=5))
+        judge("ingest of a 10,000-case JUnit report", total, 300, floor)
+    else:
+        print("  (ingest skipped: GITCI_BENCH_NOTES is not set; `make bench` sets it)")
+
+    repo = f"{scratch}/tests-flaky.git"
+    sh(["git", "init", "-q", "--bare", "-b", "main", repo])
+    fast_import_tests(repo, 1000, 1000)
+    start = time.perf_counter()
+    sh([GITCI, "reindex", "-C", repo])
+    line("gitci reindex: 1,000,000 test cases on 1,000 commits (once, before timing)", time.perf_counter() - start, unit="s")
+    flaky = json.loads(sh([GITCI, "tests", "--flaky", "--json", "-C", repo]).stdout)["flaky"]
+    if len(flaky) != 250:
+        print(f"  expected 250 flaky tests, got {len(flaky)}")
+    floor = measure_floor()
+    measured = timed([GITCI, "tests", "--flaky", "-C", repo], runs=10)
+    line("gitci tests --flaky: 1,000 commits x 1,000 tests, 250 flaky (whole process)", measured)
+    line("  beside: gitci tests --flaky main (the branch's trees only)", timed([GITCI, "tests", "--flaky", "main", "-C", repo], runs=10))
+    line("  beside: git --version (a process spawn)", timed(["git", "--version"], runs=10))
+    judge("tests --flaky, 1,000 commits x 1,000 tests", measured, 200, floor)
+
+
 def main():
     # Progress shows as it comes when the output goes to a file.
     sys.stdout.reconfigure(line_buffering=True)
     sections = sys.argv[1:] or ["run", "validate", "notes", "status", "hook", "scale", "reindex", "workspace", "sandbox",
-                                "reuse", "cachekey", "repos"]
+                                "reuse", "cachekey", "repos", "tests"]
     scratch = tempfile.mkdtemp(prefix="gitci-bench-")
     # The repositories the bench installs are registered in a GITCI_HOME of its own, not in the
     # user's, which every later build's sandbox and trigger scan would read. Not in /tmp, where

@@ -53,6 +53,9 @@ public struct NoteRecord: Codable, Sendable, Hashable {
     /// What the job kept (`artifacts:`), by path in its workspace. Notes written before this
     /// format held plain names here: such a value reads as no artifacts (see the decoding below).
     public var artifacts: [Artifact]?
+    /// What went wrong beside the steps without changing the job's status: a test report that
+    /// could not be read, a `junit:` pattern that matched nothing.
+    public var warnings: [String]?
 
     /// One stored artifact: its path relative to the job's workspace, its size in bytes, and the
     /// SHA-256 (hex) under which the state folder's artifact store keeps its content.
@@ -72,17 +75,20 @@ public struct NoteRecord: Codable, Sendable, Hashable {
         public var passed: Int
         public var failed: Int
         public var skipped: Int?
+        /// Cases that ended in an error rather than a failed assertion (JUnit's `<error>`).
+        public var errors: Int?
 
-        public init(passed: Int, failed: Int, skipped: Int? = nil) {
+        public init(passed: Int, failed: Int, skipped: Int? = nil, errors: Int? = nil) {
             self.passed = passed
             self.failed = failed
             self.skipped = skipped
+            self.errors = errors
         }
     }
 
     enum CodingKeys: String, CodingKey {
         case v, kind, pipeline, job, stage, status, started, node, branch, tag, tree, config, matrix, reason, errors, log
-        case repos, tests, artifacts, attempt
+        case repos, tests, artifacts, attempt, warnings
         case durationMs = "duration_ms"
         case exitCode = "exit_code"
         case allowFailure = "allow_failure"

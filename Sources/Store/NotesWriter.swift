@@ -7,18 +7,29 @@ public enum NotesWriter {
     @discardableResult
     public static func append(_ records: [(commit: ObjectID, record: NoteRecord)], in repository: Repository,
                               message: String) throws(StoreError) -> ObjectID? {
-        guard !records.isEmpty else { return nil }
+        try append(lines: stampingAttempts(records, in: repository).map { ($0.commit, $0.record.line()) },
+                   to: ResultIndex.notesRef, in: repository, message: message)
+    }
+
+    /// Appends one-line texts to the notes of their commits under `ref` (`refs/notes/gitci`,
+    /// `refs/notes/gitci-tests`): all in one notes commit, written with the fan-out and moved by
+    /// compare-and-swap (Repository.appendNotes). Returns the new notes commit, nil when there
+    /// was nothing to write.
+    @discardableResult
+    public static func append(lines: [(commit: ObjectID, line: String)], to ref: String, in repository: Repository,
+                              message: String) throws(StoreError) -> ObjectID? {
+        guard !lines.isEmpty else { return nil }
         var texts: [ObjectID: [String]] = [:]
         var order: [ObjectID] = []
-        for (commit, record) in stampingAttempts(records, in: repository) {
+        for (commit, line) in lines {
             if texts[commit] == nil { order.append(commit) }
-            texts[commit, default: []].append(record.line())
+            texts[commit, default: []].append(line)
         }
         let appends = order.map { NoteAppend(commit: $0, text: texts[$0]!.joined(separator: "\n") + "\n") }
         do {
-            return try repository.appendNotes(appends, ref: ResultIndex.notesRef, message: message)
+            return try repository.appendNotes(appends, ref: ref, message: message)
         } catch {
-            throw StoreError("cannot write the results to \(ResultIndex.notesRef): \(error.message)")
+            throw StoreError("cannot write the results to \(ref): \(error.message)")
         }
     }
 

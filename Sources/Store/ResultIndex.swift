@@ -64,7 +64,8 @@ public final class ResultIndex {
             // A missing index (first use in a clone, or deleted) is not an error, but the time
             // a large rebuild takes deserves a word.
             if !existed && read > 0 {
-                report("gitci: built the index \(path) from \(notesRef) (\(read) notes)")
+                let refs = repository.referenceTarget(TestNotes.ref) == nil ? notesRef : "\(notesRef) and \(TestNotes.ref)"
+                report("gitci: built the index \(path) from \(refs) (\(read) notes)")
             }
         } catch let problem as NotesReferenceProblem {
             // The notes cannot be read, but what was indexed before, and the results kept
@@ -113,7 +114,7 @@ public final class ResultIndex {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
-    static let schema = DatabaseSetup.Schema(migrations: ["v1", "v2"], migrator: { migrator })
+    static let schema = DatabaseSetup.Schema(migrations: ["v1", "v2", "v3"], migrator: { migrator })
 
     /// Whether `schema` lists exactly the migrations the migrator registers (a test keeps them so).
     package static var schemaListsEveryMigration: Bool { schema.migrations == migrator.migrations }
@@ -146,6 +147,7 @@ public final class ResultIndex {
                 CREATE INDEX records_by_cache_key ON records (cache_key) WHERE cache_key IS NOT NULL;
                 """)
         }
+        registerTestsMigration(&migrator)
         return migrator
     }
 
@@ -160,7 +162,8 @@ public final class ResultIndex {
     /// index on meanwhile, and starts over from their position if someone did.
     @discardableResult
     public func catchUp(_ repository: Repository, report: (String) -> Void = { _ in }) throws -> Int {
-        let changed = try recovering { try catchUpOnce(repository, report: report) }
+        var changed = try recovering { try catchUpOnce(repository, report: report) }
+        changed += try recovering { try catchUpTestsOnce(repository, report: report) }
         if changed > 0 { checkpoint() }
         return changed
     }
@@ -304,7 +307,8 @@ public final class ResultIndex {
         if let problem = repository.notesReferenceProblem(Self.notesRef) { throw NotesReferenceProblem(message: problem) }
         let read = try recovering {
             try clear()
-            return try catchUpOnce(repository, report: report)
+            try clearTests()
+            return try catchUpOnce(repository, report: report) + catchUpTestsOnce(repository, report: report)
         }
         checkpoint()
         return read
@@ -312,7 +316,8 @@ public final class ResultIndex {
 
     private func clear() throws {
         try pool.write { db in
-            try db.execute(sql: "DELETE FROM records; DELETE FROM notes; DELETE FROM summaries; DELETE FROM meta")
+            // The tests' position goes with the tests' rows (clearTests), which this leaves.
+            try db.execute(sql: "DELETE FROM records; DELETE FROM notes; DELETE FROM summaries; DELETE FROM meta WHERE key <> 'tests'")
         }
     }
 

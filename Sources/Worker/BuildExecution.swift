@@ -43,7 +43,11 @@ struct BuildExecution: Sendable {
         var message = ""
         if let commit = report.commit {
             // Opened only now: LocalRun has its own, and the way to the first step is kept short.
-            let tree = try? Repository.open(gitDirectory).commit(commit).tree
+            let repository = try? Repository.open(gitDirectory)
+            let tree = try? repository?.commit(commit).tree
+            // The cases go straight to their notes; the job records, which hold their counts, take
+            // the recorder's way (kept pending when the notes cannot be written).
+            if let repository { ResultRecords.writeTests(report, on: commit, in: repository, warn: log) }
             records = ResultRecords.records(for: report, tree: tree).map { (commit, $0) }
             message = "gitci: \(report.status.rawValue) \(commit.short) (\(report.runID))"
         }

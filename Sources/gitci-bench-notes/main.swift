@@ -101,6 +101,7 @@ func measureEach(_ label: String, count: Int, unit: String, repository: String,
 
 CheckoutBench.runIfAsked()
 CacheKeyBench.runIfAsked()
+TestsBench.runIfAsked()
 let options = parseOptions()
 let ref = "refs/notes/gitci"
 let targets = (0..<options.count).map { ObjectID.blobID(of: Array("bench target \($0)".utf8)) }

@@ -10,7 +10,8 @@ struct Gitci: AsyncParsableCommand {
         subcommands: [RunCommand.self, ValidateCommand.self, InitCommand.self, StatusCommand.self, LogCommand.self, LogsCommand.self,
                       PlansCommand.self,
                       ReindexCommand.self, SyncCommand.self, InstallCommand.self, UninstallCommand.self, HookCommand.self,
-                      WorkerCommand.self, RerunCommand.self, CancelCommand.self, TriggerCommand.self, ArtifactsCommand.self, GcCommand.self]
+                      WorkerCommand.self, RerunCommand.self, CancelCommand.self, TriggerCommand.self, ArtifactsCommand.self, GcCommand.self,
+                      TestsCommand.self]
     )
 
     /// Like ArgumentParser's own entry point, but with gitci's exit statuses: usage errors are 2

@@ -77,8 +77,9 @@ public enum ArtifactCollector {
 
     /// Every file `selection` takes under `root/relative`, in name order, without entering
     /// folders it cannot select anything in, nor the workspace's own `.git`.
-    private static func walk(_ root: String, _ relative: String, selection: InputPatterns, realRoot: String,
-                             found: inout [(name: String, file: String)], messages: inout [String]) {
+    /// `label` starts its messages (`artifacts`, `junit`).
+    static func walk(_ root: String, _ relative: String, selection: InputPatterns, realRoot: String,
+                     found: inout [(name: String, file: String)], messages: inout [String], label: String = "artifacts") {
         let folder = relative.isEmpty ? root : root + "/" + relative
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
         for name in names.sorted() {
@@ -90,21 +91,21 @@ public enum ArtifactCollector {
             switch status.st_mode & S_IFMT {
             case S_IFDIR:
                 if selection.verdict(path: path, isTree: true) != .skip {
-                    walk(root, path, selection: selection, realRoot: realRoot, found: &found, messages: &messages)
+                    walk(root, path, selection: selection, realRoot: realRoot, found: &found, messages: &messages, label: label)
                 }
             case S_IFREG:
                 if selection.selects(file: path) { found.append((path, full)) }
             case S_IFLNK:
                 guard selection.selects(file: path) else { continue }
                 guard let target = realPath(full), target.hasPrefix(realRoot + "/") else {
-                    messages.append("artifacts: warning: \(path) is a symbolic link to outside the workspace; not followed")
+                    messages.append("\(label): warning: \(path) is a symbolic link to outside the workspace; not followed")
                     continue
                 }
                 var targetStatus = stat()
                 if stat(target, &targetStatus) == 0, targetStatus.st_mode & S_IFMT == S_IFREG {
                     found.append((path, target))
                 } else {
-                    messages.append("artifacts: warning: \(path) is a symbolic link to a folder; not followed")
+                    messages.append("\(label): warning: \(path) is a symbolic link to a folder; not followed")
                 }
             default:
                 continue
@@ -112,7 +113,7 @@ public enum ArtifactCollector {
         }
     }
 
-    private static func realPath(_ path: String) -> String? {
+    static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)

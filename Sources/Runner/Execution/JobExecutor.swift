@@ -23,6 +23,8 @@ public struct JobExecutor: Sendable {
         var openedLog: LogFile?
         // Set once the workspace is there: keeps the job's artifacts when it ends.
         var keepArtifacts: ((inout JobResult) -> Void)?
+        // Set once the workspace is there: reads the job's `junit:` reports when it ends.
+        var readTests: ((inout JobResult) -> Void)?
         func finish(_ status: JobStatus, reason: String? = nil) -> JobResult {
             result.status = status
             result.reason = reason ?? result.reason
@@ -32,6 +34,7 @@ public struct JobExecutor: Sendable {
                 result.reason = lost + (reason.map { " (\($0))" } ?? "")
             }
             if result.status == .passed || result.status == .failed { keepArtifacts?(&result) }
+            readTests?(&result)
             result.durationMs = Int(Date().timeIntervalSince(started) * 1000)
             return result
         }
@@ -61,6 +64,9 @@ public struct JobExecutor: Sendable {
         }
         defer {
             if !context.keepWorkspace { try? FileManager.default.removeItem(atPath: context.workspace) }
+        }
+        if !job.config.junit.isEmpty {
+            readTests = { result in Self.readTests(of: job, workspace: context.workspace, log: log, into: &result) }
         }
         if let store = context.artifactStore {
             do {
@@ -189,6 +195,17 @@ public struct JobExecutor: Sendable {
             result.status = .failed
             result.reason = failure
         }
+    }
+
+    /// Reads the job's `junit:` reports, whatever its status: a report that cannot be read is a
+    /// warning, and failed cases leave the status to the steps.
+    static func readTests(of job: PlannedJob, workspace: String, log: LogFile, into result: inout JobResult) {
+        let outcome = JUnitCollector.collect(job.config.junit, workspace: workspace)
+        log.write("\n")
+        for message in outcome.messages { log.write("gitci: \(message)\n") }
+        result.testCases = outcome.cases
+        result.tests = NoteRecord.TestCounts(counting: outcome.cases)
+        result.warnings += outcome.warnings
     }
 
     /// Values reach steps only as environment variables, never spliced into shell text.

@@ -51,6 +51,11 @@ public struct JobResult: Sendable {
     public var failedStep: FailedStep?
     /// What it kept of its `artifacts:`, in the artifact store.
     public var artifacts: [NoteRecord.Artifact] = []
+    /// The cases its `junit:` reports held, and their counts (nil without any case).
+    public var testCases: [TestCase] = []
+    public var tests: NoteRecord.TestCounts?
+    /// What went wrong without changing its status (a report that could not be read).
+    public var warnings: [String] = []
 
     public init(name: String, stage: String, status: JobStatus, exitCode: Int32? = nil, started: Date? = nil,
                 durationMs: Int = 0, logPath: String? = nil, reason: String? = nil, allowFailure: Bool = false,

@@ -26,6 +26,8 @@ public enum ResultRecords {
             record.cacheKey = job.cacheKey
             record.reusedFrom = job.reusedFrom
             record.artifacts = job.artifacts.isEmpty ? nil : job.artifacts
+            record.tests = job.tests
+            record.warnings = job.warnings.isEmpty ? nil : job.warnings
             records.append(record)
         }
         var pipeline = NoteRecord(kind: .pipeline, pipeline: report.runID, status: report.status.rawValue,
@@ -37,6 +39,29 @@ public enum ResultRecords {
         pipeline.config = report.configBlob.hex
         records.append(pipeline)
         return records
+    }
+
+    /// The test cases of each finished job that has some, for `refs/notes/gitci-tests`; each
+    /// run named as its job record names it (run id, job, start).
+    public static func testRuns(for report: LocalRun.Report, on commit: ObjectID) -> [TestNotes.Run] {
+        report.jobs.filter { $0.status.isFinished && !$0.testCases.isEmpty }.map { job in
+            TestNotes.Run(commit: commit, job: job.name, pipeline: report.runID,
+                          started: Timestamp.format(job.started ?? report.started), cases: job.testCases)
+        }
+    }
+
+    /// Writes the test cases of a run, before its job records (so that an index brought up to
+    /// date by those finds them). A failure is said on `warn` and leaves the job records to be
+    /// written: the counts are in them either way.
+    public static func writeTests(_ report: LocalRun.Report, on commit: ObjectID, in repository: Repository,
+                                  warn: (String) -> Void) {
+        let runs = testRuns(for: report, on: commit)
+        guard !runs.isEmpty else { return }
+        do {
+            try TestNotes.append(runs, in: repository, message: "gitci: tests of \(commit.short) (\(report.runID))")
+        } catch {
+            warn("gitci: warning: the test cases were not recorded: \(error.message)")
+        }
     }
 
     /// The record of a pipeline that could not be planned: its messages, one per line.
@@ -62,11 +87,13 @@ public enum ResultRecords {
     }
 
     /// Writes a finished run's results as one notes commit on the built commit.
-    public static func write(_ report: LocalRun.Report, in repository: Repository) throws(StoreError) {
+    public static func write(_ report: LocalRun.Report, in repository: Repository,
+                             warn: (String) -> Void = { _ in }) throws(StoreError) {
         guard let commit = report.commit else {
             throw StoreError("a run of uncommitted changes has no commit to record its results on")
         }
         let tree = try? repository.commit(commit).tree
+        writeTests(report, on: commit, in: repository, warn: warn)
         try append(records(for: report, tree: tree), on: commit, in: repository,
                    message: "gitci: \(report.status.rawValue) \(commit.short) (\(report.runID))")
     }

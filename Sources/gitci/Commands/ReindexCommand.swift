@@ -7,7 +7,7 @@ struct ReindexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reindex",
         _superCommandName: Gitci.commandName,
-        abstract: "Rebuild the SQLite index from refs/notes/gitci alone."
+        abstract: "Rebuild the SQLite index from refs/notes/gitci and refs/notes/gitci-tests alone."
     )
 
     @OptionGroup var repository: RepositoryOptions
@@ -19,7 +19,9 @@ struct ReindexCommand: ParsableCommand {
             let notes = try access.index.rebuild(access.repository, report: Output.error)
             let counts = try access.index.counts()
             let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
-            print("gitci: indexed \(counts.records) results on \(counts.commits) commits (\(notes) notes read) in \(seconds)s")
+            let cases = try access.index.testCaseCount()
+            print("gitci: indexed \(counts.records) results on \(counts.commits) commits"
+                + (cases > 0 ? " and \(cases) test cases" : "") + " (\(notes) notes read) in \(seconds)s")
         } catch {
             Output.error("gitci: cannot rebuild the index: \(error)")
             throw ExitCode(ExitStatus.failed)

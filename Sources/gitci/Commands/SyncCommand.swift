@@ -29,14 +29,24 @@ struct SyncCommand: ParsableCommand {
 
     func run() throws {
         let access = try ResultsAccess(path: repository.path)
+        // The job results, then the test cases of those jobs (refs/notes/gitci-tests): the
+        // same merge, said aloud only for the results unless the tests ref exists somewhere.
+        for (notes, fetchedRef) in [(ResultIndex.notesRef, Self.fetchedRef), (TestNotes.ref, Self.fetchedTestsRef)] {
+            try sync(notes, through: fetchedRef, access: access, quiet: notes != ResultIndex.notesRef)
+        }
+    }
+
+    /// Where the remote's test notes are fetched to before they are merged.
+    static let fetchedTestsRef = "refs/gitci/sync/fetched-tests"
+
+    private func sync(_ notes: String, through fetchedRef: String, access: ResultsAccess, quiet: Bool) throws {
         let repo = access.repository
-        let notes = ResultIndex.notesRef
         // libgit2 skips a refspec whose source the remote lacks without an error: only a fetched
         // ref that was not there before tells that the remote has results, not a leftover of an
         // earlier sync (maybe with another remote).
-        try? repo.deleteReference(Self.fetchedRef)
+        try? repo.deleteReference(fetchedRef)
         do {
-            try repo.fetch(remote: remote, refspecs: ["+\(notes):\(Self.fetchedRef)"])
+            try repo.fetch(remote: remote, refspecs: ["+\(notes):\(fetchedRef)"])
         } catch {
             // A remote with no results yet has nothing to fetch; anything else is an error.
             guard error.isNotFound || error.message.contains("couldn't find remote ref") else {
@@ -44,19 +54,19 @@ struct SyncCommand: ParsableCommand {
                 throw ExitCode(ExitStatus.failed)
             }
         }
-        if let fetched = repo.referenceTarget(Self.fetchedRef) {
+        if let fetched = repo.referenceTarget(fetchedRef) {
             var merged = 0
             if fetched != repo.referenceTarget(notes) {
                 do {
                     _ = try repo.mergeNotes(into: notes, from: fetched, message: "gitci: merge results from \(remote)")
                     merged = try access.index.catchUp(repo, report: Output.error)
                 } catch {
-                    Output.error("gitci: cannot merge the results of '\(remote)': \(error)")
+                    Output.error("gitci: cannot merge the results of '\(remote)' (\(notes)): \(error)")
                     throw ExitCode(ExitStatus.failed)
                 }
             }
-            print("gitci: fetched results from '\(remote)'; \(merged) notes changed here")
-        } else {
+            print(quiet ? "gitci: fetched \(notes) from '\(remote)'" : "gitci: fetched results from '\(remote)'; \(merged) notes changed here")
+        } else if !quiet {
             print("gitci: '\(remote)' has no results yet")
         }
         guard !noPush, repo.referenceTarget(notes) != nil else { return }

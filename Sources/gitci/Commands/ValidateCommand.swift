@@ -93,7 +93,6 @@ enum PendingFeatures {
         for job in plan.jobs where seen.insert(job.baseName).inserted {
             let config = job.config
             var keys: [String] = []
-            if !config.junit.isEmpty { keys.append("junit") }
             if !config.secrets.isEmpty { keys.append("secrets") }
             if !keys.isEmpty {
                 notes.append("job '\(job.baseName)': \(keys.joined(separator: ", ")) accepted; not acted on by this version of gitci")

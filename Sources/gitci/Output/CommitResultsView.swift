@@ -39,6 +39,8 @@ enum CommitResultsView {
             if let reused = job.reusedFrom, job.reason == nil { detail += (detail.isEmpty ? "" : "; ") + "reused from \(reused.prefix(10))" }
             lines.append("  \(name)  \(terminal.paint(status, StatusColor.of(job.status))) \(time) \(detail)")
             if let repos = PinnedReposText.line(job.repos) { lines.append("    " + repos) }
+            if let tests = TestCountsText.line(job.tests) { lines.append("    " + tests) }
+            for warning in job.warnings ?? [] { lines.append("    warning: " + warning) }
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -36,10 +36,27 @@ struct RunDocument: Encodable {
         var repos: [String: String]? = nil
         /// What it kept (`name`, `size`, `sha256`); null when nothing.
         var artifacts: [NoteRecord.Artifact]? = nil
+        /// Its `junit:` reports' counts (`passed`, `failed`, `skipped`, `errors`); null without any.
+        var tests: TestsDocument? = nil
+        /// What went wrong without changing its status (an unreadable report); null when nothing.
+        var warnings: [String]? = nil
+
+        struct TestsDocument: Encodable {
+            var passed: Int
+            var failed: Int
+            var skipped: Int
+            var errors: Int
+
+            init?(_ counts: NoteRecord.TestCounts?) {
+                guard let counts else { return nil }
+                (passed, failed, skipped, errors) = (counts.passed, counts.failed, counts.skipped ?? 0, counts.errors ?? 0)
+            }
+        }
 
         enum CodingKeys: String, CodingKey {
             case name, stage, status, exitCode = "exit_code", durationMs = "duration_ms", node, log
             case reusedFrom = "reused_from", cacheKey = "cache_key", reason, allowFailure = "allow_failure", started, matrix, repos, artifacts
+            case tests, warnings
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -59,6 +76,8 @@ struct RunDocument: Encodable {
             try container.encode(matrix, forKey: .matrix)
             try container.encode(repos, forKey: .repos)
             try container.encode(artifacts, forKey: .artifacts)
+            try container.encode(tests, forKey: .tests)
+            try container.encode(warnings, forKey: .warnings)
         }
     }
 
@@ -118,7 +137,8 @@ struct RunDocument: Encodable {
                         reusedFrom: job.reusedFrom, cacheKey: job.cacheKey, reason: job.reason, allowFailure: job.allowFailure,
                         started: job.started.map(formatter.string(from:)),
                         matrix: Dictionary(job.matrix.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }),
-                        repos: job.repos.isEmpty ? nil : job.repos, artifacts: job.artifacts.isEmpty ? nil : job.artifacts)
+                        repos: job.repos.isEmpty ? nil : job.repos, artifacts: job.artifacts.isEmpty ? nil : job.artifacts,
+                        tests: JobDocument.TestsDocument(job.tests), warnings: job.warnings.isEmpty ? nil : job.warnings)
         }
     }
 
@@ -132,7 +152,8 @@ struct RunDocument: Encodable {
             JobDocument(name: job.job ?? "", stage: job.stage ?? "", status: job.status, exitCode: job.exitCode,
                         durationMs: job.durationMs, node: job.node, log: job.log, reusedFrom: job.reusedFrom,
                         cacheKey: job.cacheKey, reason: job.reason, allowFailure: job.allowFailure ?? false, started: job.started,
-                        matrix: job.matrix ?? [:], repos: job.repos, artifacts: job.artifacts)
+                        matrix: job.matrix ?? [:], repos: job.repos, artifacts: job.artifacts,
+                        tests: JobDocument.TestsDocument(job.tests), warnings: job.warnings)
         }
         if results.status == "config-error" {
             errors = (results.pipeline?.errors ?? []).map(ErrorDocument.init(diagnostic:))

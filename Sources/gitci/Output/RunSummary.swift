@@ -23,6 +23,8 @@ enum RunSummary {
             }
             lines.append("\(name)  \(terminal.paint(status, job.status.color)) \(time) \(detail)")
             if let repos = PinnedReposText.line(job.repos) { lines.append("  " + repos) }
+            if let tests = TestCountsText.line(job.tests) { lines.append("  " + tests) }
+            for warning in job.warnings { lines.append("  warning: " + warning) }
         }
         if report.jobs.contains(where: { $0.status == .failed && $0.allowFailure }) {
             lines.append(terminal.paint("* allowed to fail", .gray))

@@ -28,7 +28,7 @@ enum RunRecording {
     static func write(_ report: LocalRun.Report, directory: String) -> String? {
         do {
             let repository = try Repository.open(directory, search: true)
-            try ResultRecords.write(report, in: repository)
+            try ResultRecords.write(report, in: repository, warn: Output.error)
             try updateIndex(repository)
             return repository.referenceTarget(ResultIndex.notesRef)?.short
         } catch {
