@@ -23,6 +23,9 @@ public struct Sandbox: Sendable {
     public var readOnly: [String]
     /// Folders shown read-write (besides the workspace, added per job).
     public var writable: [String]
+    /// Folders shown read-write though inside a hidden one, per job: a `python:` job's venv
+    /// while gitci installs into it, tox's work folder (PythonEnvironment).
+    public var writableInside: [String] = []
     /// The steps' HOME (XDG_CACHE_HOME is its `.cache`).
     public var home: String
 
@@ -116,6 +119,7 @@ public struct Sandbox: Sendable {
             arguments += ["--tmpfs", folder]
         }
         for folder in readOnly { arguments += ["--ro-bind", folder, folder] }
+        for folder in writableInside { arguments += ["--bind", folder, folder] }
         // The init itself, where a folder made empty would hide it (a build folder under /tmp).
         if (covered + ["/tmp"]).contains(where: { Self.isInside(initProgram, $0) }) {
             arguments += ["--ro-bind", initProgram, initProgram]
