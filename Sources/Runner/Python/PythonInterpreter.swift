@@ -73,10 +73,15 @@ struct PythonInterpreter: Sendable, Hashable {
             return nil
         }
         var result: PythonInterpreter?
-        // PATH, each folder in order: a pyenv shim that has no such version fails its probe.
+        let root = environment["PYENV_ROOT"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".pyenv")
+        // PATH, each folder in order. pyenv's shims are left to the next look, at its versions
+        // folder: a shim is a shell script that starts pyenv (slow), and runs only the versions
+        // `pyenv global` selects.
         let path = environment["PATH"] ?? ""
+        let shims = (root as NSString).appendingPathComponent("shims")
         var onPath = 0
-        for folder in path.split(separator: ":") where folder.hasPrefix("/") {
+        for folder in path.split(separator: ":") where folder.hasPrefix("/") && folder != shims {
             let candidate = "\(folder)/\(request.executableName)"
             guard access(candidate, X_OK) == 0 else { continue }
             onPath += 1
@@ -87,8 +92,6 @@ struct PythonInterpreter: Sendable, Hashable {
         }
         looked.append("for \(request.executableName) on PATH (\(onPath == 0 ? "none there" : "\(onPath) found"))")
         if result == nil {
-            let root = environment["PYENV_ROOT"].flatMap { $0.isEmpty ? nil : $0 }
-                ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".pyenv")
             let versions = (root as NSString).appendingPathComponent("versions")
             let names = pyenvVersions(in: versions, for: request)
             looked.append("in pyenv's \(versions) (\(names.isEmpty ? "no such version" : names.joined(separator: ", ")))")
