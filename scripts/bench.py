@@ -824,7 +824,9 @@ def bench_python(scratch):
     # no build isolation) and the suite.
     hand = f"{scratch}/python-by-hand"
     sh(["git", "clone", "-q", repo, hand])
-    python = sh(["python3", "-c", "import os, sys; print(os.path.realpath(sys.executable))"]).stdout.decode().strip()
+    # The interpreter gitci found, from its log: `==> python 3.11: venv reused (VENV, INTERPRETER VERSION)`.
+    found = re.search(r"==> python [^:]+: venv reused \([^,]+, (\S+) ", second)
+    python = found.group(1) if found else sh(["python3", "-c", "import os, sys; print(os.path.realpath(sys.executable))"]).stdout.decode().strip()
     sh([python, "-m", "venv", f"{hand}/.venv"])
     sh([f"{hand}/.venv/bin/python", "-m", "pip", "install", "-q", "setuptools>=61", "wheel", "-e", ".", "pytest"], cwd=hand)
     by_hand = ["sh", "-c", ". .venv/bin/activate && python -m pip install -q --disable-pip-version-check --no-deps "
