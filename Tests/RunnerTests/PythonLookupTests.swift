@@ -62,4 +62,28 @@ import TestSupport
         #expect(key() != first)
         #expect(PythonEnvironment.venvKey(interpreter: interpreter, install: ["-e .[test]"], workspace: workspace.path) != key())
     }
+
+    @Test func pruningRemovesKeysNoJobUsedForLongUnlessAJobHoldsThem() async throws {
+        let root = TemporaryDirectory("venvs")
+        let now = Date()
+        func key(_ scope: String, _ name: String, usedDaysAgo days: Double) throws -> String {
+            let folder = root.url("\(scope)/\(name)")
+            try FileManager.default.createDirectory(atPath: folder + "/slot-0/bin", withIntermediateDirectories: true)
+            #expect(FileManager.default.createFile(atPath: folder + "/slot-0.lock", contents: nil))
+            #expect(FileManager.default.createFile(atPath: folder + "/slot-0.complete", contents: nil))
+            let used = now.addingTimeInterval(-days * 86_400)
+            try FileManager.default.setAttributes([.modificationDate: used], ofItemAtPath: folder + "/slot-0.complete")
+            return folder
+        }
+        let old = try key("branch-gone", "k1", usedDaysAgo: 30)
+        let recent = try key("branch-main", "k2", usedDaysAgo: 1)
+        let held = try key("branch-main", "k3", usedDaysAgo: 30)
+        let slot = try await CacheSlot.take(in: held)
+        defer { slot.release() }
+        CacheSlot.prune(root.path, now: now)
+        #expect(!FileManager.default.fileExists(atPath: old))
+        #expect(!FileManager.default.fileExists(atPath: root.url("branch-gone")))
+        #expect(FileManager.default.fileExists(atPath: recent + "/slot-0/bin"))
+        #expect(FileManager.default.fileExists(atPath: held + "/slot-0/bin"))
+    }
 }

@@ -72,3 +72,51 @@ struct CacheSlot: Sendable {
         return CacheSlot(path: path, lockDescriptor: descriptor)
     }
 }
+
+// MARK: - Pruning
+
+extension CacheSlot {
+    /// How long a key's slots are kept without a job using them.
+    static let unusedLifetime: TimeInterval = 14 * 86_400
+
+    /// Marks the slot used now, for `prune`.
+    func markUsed() {
+        utimes(path + ".complete", nil)
+    }
+
+    /// Removes the key folders under `root` (`<root>/<scope>/<key>/`) whose slots no job used for
+    /// `unusedLifetime` (their markers are older, or they have none), and scopes left empty: the
+    /// keys of changed dependencies and of deleted branches. A key any job holds a slot of is
+    /// left alone: every slot's lock is taken, without waiting, before the folder goes.
+    static func prune(_ root: String, now: Date = Date(), lifetime: TimeInterval = unusedLifetime) {
+        let files = FileManager.default
+        let cutoff = now.timeIntervalSince1970 - lifetime
+        for scope in (try? files.contentsOfDirectory(atPath: root)) ?? [] {
+            let scopePath = (root as NSString).appendingPathComponent(scope)
+            for key in (try? files.contentsOfDirectory(atPath: scopePath)) ?? [] {
+                let keyPath = (scopePath as NSString).appendingPathComponent(key)
+                let names = (try? files.contentsOfDirectory(atPath: keyPath)) ?? []
+                let lastUse = names.filter { $0.hasSuffix(".complete") }.compactMap { name -> TimeInterval? in
+                    var status = stat()
+                    guard stat((keyPath as NSString).appendingPathComponent(name), &status) == 0 else { return nil }
+                    return TimeInterval(status.st_mtim.tv_sec)
+                }.max() ?? 0
+                guard lastUse < cutoff else { continue }
+                var held: [Int32] = []
+                defer { held.forEach { close($0) } }
+                var free = true
+                for lock in names where lock.hasSuffix(".lock") {
+                    let descriptor = open((keyPath as NSString).appendingPathComponent(lock), O_RDWR | O_CLOEXEC)
+                    guard descriptor >= 0 else { continue }
+                    held.append(descriptor)
+                    if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+                        free = false
+                        break
+                    }
+                }
+                if free { try? files.removeItem(atPath: keyPath) }
+            }
+            rmdir(scopePath)  // only when empty
+        }
+    }
+}

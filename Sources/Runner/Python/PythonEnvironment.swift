@@ -138,6 +138,7 @@ struct PythonEnvironment: Sendable {
         defer { runner.end() }
         if slot.isComplete {
             log.write("\n==> python \(request): venv reused (\(venv), \(interpreter.path) \(interpreter.version))\n")
+            slot.markUsed()
             guard !local.isEmpty else { return }
             // Only the project itself, against this build's workspace: its dependencies are there,
             // and its build backend too (installed with them when the venv was made).
@@ -149,7 +150,7 @@ struct PythonEnvironment: Sendable {
             log.write("\n==> python \(request): venv created (\(venv), \(interpreter.path) \(interpreter.version))\n")
             slot.clearComplete()
             try? FileManager.default.removeItem(atPath: venv)
-            guard mkdir(venv, 0o700) == 0 else {
+            guard WorkspaceRoot.makePrivateFolders(venv) else {
                 throw Failure(description: "cannot make the venv folder \(venv): \(String(cString: strerror(errno)))")
             }
             if let problem = await runner.run([interpreter.path, "-m", "venv", venv]) {
@@ -167,6 +168,9 @@ struct PythonEnvironment: Sendable {
             guard slot.markComplete("\(interpreter.path) \(interpreter.version)\n") else {
                 throw Failure(description: "cannot mark the venv \(venv) complete")
             }
+            // A new key is when older ones may have become garbage (changed dependencies,
+            // deleted branches): rare enough to look then.
+            CacheSlot.prune(state.venvs)
         }
         variables["VIRTUAL_ENV"] = venv
         pathFirst.append(venv + "/bin")
@@ -243,8 +247,13 @@ struct PythonEnvironment: Sendable {
             throw Failure(description: "cannot keep tox's work folder: \(error.description)")
         }
         slots.append(slot)
-        guard mkdir(slot.path, 0o700) == 0 || errno == EEXIST else {
-            throw Failure(description: "cannot make tox's work folder \(slot.path): \(String(cString: strerror(errno)))")
+        if !slot.isComplete {
+            CacheSlot.prune(state.toxWork)
+            guard mkdir(slot.path, 0o700) == 0 || errno == EEXIST, slot.markComplete("tox\n") else {
+                throw Failure(description: "cannot make tox's work folder \(slot.path): \(String(cString: strerror(errno)))")
+            }
+        } else {
+            slot.markUsed()
         }
         // tox reads its options from TOX_<OPTION> as well: the step's command stays `tox -e ENV`.
         variables["TOX_WORK_DIR"] = slot.path
