@@ -134,7 +134,7 @@ import TestSupport
         let first = try Self.run(repo, environment: ["PATH": path])
         #expect(first.status == 0, "\(first.output)\n\(first.log)")
         #expect(first.log.contains("tox is not on PATH: gitci installs it into \(TestHome.path)/tools/tox"))
-        #expect(first.log.contains("TOX-RAN"))
+        #expect(Self.printed("TOX-RAN", in: first.log))
         let workLine = try #require(first.log.split(separator: "\n").first { $0.hasPrefix("gitci: tox's work folder, kept between builds: ") })
         let work = String(workLine.dropFirst("gitci: tox's work folder, kept between builds: ".count))
         #expect(work.contains("/.git/gitci/tox/branch-"))
@@ -147,7 +147,14 @@ import TestSupport
         #expect(second.status == 0, "\(second.output)\n\(second.log)")
         #expect(second.log.contains("tox is not on PATH; using gitci's own"))
         #expect(!second.log.contains("gitci installs it"))
-        #expect(second.log.contains("TOX-RAN"))
+        #expect(Self.printed("TOX-RAN", in: second.log))
         #expect(FileManager.default.fileExists(atPath: marker), "tox made the environment again:\n\(second.log)")
+
+        // Sandboxed: gitci's tox is shown read-only, the work folder read-write, and kept.
+        try repo.commit(["tox.ini": toxIni + "\n# sandboxed\n"], message: "third build")
+        let sandboxed = try Self.run(repo, ["--sandbox"], environment: ["PATH": path])
+        #expect(sandboxed.status == 0, "\(sandboxed.output)\n\(sandboxed.log)")
+        #expect(Self.printed("TOX-RAN", in: sandboxed.log))
+        #expect(FileManager.default.fileExists(atPath: marker), "tox made the environment again:\n\(sandboxed.log)")
     }
 }
