@@ -93,6 +93,24 @@ import TestSupport
         #expect(Self.value("VALUE", in: third.log) == "2")
     }
 
+    @Test func twoJobsWithOneKeyAtOnceTakeTwoSlots() throws {
+        let job = """
+                python: "\(Self.machineVersion)"
+                steps: ["sleep 2; python -c \\"import sys; print('PREFIX', sys.prefix)\\""]
+            """
+        let repo = try repository(pipeline: "jobs:\n  a:\n\(job)\n  b:\n\(job)\n")
+        let result = try GitciBinary.run(["run", "--json", "--commit", "HEAD", "--jobs", "2"], in: repo.path)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        var prefixes: [String] = []
+        for (_, job) in jobsByName(try jsonObject(result.stdout)) {
+            let log = try String(contentsOfFile: try #require(job["log"] as? String), encoding: .utf8)
+            prefixes.append(try #require(Self.value("PREFIX", in: log)))
+        }
+        // The same key, each job in a slot of its own.
+        #expect(Set(prefixes.map { ($0 as NSString).deletingLastPathComponent }).count == 1)
+        #expect(Set(prefixes.map { ($0 as NSString).lastPathComponent }) == ["slot-0", "slot-1"], "\(prefixes)")
+    }
+
     @Test func aVersionTheMachineLacksFailsTheJobSayingWhereGitciLooked() throws {
         let repo = try repository(pipeline: """
             jobs:
