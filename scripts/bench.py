@@ -872,8 +872,7 @@ def bench_tox(scratch, count=20):
     # gets it too, as it would in any CI.
     tox_p = ["env", "CI=true", tox, "-p"]
     sh(tox_p, cwd=work)
-    second = job_log(run_json(repo_with_files, ["--no-cache"]))
-    print(f"  tox used: {tox}; second gitci run made an env again: {'yes' if 'create' in second else 'no'}")
+    print(f"  tox used: {tox}")
     floor = measure_floor()
     m = alternating({
         "gitci": ([GITCI, "run", "--commit", "HEAD", "--no-cache"], repo_with_files),
