@@ -6,8 +6,8 @@ the issues set it against (14 ms): every section measures the floor afresh and s
 figures by 14 ms / that floor; the last lines list every target with its verdict.
 
 Usage: GITCI=path/to/release/gitci [GITCI_BENCH_NOTES=path] python3 scripts/bench.py [section...]
-Sections: run, validate, notes, status, hook, scale, reindex, workspace, sandbox, reuse, cachekey, repos, tests
-(default: all), and serverjobs (a 1,000-job pipeline pushed to a server, against 20 jobs: not run by default).
+Sections: run, validate, notes, status, hook, scale, reindex, workspace, sandbox, reuse, cachekey, repos, tests,
+python, tox (default: all), and serverjobs (a 1,000-job pipeline pushed to a server, against 20 jobs: not run by default).
 """
 import ctypes
 import fcntl
@@ -842,13 +842,139 @@ def bench_tests(scratch):
     line("  beside: gitci tests --flaky main (the branch's trees only)", timed([GITCI, "tests", "--flaky", "main", "-C", repo], runs=10))
     line("  beside: git --version (a process spawn)", timed(["git", "--version"], runs=10))
     judge("tests --flaky, 1,000 commits x 1,000 tests", measured, 200, floor)
+def run_json(repo, extra=()):
+    """`gitci run --json --commit HEAD` in `repo`: the document, or None when it did not run."""
+    result = sh([GITCI, "run", "--json", "--commit", "HEAD", *extra], cwd=repo, check=False)
+    try:
+        return json.loads(result.stdout.decode() or "{}")
+    except ValueError:
+        return None
+
+
+def job_log(document):
+    jobs = (document or {}).get("jobs", [])
+    return read_file(jobs[0]["log"]) if jobs and jobs[0].get("log") else ""
+
+
+PYPROJECT = """[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "benchpkg"
+version = "0.1"
+"""
+
+
+def python_project(folder, pipeline):
+    """A src-layout package with a small pytest suite (20 tests)."""
+    repo_with(folder, pipeline)
+    os.makedirs(f"{folder}/src/benchpkg")
+    os.makedirs(f"{folder}/tests")
+    with open(f"{folder}/pyproject.toml", "w") as f:
+        f.write(PYPROJECT)
+    with open(f"{folder}/src/benchpkg/__init__.py", "w") as f:
+        f.write("def double(x):\n    return 2 * x\n")
+    with open(f"{folder}/tests/test_double.py", "w") as f:
+        f.write("import pytest\nfrom benchpkg import double\n\n\n@pytest.mark.parametrize('x', range(20))\n"
+                "def test_double(x):\n    assert double(x) == x + x\n")
+    sh(["git", "add", "-A"], cwd=folder)
+    sh(["git", "commit", "-q", "-m", "project"], cwd=folder)
+    return folder
+
+
+def bench_python(scratch):
+    print("second run of a python: job, dependencies unchanged (issue: venv reused, <= 1.2x the same steps "
+          "run by hand in an existing venv)")
+    version = sh(["python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).stdout.decode().strip()
+    steps = "python -m pytest -q -p no:cacheprovider tests"
+    pipeline = (f'jobs:\n  test:\n    python: "{version}"\n    install: ["-e .", "pytest"]\n'
+                f'    steps: ["{steps}"]\n')
+    repo = python_project(f"{scratch}/python", pipeline)
+    first = run_json(repo, ["--no-cache"])
+    if not first or first.get("jobs", [{}])[0].get("status") != "passed":
+        print(f"  the first run did not pass: {job_log(first)[-600:]}")
+        return
+    second = job_log(run_json(repo, ["--no-cache"]))
+    reused = f"==> python {version}: venv reused" in second
+    pip_lines = [l for l in second.splitlines() if l.startswith("$ ") and "pip install" in l]
+    print(f"  second run: venv {'reused' if reused else 'NOT reused'}; pip runs: "
+          + "; ".join(l[l.index("pip install"):] for l in pip_lines))
+    # By hand: the same interpreter's venv with the same install, in a checkout of the same
+    # commit; the steps gitci runs on a reused venv: the project's own install (no deps,
+    # no build isolation) and the suite.
+    hand = f"{scratch}/python-by-hand"
+    sh(["git", "clone", "-q", repo, hand])
+    # The interpreter gitci found, from its log: `==> python 3.11: venv reused (VENV, INTERPRETER VERSION)`.
+    found = re.search(r"==> python [^:]+: venv reused \([^,]+, (\S+) ", second)
+    python = found.group(1) if found else sh(["python3", "-c", "import os, sys; print(os.path.realpath(sys.executable))"]).stdout.decode().strip()
+    sh([python, "-m", "venv", f"{hand}/.venv"])
+    sh([f"{hand}/.venv/bin/python", "-m", "pip", "install", "-q", "setuptools>=61", "wheel", "-e", ".", "pytest"], cwd=hand)
+    by_hand = ["sh", "-c", ". .venv/bin/activate && python -m pip install -q --disable-pip-version-check --no-deps "
+               "--force-reinstall --no-build-isolation -e . && " + steps]
+    floor = measure_floor()
+    m = alternating({"gitci": ([GITCI, "run", "--commit", "HEAD", "--no-cache"], repo), "hand": (by_hand, hand)},
+                    rounds=3, runs=3)
+    line("by hand, existing venv: pip install --no-deps -e . + pytest (20 tests)", m["hand"],
+         note=f"floor now {floor:.1f} ms")
+    line("gitci run --no-cache: the python: job, venv reused (checkout, lookup, same steps)", m["gitci"],
+         note=f"{m['gitci'] / m['hand']:.2f}x by hand")
+    ratio = m["gitci"] / m["hand"]
+    verdict = "met" if ratio <= 1.2 and reused else "MISSED"
+    VERDICTS.append(("python: job, venv reused / the same steps by hand", ratio, ratio, 1.2, "x", verdict))
+    print(f"  {'-> against the steps by hand, measured in the same rounds':<72} {ratio:>9.2f} x   target <= 1.2 x: {verdict}")
+
+
+def bench_tox(scratch, count=20):
+    print(f"a {count}-environment tox configuration whose envs exist: gitci run (one job per env) "
+          "against tox -p (issue: gitci faster)")
+    # A realistic half of real configurations: environments that install no package of their own
+    # (linters, docs, checks: skip_install), each running a command. Environments that install
+    # the package make each gitci job's tox build it once, where tox -p builds it once in all.
+    envs = [f"check{i}" for i in range(count)]
+    tox_ini = ("[tox]\nenvlist = " + ", ".join(envs) + "\n\n[testenv]\nskip_install = true\n"
+               "commands = python -c \"import sys; print(sys.version_info[:2])\"\n")
+    repo_with_files = repo_with(f"{scratch}/tox-repo", "jobs:\n  tox:\n    from: tox\n")
+    with open(f"{repo_with_files}/tox.ini", "w") as f:
+        f.write(tox_ini)
+    sh(["git", "add", "-A"], cwd=repo_with_files)
+    sh(["git", "commit", "-q", "-m", "tox"], cwd=repo_with_files)
+    # Warm both sides: gitci makes its tox (when the machine has none) and each env's folder;
+    # tox -p makes its .tox.
+    first = run_json(repo_with_files, ["--no-cache", "--record"])
+    statuses = sorted({job.get("status") for job in (first or {}).get("jobs", [])})
+    if statuses != ["passed"]:
+        print(f"  the first gitci run did not pass: {statuses} {job_log(first)[-600:]}")
+        return
+    tox = shutil.which("tox", path=ENV.get("PATH")) or os.path.join(ENV["GITCI_HOME"], "tools", "tox", "bin", "tox")
+    work = f"{scratch}/tox-by-hand"
+    sh(["git", "clone", "-q", repo_with_files, work])
+    # gitci's steps get CI=true, at which tox lists each env's packages (pip freeze): tox -p
+    # gets it too, as it would in any CI.
+    tox_p = ["env", "CI=true", tox, "-p"]
+    sh(tox_p, cwd=work)
+    print(f"  tox used: {tox}")
+    floor = measure_floor()
+    m = alternating({
+        "gitci": ([GITCI, "run", "--commit", "HEAD", "--no-cache"], repo_with_files),
+        "reused": ([GITCI, "run", "--commit", "HEAD"], repo_with_files),
+        "tox": (tox_p, work),
+    }, rounds=3, runs=3)
+    line(f"CI=true tox -p: {count} environments, envs built", m["tox"], note=f"floor now {floor:.1f} ms")
+    line(f"gitci run --no-cache: {count} jobs, each `tox -e ENV`, side by side", m["gitci"],
+         note=f"{m['gitci'] / m['tox']:.2f}x tox -p")
+    line(f"gitci run: the same commit again, every result reused", m["reused"], note=f"{m['reused'] / m['tox']:.2f}x tox -p")
+    ratio = m["gitci"] / m["tox"]
+    verdict = "met" if ratio < 1 else "MISSED"
+    VERDICTS.append((f"{count} tox envs, gitci run --no-cache / tox -p", ratio, ratio, 1.0, "x", verdict))
+    print(f"  {'-> against tox -p, measured in the same rounds (every env run)':<72} {ratio:>9.2f} x   target < 1 x: {verdict}")
 
 
 def main():
     # Progress shows as it comes when the output goes to a file.
     sys.stdout.reconfigure(line_buffering=True)
     sections = sys.argv[1:] or ["run", "validate", "notes", "status", "hook", "scale", "reindex", "workspace", "sandbox",
-                                "reuse", "cachekey", "repos", "tests"]
+                                "reuse", "cachekey", "repos", "tests", "python", "tox"]
     scratch = tempfile.mkdtemp(prefix="gitci-bench-")
     # The repositories the bench installs are registered in a GITCI_HOME of its own, not in the
     # user's, which every later build's sandbox and trigger scan would read. Not in /tmp, where

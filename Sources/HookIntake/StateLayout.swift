@@ -28,6 +28,12 @@ public enum StateLayout {
     public static let artifacts = "artifacts"
     /// The HOME of the repository's sandboxed steps, kept between builds (their caches).
     public static let home = "home"
+    /// The venvs of `python:` jobs, `venvs/<scope>/<key>/slot-<n>/` (PythonEnvironment): per plan
+    /// branch, so that no build uses a venv another branch's build made.
+    public static let venvs = "venvs"
+    /// tox's work folders of `from: tox` jobs, `tox/<scope>/<environment>/slot-<n>/`, kept so that
+    /// a second build does not make every tox environment again.
+    public static let tox = "tox"
 
     /// The state folder of the repository whose git (common) directory is `gitDirectory`.
     public static func folder(of gitDirectory: String) -> String {

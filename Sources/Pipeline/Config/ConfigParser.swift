@@ -11,6 +11,7 @@ extension PipelineConfig {
         "interruptible", "inputs", "changes", "changes_base", "cache", "repos", "artifacts", "junit", "secrets", "from", "submodules",
         "shell",
         "artifacts_when", "artifacts_required", "dependencies",
+        "python", "install",
     ]
 
     /// Parses and checks a pipeline file. Every problem is reported at once, with its line and

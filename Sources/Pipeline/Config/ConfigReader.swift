@@ -102,6 +102,8 @@ enum ConfigReader {
         var sawSteps = false
         var sawStage = false
         var sawFrom = false
+        var pythonKey: Located<String>?
+        var installKey: Located<String>?
         // Steps written but wrong (a mapping, a list inside the list) are reported as such, not
         // again as "no steps".
         var stepsHadErrors = false
@@ -170,6 +172,13 @@ enum ConfigReader {
                 job.submodules = submodules(value, field, &reader)
             case "shell":
                 job.shell = choice(value, field, &reader)
+            case "python":
+                pythonKey = key
+                job.pythonIsAxis = if case .sequence = value { true } else { false }
+                job.python = pythonVersions(value, field, &reader)
+            case "install":
+                installKey = key
+                job.install = installEntries(value, field, &reader)
             case "from":
                 sawFrom = true
                 if let source = reader.string(value, field) {
@@ -192,10 +201,77 @@ enum ConfigReader {
         } else if !sawStage, !stages.contains(job.stage.value) {
             reader.sink.error("\(what) has no 'stage', and the default stage 'test' is not in 'stages'", at: name.location)
         }
+        applyPython(to: &job, pythonKey: pythonKey, installKey: installKey, what: what, &reader)
         if job.steps.isEmpty && !sawFrom && !stepsHadErrors {
             reader.sink.error(sawSteps ? "\(what) has an empty 'steps' list" : "\(what) has no 'steps'", at: name.location)
         }
         return job
+    }
+
+    // MARK: - python: and install:
+
+    /// `3.12`, `3`, `pypy3.10`: what PATH, pyenv and uv name interpreters by. Anything else
+    /// (`3.x`, `python3.12`, `>=3.11`) is refused rather than guessed at.
+    static func isPythonVersion(_ text: String) -> Bool {
+        var rest = Substring(text)
+        if rest.hasPrefix("pypy") { rest = rest.dropFirst(4) }
+        let parts = rest.split(separator: ".", omittingEmptySubsequences: false)
+        return (1...2).contains(parts.count)
+            && parts.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+    }
+
+    static func pythonVersions(_ node: Node, _ what: String, _ reader: inout NodeReader) -> [Located<String>] {
+        guard let versions = reader.stringList(node, what) else { return [] }
+        if versions.isEmpty { reader.error("\(what) names no version", at: node) }
+        var seen = Set<String>()
+        var valid: [Located<String>] = []
+        for version in versions {
+            if !isPythonVersion(version.value) {
+                reader.sink.error("'\(NodeReader.truncated(version.value))' in \(what) is not a Python version; write it as \"3.12\", \"3\" or \"pypy3.10\"",
+                                  at: version.location)
+            } else if !seen.insert(version.value).inserted {
+                reader.sink.error("version '\(version.value)' appears twice in \(what)", at: version.location)
+            } else {
+                valid.append(version)
+            }
+        }
+        return valid
+    }
+
+    static func installEntries(_ node: Node, _ what: String, _ reader: inout NodeReader) -> [String] {
+        guard let entries = reader.stringList(node, what) else { return [] }
+        for entry in entries where entry.value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            reader.sink.error("an entry of \(what) must not contain control characters", at: entry.location)
+        }
+        return entries.map(\.value)
+    }
+
+    /// Checks `python:` and `install:` against the job's other keys, and makes a list of
+    /// versions the matrix axis `python`, first (`test (python=3.12, os=…)`).
+    static func applyPython(to job: inout JobConfig, pythonKey: Located<String>?, installKey: Located<String>?, what: String,
+                            _ reader: inout NodeReader) {
+        if let key = job.from == nil ? nil : pythonKey ?? installKey {
+            reader.sink.error("'\(key.value)' of \(what) does not go with 'from: tox': tox makes each environment's venv itself, "
+                + "with the interpreter its name or base_python asks for and the deps its configuration lists", at: key.location)
+            return
+        }
+        if let installKey, pythonKey == nil {
+            reader.sink.error("'install' of \(what) needs 'python': it lists what goes into the job's venv, made with that interpreter",
+                              at: installKey.location)
+        }
+        guard let pythonKey, job.pythonIsAxis, !job.python.isEmpty else { return }
+        if var matrix = job.matrix {
+            if let axis = matrix.axes.first(where: { $0.name.value == "python" }) {
+                reader.sink.error("\(what) names the python versions twice, in 'python' and in its matrix's axis 'python' "
+                    + "(line \(axis.name.location.line)); keep one", at: pythonKey.location)
+                return
+            }
+            matrix.axes.insert((Located("python", at: pythonKey.location), job.python.map(\.value)), at: 0)
+            job.matrix = matrix
+        } else {
+            job.matrix = MatrixConfig(axes: [(Located("python", at: pythonKey.location), job.python.map(\.value))],
+                                      include: [], exclude: [], location: pythonKey.location)
+        }
     }
 
     /// `inputs:` and `changes:` entries (InputPatterns): paths from the repository's root that

@@ -169,6 +169,15 @@ public struct JobConfig: Sendable {
     public var submodules: Submodules = .checkedOut
     /// `shell:` of the job: what runs the steps that name none.
     public var shell: StepShell?
+    /// `python:` the interpreter versions (`3.12`, `3`, `pypy3.10`) the job runs in a venv of;
+    /// empty: none. Written as a list, they are also an axis `python` of its matrix (ConfigReader
+    /// adds it), and each planned job has one (PlannedJob.python).
+    public var python: [Located<String>] = []
+    /// Whether `python:` was a list, and so a matrix axis.
+    public var pythonIsAxis = false
+    /// `install:` what goes into the job's venv, each entry `pip install` arguments split at
+    /// spaces (`-e .[test]`, `-r requirements.txt`, `pytest>=8`).
+    public var install: [String] = []
 }
 
 /// `artifacts_when:` of a job.

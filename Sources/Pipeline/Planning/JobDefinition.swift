@@ -20,7 +20,7 @@ public enum JobDefinition {
     /// result stand.
     public static let keysInText: Set<String> = [
         "stage", "steps", "env", "matrix", "timeout", "labels", "inputs", "repos", "artifacts", "junit", "secrets",
-        "from", "submodules", "shell", "artifacts_when", "artifacts_required",
+        "from", "submodules", "shell", "artifacts_when", "artifacts_required", "python", "install",
     ]
     /// Keys that only decide whether, when or after what the job runs.
     public static let keysLeftOut: Set<String> = [
@@ -57,6 +57,12 @@ public enum JobDefinition {
         writer.line("inputs", config.inputs ?? ["."])
         writer.line("from", config.from?.value ?? "-")
         writer.line("shell", config.shell?.rawValue ?? "-")
+        // Only with python: the keys of other jobs stay as they were (no version change). The
+        // interpreter's exact version is the machine's, as every other tool a step runs.
+        if let python = job.python {
+            writer.line("python", python)
+            writer.line("install", config.install)
+        }
         return writer.text
     }
 

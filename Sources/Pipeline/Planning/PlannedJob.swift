@@ -30,6 +30,19 @@ public struct PlannedJob: Sendable, Identifiable {
 
     public var id: String { name }
 
+    /// The tox environment a job of a `from: tox` job runs (`GITCI_TOX_ENV`); nil for other jobs.
+    public var toxEnvironment: String? {
+        environment.last { $0.name == ToxEnvironments.variable }?.value
+    }
+
+    /// The Python version (`python:`) the job's venv is made with: the value of its matrix axis
+    /// `python` when `python:` is a list, else the one version; nil without `python:`.
+    public var python: String? {
+        guard !config.python.isEmpty else { return nil }
+        if config.pythonIsAxis { return matrix.last { $0.name == "python" }?.value }
+        return config.python.first?.value
+    }
+
     /// Whether `when:` lets the job run for `target`. Without `when:` a job runs for every
     /// target; with it, only for a branch that a `branch` pattern matches or a tag that a `tag`
     /// pattern matches: `when: {branch: [main]}` does not run for a tag on main's tip.

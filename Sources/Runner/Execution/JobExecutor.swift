@@ -94,8 +94,17 @@ public struct JobExecutor: Sendable {
         environment["GITCI_ENV"] = handoff.environmentPath
         environment["GITCI_PATH"] = handoff.pathPath
         let deadline = started.addingTimeInterval(TimeInterval(job.timeout.value))
+        // `python:` and `from: tox`: the venv and tox, made or reused before the first step.
+        let python: PythonEnvironment
+        switch await PythonEnvironment.prepare(job, context: context, environment: environment, log: log, deadline: deadline) {
+        case .success(let prepared): python = prepared
+        case .failure(let failure):
+            return Task.isCancelled ? finish(.cancelled, reason: "cancelled") : finish(.failed, reason: failure.description)
+        }
+        defer { python.release() }
+        python.apply(to: &environment)
         // Background processes a step leaves stay for the later steps, and end with the job.
-        let processes: any JobProcesses = context.sandbox.map { SandboxedJob(sandbox: $0, workspace: context.workspace) }
+        let processes: any JobProcesses = context.sandbox.map { SandboxedJob(sandbox: python.sandbox($0), workspace: context.workspace) }
             ?? DirectProcesses()
         defer { processes.end() }
 

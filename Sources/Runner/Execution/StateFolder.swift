@@ -23,6 +23,10 @@ public struct StateFolder: Sendable {
     public var artifacts: ArtifactStore { ArtifactStore(path: StateLayout.path(StateLayout.artifacts, in: path)) }
     /// The HOME of sandboxed steps (Sandbox).
     public var home: String { StateLayout.path(StateLayout.home, in: path) }
+    /// The venvs of `python:` jobs (PythonEnvironment).
+    public var venvs: String { StateLayout.path(StateLayout.venvs, in: path) }
+    /// tox's work folders of `from: tox` jobs (ToxTool).
+    public var toxWork: String { StateLayout.path(StateLayout.tox, in: path) }
 
     /// The mirror of the repository at `url`: named after its last component, and a hash of
     /// the whole URL so that two URLs never share one.

@@ -23,6 +23,9 @@ public struct Sandbox: Sendable {
     public var readOnly: [String]
     /// Folders shown read-write (besides the workspace, added per job).
     public var writable: [String]
+    /// Folders shown read-write though inside a hidden one, per job: a `python:` job's venv
+    /// while gitci installs into it, tox's work folder (PythonEnvironment).
+    public var writableInside: [String] = []
     /// The steps' HOME (XDG_CACHE_HOME is its `.cache`).
     public var home: String
 
@@ -102,7 +105,11 @@ public struct Sandbox: Sendable {
         // The init is the namespace's process 1 (no reaper of bwrap's in between): its exit
         // is complete, and bwrap's with it, only once the kernel has killed and reaped every
         // process left in the namespace. With bwrap's reaper, bwrap could exit a moment before.
-        var arguments = [bwrap, "--unshare-user", "--unshare-pid", "--as-pid-1", "--die-with-parent",
+        // No --die-with-parent: it ties bwrap's life to the *thread* that started it, and the
+        // threads Swift's tasks run on come and go (an idle one ends after a few seconds,
+        // killing a step that ran longer). gitci's death closes the request pipe instead,
+        // at which the init exits and the namespace with it.
+        var arguments = [bwrap, "--unshare-user", "--unshare-pid", "--as-pid-1",
                          "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
         // Folders the configuration makes writable come before the hidden ones: a hidden folder
         // inside one (the repository inside a scratch folder) must stay hidden, and one inside a
@@ -116,6 +123,7 @@ public struct Sandbox: Sendable {
             arguments += ["--tmpfs", folder]
         }
         for folder in readOnly { arguments += ["--ro-bind", folder, folder] }
+        for folder in writableInside { arguments += ["--bind", folder, folder] }
         // The init itself, where a folder made empty would hide it (a build folder under /tmp).
         if (covered + ["/tmp"]).contains(where: { Self.isInside(initProgram, $0) }) {
             arguments += ["--ro-bind", initProgram, initProgram]
