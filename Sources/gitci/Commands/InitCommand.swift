@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GitKit
+import Pipeline
 import Runner
 
 struct InitCommand: ParsableCommand {
@@ -27,10 +28,18 @@ struct InitCommand: ParsableCommand {
             throw ExitCode(ExitStatus.usage)
         }
         let chosen = template ?? Self.detect(in: root)
-        guard let source = Resources.template(named: chosen.rawValue),
-              let contents = FileManager.default.contents(atPath: source) else {
-            Output.error("gitci: cannot find the '\(chosen.rawValue)' template; set GITCI_SHARE to the folder holding templates/")
-            throw ExitCode(ExitStatus.failed)
+        let contents: Data
+        if chosen == .python {
+            let project = Self.pythonProject(at: root)
+            for warning in project.warnings { Output.error("gitci: warning: \(warning)") }
+            contents = Data(PythonStarter.pipeline(for: project, interpreters: InstalledPythons.minorVersions()).utf8)
+        } else {
+            guard let source = Resources.template(named: chosen.rawValue),
+                  let data = FileManager.default.contents(atPath: source) else {
+                Output.error("gitci: cannot find the '\(chosen.rawValue)' template; set GITCI_SHARE to the folder holding templates/")
+                throw ExitCode(ExitStatus.failed)
+            }
+            contents = data
         }
         guard FileManager.default.createFile(atPath: target, contents: contents) else {
             Output.error("gitci: cannot write \(target)")
@@ -38,6 +47,22 @@ struct InitCommand: ParsableCommand {
         }
         let how = template == nil ? " (detected)" : ""
         print("wrote \(target) from the \(chosen.rawValue) template\(how); check it with `gitci validate`, run it with `gitci run`")
+    }
+
+    /// The project as its working tree holds it: a starter is written before anything is committed.
+    static func pythonProject(at root: String) -> PythonProject {
+        let manager = FileManager.default
+        func path(_ relative: String) -> String { (root as NSString).appendingPathComponent(relative) }
+        return PythonProject(read: { relative in
+            // A project file larger than this is not configuration.
+            guard let attributes = try? manager.attributesOfItem(atPath: path(relative)),
+                  (attributes[.size] as? Int ?? 0) < 4 << 20,
+                  let data = manager.contents(atPath: path(relative)) else { return nil }
+            return String(decoding: data, as: UTF8.self)
+        }, isFolder: { relative in
+            var isFolder: ObjCBool = false
+            return manager.fileExists(atPath: path(relative), isDirectory: &isFolder) && isFolder.boolValue
+        })
     }
 
     /// Python markers win over Swift ones: a Python project with a Swift helper is still a
