@@ -73,8 +73,7 @@ struct PythonInterpreter: Sendable, Hashable {
             return nil
         }
         var result: PythonInterpreter?
-        let root = environment["PYENV_ROOT"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".pyenv")
+        let root = pyenvRoot(environment: environment)
         // PATH, each folder in order. pyenv's shims are left to the next look, at its versions
         // folder: a shim is a shell script that starts pyenv (slow), and runs only the versions
         // `pyenv global` selects.
@@ -124,6 +123,12 @@ struct PythonInterpreter: Sendable, Hashable {
         }
         found.withLock { $0[memo] = result }
         return .success(result)
+    }
+
+    /// `$PYENV_ROOT`, default `~/.pyenv`.
+    static func pyenvRoot(environment: [String: String]) -> String {
+        environment["PYENV_ROOT"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".pyenv")
     }
 
     /// pyenv's folders for `request` (`3.12` matches `3.12` and `3.12.1`, not `3.12.1t` or
