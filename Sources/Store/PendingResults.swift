@@ -31,8 +31,11 @@ public struct PendingResults: Sendable {
     /// Keeps `records` under `name` (a run id), replacing what was kept under it: written aside,
     /// then renamed, so that a reader never finds half a file.
     func keep(_ records: [(commit: ObjectID, record: NoteRecord)], as name: String) throws(StoreError) {
-        let text = records.map { "\($0.commit.hex) \($0.record.line())\n" }.joined()
-        let final = path(of: name)
+        try keepText(records.map { "\($0.commit.hex) \($0.record.line())\n" }.joined(), at: path(of: name))
+    }
+
+    /// Writes `text` to `final`, aside first, then renamed.
+    func keepText(_ text: String, at final: String) throws(StoreError) {
         let aside = final + ".\(getpid()).tmp"
         do {
             if mkdir(folder, 0o700) != 0, errno != EEXIST { throw Self.posixError(folder) }

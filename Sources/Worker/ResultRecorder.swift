@@ -71,7 +71,7 @@ final class ResultRecorder: Sendable {
             last = (.now, last?.problem)
             return true
         }
-        if due, pending.count > 0 { takeUpPending() }
+        if due, pending.count > 0 || pending.testsCount > 0 { takeUpPending() }
     }
 
     /// Writes what `entry` still holds; true when all of it is written.
@@ -103,6 +103,12 @@ final class ResultRecorder: Sendable {
     private func takeUpPending() {
         guard let repository = try? Repository.open(gitDirectory) else { return }
         let count = pending.count
+        if pending.testsCount > 0,
+           case .written = TestNotes.append([], in: repository, message: "gitci: test cases kept while the notes could not be written",
+                                            pending: pending, name: "") {
+            log("gitci: worker: wrote the test cases kept in \(pending.folder) to \(TestNotes.ref)")
+        }
+        guard count > 0 else { return }
         switch NotesWriter.append([], in: repository, message: "gitci: results kept while the notes could not be written",
                                   pending: pending, name: "") {
         case .written:

@@ -51,15 +51,21 @@ public enum ResultRecords {
     }
 
     /// Writes the test cases of a run, before its job records (so that an index brought up to
-    /// date by those finds them). A failure is said on `warn` and leaves the job records to be
-    /// written: the counts are in them either way.
+    /// date by those finds them), with any kept by earlier writes that failed. When the notes
+    /// cannot take them they are kept in the state folder's pending results for a later write;
+    /// `warn` says so. The counts are in the job records either way.
     public static func writeTests(_ report: LocalRun.Report, on commit: ObjectID, in repository: Repository,
                                   warn: (String) -> Void) {
         let runs = testRuns(for: report, on: commit)
-        guard !runs.isEmpty else { return }
-        do {
-            try TestNotes.append(runs, in: repository, message: "gitci: tests of \(commit.short) (\(report.runID))")
-        } catch {
+        let pending = PendingResults(stateFolder: StateFolder(gitCommonDirectory: repository.commonDirectory).path)
+        guard !runs.isEmpty || pending.testsCount > 0 else { return }
+        switch TestNotes.append(runs, in: repository, message: "gitci: tests of \(commit.short) (\(report.runID))",
+                                pending: pending, name: report.runID) {
+        case .written:
+            break
+        case .kept(let error, let file):
+            warn("gitci: warning: the test cases were not written (\(error.message)); kept in \(file) until they can be")
+        case .lost(let error):
             warn("gitci: warning: the test cases were not recorded: \(error.message)")
         }
     }

@@ -25,6 +25,10 @@ public enum TestNotes {
     /// Writes the cases of `runs` in one notes commit (none when no run has a case).
     @discardableResult
     public static func append(_ runs: [Run], in repository: Repository, message: String) throws(StoreError) -> ObjectID? {
+        try NotesWriter.append(lines: lines(of: runs), to: ref, in: repository, message: message)
+    }
+
+    static func lines(of runs: [Run]) -> [(commit: ObjectID, line: String)] {
         var lines: [(commit: ObjectID, line: String)] = []
         lines.reserveCapacity(runs.reduce(0) { $0 + $1.cases.count })
         for run in runs {
@@ -32,6 +36,6 @@ public enum TestNotes {
                 lines.append((run.commit, TestCaseLine(job: run.job, pipeline: run.pipeline, started: run.started, test: test).line()))
             }
         }
-        return try NotesWriter.append(lines: lines, to: ref, in: repository, message: message)
+        return lines
     }
 }
