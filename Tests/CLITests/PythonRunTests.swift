@@ -93,6 +93,27 @@ import TestSupport
         #expect(Self.value("VALUE", in: third.log) == "2")
     }
 
+    /// A venv with nothing of the project's own in it (tools only, or nothing at all) is the
+    /// job's on its reuse as on its making.
+    @Test(arguments: [[String](), ["--sandbox"]])
+    func aReusedVenvWithoutLocalEntriesIsStillTheJobs(_ extra: [String]) throws {
+        let repo = try repository(pipeline: """
+            jobs:
+              tools:
+                python: ["\(Self.machineVersion)"]
+                install: ["pip"]
+                steps:
+                  - python -c "import sys; assert sys.prefix != sys.base_prefix, sys.prefix"
+                  - test "$(command -v python)" = "$VIRTUAL_ENV/bin/python"
+            """)
+        for round in 1...2 {
+            if round == 2 { try repo.commit(["two.txt": "2\n"]) }
+            let (status, log, output) = try Self.run(repo, extra)
+            #expect(status == 0, "round \(round): \(output)\n\(log)")
+            #expect(log.contains(round == 1 ? "venv created" : "venv reused"), "round \(round): \(log)")
+        }
+    }
+
     @Test func twoJobsWithOneKeyAtOnceTakeTwoSlots() throws {
         let job = """
                 python: "\(Self.machineVersion)"

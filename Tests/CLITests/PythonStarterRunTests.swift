@@ -96,13 +96,8 @@ import TestSupport
         try repo.commit([:], message: "add the pipeline gitci init wrote")
         if tagged { try repo.git(["tag", "-f", "v1.2.1"]) }
 
-        let result = try GitciBinary.run(["run", "--json", "--jobs", "2"], in: repo.path,
-                                         environment: python.environment, timeout: 900)
-        let document = try jsonObject(result.stdout)
-        let jobs = document["jobs"] as? [[String: Any]] ?? []
-        #expect(result.status == 0 && document["status"] as? String == "passed",
-                "\(layout): \(pipeline)\n\(result.stdout)\n\(result.stderr)\n\(Self.failedLogs(jobs))")
-        let byName = Dictionary(jobs.map { ($0["name"] as? String ?? "", $0) }, uniquingKeysWith: { $1 })
+        // Sandboxed, as a server builds a push: the steps see their venv read-only.
+        var byName = try Self.run(repo, python: python, layout: layout, pipeline: pipeline)
         let test = try #require(byName["test (python=\(python.version))"], "\(byName.keys.sorted())")
         let counts = test["tests"] as? [String: Any]
         #expect((counts?["passed"] as? Int ?? 0) >= 1 && (counts?["failed"] as? Int) == 0, "\(layout): \(test)")
@@ -115,6 +110,30 @@ import TestSupport
         if files["tox.ini"] != nil {
             #expect(byName["tox (env=py)"]?["status"] as? String == "passed", "\(byName.keys.sorted())")
         }
+
+        // The next commit: the venvs are reused, and the test job installs the new wheel.
+        let marker = "second_\(UInt32.random(in: 0...UInt32.max))"
+        let testFile = (files.keys.first { $0.hasPrefix("test") && $0.hasSuffix(".py") })!
+        try repo.commit([(testFile as NSString).deletingLastPathComponent + "/test_\(marker).py": "def test_\(marker)():\n    pass\n"],
+                        message: "a second test")
+        if tagged { try repo.git(["tag", "v1.2.2"]) }
+        byName = try Self.run(repo, python: python, layout: layout, pipeline: pipeline)
+        let again = try #require(byName["test (python=\(python.version))"])
+        #expect((again["tests"] as? [String: Any])?["passed"] as? Int == (counts?["passed"] as? Int ?? 0) + 1, "\(again)")
+        let log = try String(contentsOfFile: again["log"] as? String ?? "", encoding: .utf8)
+        #expect(log.contains("venv reused"), "\(log.suffix(3_000))")
+        if tagged { #expect(log.contains("1.2.2"), "the new wheel was installed: \(log.suffix(3_000))") }
+    }
+
+    /// `gitci run --sandbox` of HEAD; every job must pass. The jobs by name.
+    static func run(_ repo: GitFixture, python: OnePython, layout: String, pipeline: String) throws -> [String: [String: Any]] {
+        let result = try GitciBinary.run(["run", "--json", "--jobs", "2", "--sandbox", "--commit", "HEAD"], in: repo.path,
+                                         environment: python.environment, timeout: 900)
+        let document = try jsonObject(result.stdout)
+        let jobs = document["jobs"] as? [[String: Any]] ?? []
+        #expect(result.status == 0 && document["status"] as? String == "passed",
+                "\(layout): \(pipeline)\n\(result.stdout)\n\(result.stderr)\n\(Self.failedLogs(jobs))")
+        return Dictionary(jobs.map { ($0["name"] as? String ?? "", $0) }, uniquingKeysWith: { $1 })
     }
 
     static func failedLogs(_ jobs: [[String: Any]]) -> String {

@@ -100,7 +100,7 @@ import Testing
         let config = try parse(text)
         #expect(Set(config.jobs.map(\.name.value)) == ["lint", "build", "test", "tox"])
         #expect(text.contains(#"python: ["3.11", "3.12", "3.13"]"#), "requires-python leaves 3.10 out, sorted")
-        #expect(text.contains(#"install: [".[testing]"]"#))
+        #expect(text.contains(#"install: ["./dist/*.whl[testing]"]"#), "the wheel built once, with the test extra")
         #expect(text.contains("--select E9,F63,F7,F82"), "no ruff configuration: only certain bugs")
         #expect(text.contains("python -m pytest --junitxml=report.xml testing"))
         #expect(text.contains("artifacts: [dist/*.tar.gz, dist/*.whl]"))

@@ -67,22 +67,21 @@ public enum PythonStarter {
         if project.buildable { text.add("    needs: [build]") }
         if let versionNote { text.add("    # \(versionNote)") }
         text.add("    python: [\(admitted.map(quoted).joined(separator: ", "))]")
+        // The code tested is the wheel built once, installed with its dependencies into the venv
+        // (kept between builds; the wheel itself is installed again each build).
+        let installed = project.buildable ? "./dist/*.whl" : "."
         var install: [String]
         if let extra = project.testExtra {
             text.add("    # The test tools come from the project's `\(extra)` extra\(project.buildable ? "; the code tested is the wheel built once" : "").")
-            install = [".[\(extra)]"]
+            install = [installed + "[\(extra)]"]
         } else if let requirements = project.testRequirements {
-            install = [".", "-r \(requirements)", "pytest"]
+            install = [installed, "-r \(requirements)", "pytest"]
         } else {
-            install = [".", "pytest"]
+            install = [installed, "pytest"]
         }
         if project.coverageConfigured { install.append("pytest-cov") }
         text.add("    install: [\(install.map(quoted).joined(separator: ", "))]")
         text.add("    steps:")
-        if project.buildable {
-            text.add("      - name: install the wheel built once")
-            text.add("        run: python -m pip install --no-deps --force-reinstall dist/*.whl")
-        }
         var pytest = "python -m pytest --junitxml=report.xml"
         if project.coverageConfigured { pytest += " --cov --cov-report=xml" }
         if !project.testPaths.isEmpty { pytest += " " + project.testPaths.joined(separator: " ") }

@@ -112,8 +112,8 @@ struct PythonEnvironment: Sendable {
         case .success(let found): interpreter = found
         case .failure(let notFound): throw Failure(description: notFound.description)
         }
-        let install = job.config.install.map(InstallEntry.init)
         let workspace = context.workspace
+        let install = try InstallEntry.expandingFiles(job.config.install.map(InstallEntry.init), in: workspace)
         let key = Self.venvKey(interpreter: interpreter, install: job.config.install, workspace: workspace)
         let folder = [state.venvs, Self.scope(of: context), key].joined(separator: "/")
         let slot: CacheSlot
@@ -139,11 +139,10 @@ struct PythonEnvironment: Sendable {
         if slot.isComplete {
             log.write("\n==> python \(request): venv reused (\(venv), \(interpreter.path) \(interpreter.version))\n")
             slot.markUsed()
-            guard !local.isEmpty else { return }
             // Only the project itself, against this build's workspace: its dependencies are there,
             // and its build backend too (installed with them when the venv was made).
-            let arguments = pip + ["--no-deps", "--force-reinstall", "--no-build-isolation"] + local.flatMap(\.arguments)
-            if let problem = await runner.run(arguments) {
+            if !local.isEmpty,
+               let problem = await runner.run(pip + ["--no-deps", "--force-reinstall", "--no-build-isolation"] + local.flatMap(\.arguments)) {
                 throw Failure(description: "the project's own install into the venv failed (\(problem)); see the job's log")
             }
         } else {
@@ -180,8 +179,9 @@ struct PythonEnvironment: Sendable {
     /// The build backends the local entries' `pyproject.toml` name (`[build-system] requires`).
     static func buildRequirements(of local: [InstallEntry], workspace: String) -> [String] {
         var requirements: [String] = []
+        // A wheel is installed as it is: no backend builds it.
         for entry in local {
-            guard let target = entry.localPath else { continue }
+            guard let target = entry.localPath, !target.hasSuffix(".whl") else { continue }
             let folder = target.hasPrefix("/") ? target : (workspace as NSString).appendingPathComponent(target)
             let text = try? String(contentsOfFile: (folder as NSString).appendingPathComponent("pyproject.toml"), encoding: .utf8)
             for requirement in PythonProject.buildRequirements(pyproject: text) where !requirements.contains(requirement) {
@@ -286,8 +286,40 @@ struct InstallEntry: Sendable {
         return path
     }
 
-    /// The project itself, or another folder of the workspace: built from this build's files.
+    /// The project itself, another folder of the workspace, or a file of it (a wheel another job
+    /// built): installed from this build's files.
     var isLocal: Bool { localPath != nil }
+
+    /// Local entries whose last path part is a pattern (`./dist/*.whl[test]`: the wheel a job this
+    /// one depends on built, handed on as an artifact) as the workspace's matching files, sorted;
+    /// extras kept. The pattern is gitci's (Glob), never a shell's.
+    static func expandingFiles(_ entries: [InstallEntry], in workspace: String) throws(PythonEnvironment.Failure) -> [InstallEntry] {
+        var expanded: [InstallEntry] = []
+        for entry in entries {
+            guard let path = entry.localPath, let last = path.split(separator: "/").last,
+                  last.contains(where: { $0 == "*" || $0 == "?" }), entry.arguments.count == 1 else {
+                expanded.append(entry)
+                continue
+            }
+            let argument = entry.arguments[0]
+            let extras = argument.firstIndex(of: "[").map { String(argument[$0...]) } ?? ""
+            let parent = String(path.dropLast(last.count))
+            guard !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
+                throw PythonEnvironment.Failure(description: "install: '\(argument)': a pattern must name files inside the workspace")
+            }
+            let folder = (workspace as NSString).appendingPathComponent(parent)
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted().filter { name in
+                var status = stat()
+                return Glob.matches(String(last), name) && lstat((folder as NSString).appendingPathComponent(name), &status) == 0
+                    && (status.st_mode & S_IFMT) == S_IFREG
+            }
+            guard !names.isEmpty else {
+                throw PythonEnvironment.Failure(description: "install: '\(argument)' matches no file in the workspace (are the artifacts of the job that makes it handed to this one? `needs:` or `dependencies:`)")
+            }
+            expanded += names.map { InstallEntry(parent + $0 + extras) }
+        }
+        return expanded
+    }
 
     /// Files `-r`/`-c` name (relative to the workspace).
     var namedFiles: [String] {
