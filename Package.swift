@@ -68,7 +68,8 @@ let package = Package(
             // libstdc++, whose loading would be most of the init's start.
             linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"])]
         ),
-        .target(name: "Store", dependencies: ["GitKit", "HookIntake", "CHookSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Store", dependencies: ["GitKit", "HookIntake", "CHookSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                                         .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Runner", dependencies: ["GitKit", "Pipeline", "Store", "CSpawn", "HookIntake",
                                           .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Worker", dependencies: ["GitKit", "Pipeline", "Store", "Runner", "CSpawn", "HookIntake"]),

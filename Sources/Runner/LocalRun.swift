@@ -1,7 +1,7 @@
 public import Foundation
 public import GitKit
 public import Pipeline
-import Store
+public import Store
 import Synchronization
 
 /// `gitci run`: one pipeline, on this machine, from a working tree or a commit.
@@ -198,8 +198,27 @@ public struct LocalRun: Sendable {
     /// Runs the plan. Cancelling the calling task (Ctrl-C) stops every running step's process
     /// group and reports the run as cancelled.
     public func run(observer: some RunObserver) async -> Report {
+        await run(observer: observer, runner: localRunner)
+    }
+
+    /// This machine's runner of the run's jobs.
+    var localRunner: LocalJobRunner {
+        LocalJobRunner(source: source, workspaceDirectory: workspaceDirectory, logDirectory: logDirectory,
+                       baseEnvironment: JobContext.inheritedEnvironment(), keepWorkspaces: options.keepWorkspaces,
+                       sandbox: sandbox, artifactStore: artifactStore, repos: repos)
+    }
+
+    /// What `job` needs to run, wherever it runs.
+    public func assignment(for job: PlannedJob, position: Int, inputArtifacts: [NoteRecord.Artifact]) -> JobAssignment {
+        JobAssignment(runID: runID, commit: commit?.hex, job: job.name, position: position, branch: target.branch, tag: target.tag,
+                      configBlob: configBlob.hex, pinnedRepos: repos[job.name]?.commits ?? [:], variables: options.variables,
+                      inputArtifacts: inputArtifacts, notes: reuse.notes(for: job), cacheKey: reuse.cacheKey(for: job))
+    }
+
+    /// Runs the plan's jobs through `runner`: the scheduling, reuse and hand-over of artifacts
+    /// are the same wherever the jobs run.
+    public func run(observer: some RunObserver, runner: some JobRunning) async -> Report {
         let started = Date()
-        let environment = JobContext.inheritedEnvironment().merging(options.variables) { $1 }
         let positions = Dictionary(uniqueKeysWithValues: plan.jobs.enumerated().map { ($1.name, $0 + 1) })
         let scheduler = Scheduler(plan: plan, parallelism: options.parallelism, target: target)
         // A job's needs have finished before it starts, so their artifacts are here by then.
@@ -207,21 +226,11 @@ public struct LocalRun: Sendable {
         // Reused jobs hand on what their earlier run kept.
         for job in plan.jobs { if let settled = settledResult(for: job) { produced.record(settled) } }
         let results = await scheduler.run(observer: observer, settled: settledResult(for:)) { [self] job in
-            let fileName = FileName.forJob(job.name, position: positions[job.name] ?? 0)
-            var context = JobContext(
-                pipelineID: runID, commit: commit, branch: target.branch, tag: target.tag, source: source,
-                workspace: (workspaceDirectory as NSString).appendingPathComponent(fileName),
-                logPath: (logDirectory as NSString).appendingPathComponent(fileName + ".log"),
-                baseEnvironment: environment, keepWorkspace: options.keepWorkspaces, sandbox: sandbox
-            )
-            context.notes = reuse.notes(for: job)
-            context.repos = repos[job.name] ?? JobRepos()
-            context.artifactStore = artifactStore
-            context.inputArtifacts = produced.artifacts(for: job, in: plan)
-            var result = await JobExecutor().run(job, context: context, onStep: { index, name in
-                observer.stepStarted(job, index: index, name: name)
-            }, onProcess: { observer.stepProcessStarted(job, processGroup: $0) })
-            result.cacheKey = reuse.cacheKey(for: job)
+            let assignment = assignment(for: job, position: positions[job.name] ?? 0,
+                                        inputArtifacts: produced.artifacts(for: job, in: plan))
+            let result = await runner.run(job, assignment, events: JobEvents(
+                stepStarted: { index, name in observer.stepStarted(job, index: index, name: name) },
+                processStarted: { observer.stepProcessStarted(job, processGroup: $0) }))
             produced.record(result)
             return result
         }

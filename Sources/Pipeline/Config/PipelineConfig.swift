@@ -11,7 +11,7 @@ public struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
 }
 
 /// An environment variable as written in `env:` (order kept: later entries win).
-public struct EnvironmentVariable: Sendable, Hashable {
+public struct EnvironmentVariable: Sendable, Hashable, Codable {
     public let name: String
     public let value: String
 

@@ -17,13 +17,14 @@ public enum PipelineStatus: String, Sendable, Codable {
 }
 
 /// A step that failed its job: its place (from 1) and name, which the log's step headers show.
-public struct FailedStep: Sendable, Hashable {
+public struct FailedStep: Sendable, Hashable, Codable {
     public var index: Int
     public var name: String
 }
 
-/// What became of one job. The same whoever ran it: `gitci run`, a worker or an agent.
-public struct JobResult: Sendable {
+/// What became of one job. The same whoever ran it: `gitci run`, a worker or an agent; Codable,
+/// so that an agent can send it to the coordinator.
+public struct JobResult: Sendable, Codable {
     public var name: String
     public var stage: String
     public var status: JobStatus

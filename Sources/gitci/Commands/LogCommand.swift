@@ -50,14 +50,4 @@ struct LogCommand: ParsableCommand {
             print("\(terminal.paint(commit.id.short, .yellow)) \(terminal.paint(padded, StatusColor.of(status))) \(commit.summary)")
         }
     }
-
-    struct LogDocument: Encodable {
-        struct Entry: Encodable {
-            var commit: String
-            var subject: String
-            var status: String
-        }
-        var branch: String
-        var commits: [Entry]
-    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Store
+import Worker
 
 struct PlansCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,11 +25,7 @@ struct PlansCommand: ParsableCommand {
             Output.error("gitci: cannot read the plan branches: \(error)")
             throw ExitCode(ExitStatus.failed)
         }
-        let entries = plans.map { plan -> PlansDocument.Entry in
-            let commit = latest[plan.branch]?.commit ?? plan.lastCommit
-            return .init(branch: plan.branch, state: plan.state.rawValue,
-                         last: commit.map { .init(commit: $0, status: access.liveStatus(of: $0, build: latest[plan.branch])) })
-        }
+        let entries = PlanStatus.entries(plans, latest: latest, index: access.index)
         if output.json {
             JSONOutput.print(PlansDocument(plans: entries))
             return
@@ -46,18 +43,5 @@ struct PlansCommand: ParsableCommand {
             let last = entry.last.map { "\(terminal.paint(String($0.commit.prefix(10)), .yellow)) \(terminal.paint($0.status, StatusColor.of($0.status)))" } ?? "-"
             print("\(branch)  \(terminal.paint(state, entry.state == "active" ? .green : .gray)) \(last)")
         }
-    }
-
-    struct PlansDocument: Encodable {
-        struct Last: Encodable {
-            var commit: String
-            var status: String
-        }
-        struct Entry: Encodable {
-            var branch: String
-            var state: String
-            var last: Last?
-        }
-        var plans: [Entry]
     }
 }

@@ -26,46 +26,25 @@ struct StatusCommand: ParsableCommand {
         let resolved = try? access.repository.resolveCommit(revision)
         let retired = resolved == nil ? Self.retiredPlan(revision, in: queue) : nil
         let commit = try resolved ?? retired?.commit ?? access.resolve(revision)
-        let results: CommitResults
+        let known: CommitStatus
         do {
-            results = try access.index.results(of: commit)
+            known = try CommitStatus(commit: commit, repository: access.repository, index: access.index, queue: queue)
         } catch {
             Output.error("gitci: cannot read the index: \(error)")
             throw ExitCode(ExitStatus.usage)
         }
-        // A build still queued or running says more than older results of the same commit.
-        let active = (try? queue?.activeBuilds(of: commit.hex))??.first
-        let live = active.map { build in
-            LiveBuild(build: build, jobs: (try? queue?.jobStatuses(of: build.id)) ?? [])
-        }
-        // So is a push the worker has not planned yet (it is starting, or busy planning others).
-        let pushed = live == nil && queue.map { PendingPushes.willBuild(commit, in: access.repository, queue: $0) } == true
-        // And a build that ended without results in the notes: superseded, cancelled, lost.
-        let ended = live == nil && !pushed && results.status == CommitResults.none
-            ? EndedBuild((try? queue?.latestBuild(of: commit.hex)) ?? nil) : nil
-        let status = live?.build.state.rawValue ?? (pushed ? Build.State.queued.rawValue : ended?.status ?? results.status)
+        let status = known.status
         if output.json {
-            var document = RunDocument(results: results)
-            // Notes keep a log's path relative to the state folder; a reader wants a file to open.
-            let state = StateFolder(gitCommonDirectory: access.repository.commonDirectory)
-            for index in document.jobs.indices { document.jobs[index].log = document.jobs[index].log.map(state.logPath(recorded:)) }
-            if let live { document.overlay(live) }
-            if pushed || ended != nil { document.status = status }
-            if let ended {
-                document.branch = ended.build.branch
-                document.reason = ended.why
-            }
-            document.print()
+            known.document(gitCommonDirectory: access.repository.commonDirectory).print()
         } else {
             let info = try? access.repository.commit(commit)
             let terminal = Terminal(descriptor: STDOUT_FILENO)
             if let retired { print("branch '\(retired.branch)' was deleted; its plan branch is retired, last built at:") }
-            print(CommitResultsView.render(results, subject: info?.summary, terminal: terminal,
-                                           building: live != nil || pushed || ended != nil),
+            print(CommitResultsView.render(known.results, subject: info?.summary, terminal: terminal, building: known.isBuilding),
                   terminator: "")
-            if let live { print(CommitResultsView.render(live, terminal: terminal), terminator: "") }
-            if pushed { print("pushed, \(terminal.paint(status, StatusColor.of(status))): waiting for the worker") }
-            if let ended { print(ended.description) }
+            if let live = known.live { print(CommitResultsView.render(live, terminal: terminal), terminator: "") }
+            if known.pushed { print("pushed, \(terminal.paint(status, StatusColor.of(status))): waiting for the worker") }
+            if let ended = known.ended { print(ended.description) }
         }
         throw ExitCode(ExitStatus.of(status))
     }

@@ -46,12 +46,6 @@ enum CommitResultsView {
     }
 }
 
-/// A build of the commit that is queued or running, with its jobs as far as they got.
-struct LiveBuild {
-    let build: Build
-    let jobs: [(job: String, status: String, started: Double?)]
-}
-
 extension CommitResultsView {
     static func render(_ live: LiveBuild, terminal: Terminal, now: Date = Date()) -> String {
         let build = live.build

@@ -60,14 +60,6 @@ extension ResultsAccess {
             ? try? BuildQueue.open(stateFolder: stateFolder) : nil
     }
 
-    /// A build's status as a user wants it: queued or running while it is, else what the notes
-    /// say, else what became of the build (as `gitci status` says it: EndedBuild).
-    func liveStatus(of commit: String, build: Build?) -> String {
-        if let build, build.state == .queued || build.state == .running { return build.state.rawValue }
-        if let id = ObjectID(hex: commit), let summary = try? index.summaries(of: [id])[id] { return summary.status }
-        return EndedBuild(build)?.status ?? CommitResults.none
-    }
-
     /// Usage error unless the pipeline at `commit` has `job`.
     func checkJob(_ job: String, at commit: ObjectID) throws {
         do {

@@ -1,56 +1,77 @@
-import Foundation
-import Pipeline
-import Runner
-import Store
+public import Foundation
 
-/// The `run --json` / `status --json` document of the command-line contract. Keys are never
+/// The `run --json` / `status --json` document of the command-line contract, and what the JSON
+/// API serves for a commit: one document, two transports. Keys are never
 /// renamed; absent values are written as null rather than left out.
-struct RunDocument: Encodable {
-    var commit: String?
-    var status: String
-    var pipeline: String?
-    var branch: String?
-    var tag: String?
-    var logs: String?
-    var jobs: [JobDocument]
-    var errors: [ErrorDocument]?
+public struct RunDocument: Encodable, Sendable {
+    public var commit: String?
+    public var status: String
+    public var pipeline: String?
+    public var branch: String?
+    public var tag: String?
+    public var logs: String?
+    public var jobs: [JobDocument]
+    public var errors: [ErrorDocument]?
     /// Why a build ended without results in the notes (`status`: superseded, failed to
     /// start, lost); left out otherwise.
-    var reason: String?
+    public var reason: String?
 
-    struct JobDocument: Encodable {
-        var name: String
-        var stage: String
-        var status: String
-        var exitCode: Int32?
-        var durationMs: Int
-        var node: String?
-        var log: String?
-        var reusedFrom: String?
-        var cacheKey: String?
-        var reason: String?
-        var allowFailure: Bool
-        var started: String?
-        var matrix: [String: String]
+    public struct JobDocument: Encodable, Sendable {
+        public var name: String
+        public var stage: String
+        public var status: String
+        public var exitCode: Int32?
+        public var durationMs: Int
+        public var node: String?
+        public var log: String?
+        public var reusedFrom: String?
+        public var cacheKey: String?
+        public var reason: String?
+        public var allowFailure: Bool
+        public var started: String?
+        public var matrix: [String: String]
         /// The commits its `repos:` entries were pinned to, by name; null without entries.
-        var repos: [String: String]? = nil
+        public var repos: [String: String]? = nil
         /// What it kept (`name`, `size`, `sha256`); null when nothing.
-        var artifacts: [NoteRecord.Artifact]? = nil
+        public var artifacts: [NoteRecord.Artifact]? = nil
         /// Its `junit:` reports' counts (`passed`, `failed`, `skipped`, `errors`); null without any.
-        var tests: TestsDocument? = nil
+        public var tests: TestsDocument? = nil
         /// What went wrong without changing its status (an unreadable report); null when nothing.
-        var warnings: [String]? = nil
+        public var warnings: [String]? = nil
 
-        struct TestsDocument: Encodable {
-            var passed: Int
-            var failed: Int
-            var skipped: Int
-            var errors: Int
+        public struct TestsDocument: Encodable, Sendable {
+            public var passed: Int
+            public var failed: Int
+            public var skipped: Int
+            public var errors: Int
 
-            init?(_ counts: NoteRecord.TestCounts?) {
+            public init?(_ counts: NoteRecord.TestCounts?) {
                 guard let counts else { return nil }
                 (passed, failed, skipped, errors) = (counts.passed, counts.failed, counts.skipped ?? 0, counts.errors ?? 0)
             }
+        }
+
+        public init(name: String, stage: String, status: String, exitCode: Int32?, durationMs: Int, node: String?, log: String?,
+                    reusedFrom: String?, cacheKey: String?, reason: String?, allowFailure: Bool, started: String?,
+                    matrix: [String: String], repos: [String: String]? = nil, artifacts: [NoteRecord.Artifact]? = nil,
+                    tests: TestsDocument? = nil, warnings: [String]? = nil) {
+            self.name = name
+            self.stage = stage
+            self.status = status
+            self.exitCode = exitCode
+            self.durationMs = durationMs
+            self.node = node
+            self.log = log
+            self.reusedFrom = reusedFrom
+            self.cacheKey = cacheKey
+            self.reason = reason
+            self.allowFailure = allowFailure
+            self.started = started
+            self.matrix = matrix
+            self.repos = repos
+            self.artifacts = artifacts
+            self.tests = tests
+            self.warnings = warnings
         }
 
         enum CodingKeys: String, CodingKey {
@@ -59,7 +80,7 @@ struct RunDocument: Encodable {
             case tests, warnings
         }
 
-        func encode(to encoder: any Encoder) throws {
+        public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(name, forKey: .name)
             try container.encode(stage, forKey: .stage)
@@ -81,13 +102,13 @@ struct RunDocument: Encodable {
         }
     }
 
-    struct ErrorDocument: Encodable {
-        var file: String
-        var line: Int
-        var column: Int
-        var message: String
+    public struct ErrorDocument: Encodable, Sendable {
+        public var file: String
+        public var line: Int
+        public var column: Int
+        public var message: String
 
-        init(file: String, line: Int, column: Int, message: String) {
+        public init(file: String, line: Int, column: Int, message: String) {
             self.file = file
             self.line = line
             self.column = column
@@ -95,7 +116,7 @@ struct RunDocument: Encodable {
         }
 
         /// Reads back `.gitci.yml:LINE:COL: message` as recorded in a note.
-        init(diagnostic text: String) {
+        public init(diagnostic text: String) {
             let parts = text.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
             if parts.count == 4, let line = Int(parts[1]), let column = Int(parts[2]) {
                 self.init(file: String(parts[0]), line: line, column: column,
@@ -106,11 +127,17 @@ struct RunDocument: Encodable {
         }
     }
 
+    public init(commit: String?, status: String, jobs: [JobDocument]) {
+        self.commit = commit
+        self.status = status
+        self.jobs = jobs
+    }
+
     enum CodingKeys: String, CodingKey {
         case commit, status, pipeline, branch, tag, logs, jobs, errors, reason
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(commit, forKey: .commit)
         try container.encode(status, forKey: .status)
@@ -123,26 +150,7 @@ struct RunDocument: Encodable {
         try container.encodeIfPresent(reason, forKey: .reason)
     }
 
-    init(report: LocalRun.Report) {
-        let formatter = ISO8601DateFormatter()
-        commit = report.commit?.hex
-        status = report.status.rawValue
-        pipeline = report.runID
-        branch = report.branch
-        tag = report.tag
-        logs = report.logDirectory
-        jobs = report.jobs.map { job in
-            JobDocument(name: job.name, stage: job.stage, status: job.status.rawValue, exitCode: job.exitCode,
-                        durationMs: job.durationMs, node: job.started == nil ? nil : job.node, log: job.logPath,
-                        reusedFrom: job.reusedFrom, cacheKey: job.cacheKey, reason: job.reason, allowFailure: job.allowFailure,
-                        started: job.started.map(formatter.string(from:)),
-                        matrix: Dictionary(job.matrix.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }),
-                        repos: job.repos.isEmpty ? nil : job.repos, artifacts: job.artifacts.isEmpty ? nil : job.artifacts,
-                        tests: JobDocument.TestsDocument(job.tests), warnings: job.warnings.isEmpty ? nil : job.warnings)
-        }
-    }
-
-    init(results: CommitResults) {
+    public init(results: CommitResults) {
         commit = results.commit
         status = results.status
         pipeline = results.pipeline?.pipeline
@@ -161,12 +169,12 @@ struct RunDocument: Encodable {
     }
 
     /// A queued or running build: its status, and its jobs' live statuses over recorded ones.
-    mutating func overlay(_ live: LiveBuild) {
+    public mutating func overlay(_ live: LiveBuild) {
         status = live.build.state.rawValue
         pipeline = live.build.runID ?? pipeline
         // What this build is for, not what an earlier run of the commit was.
-        branch = live.build.target.branch
-        tag = live.build.target.tag
+        branch = live.branch
+        tag = live.tag
         for entry in live.jobs {
             let started = entry.started.map { Timestamp.format(Date(timeIntervalSince1970: $0)) }
             let elapsed = entry.started.map { Int((Date().timeIntervalSince1970 - $0) * 1000) } ?? 0
@@ -181,17 +189,20 @@ struct RunDocument: Encodable {
             }
         }
     }
+}
 
-    init(configError: ConfigError, commit: String?) {
-        self.commit = commit
-        status = PipelineStatus.configError.rawValue
-        jobs = []
-        errors = configError.diagnostics.map {
-            ErrorDocument(file: $0.file, line: $0.location.line, column: $0.location.column, message: $0.message)
-        }
-    }
+/// A build of the commit that is queued or running, with its jobs as far as they got.
+public struct LiveBuild: Sendable {
+    public let build: Build
+    public let jobs: [(job: String, status: String, started: Double?)]
+    /// What the build is for: its branch, or its tag for a tag build.
+    public let branch: String?
+    public let tag: String?
 
-    func print() {
-        JSONOutput.print(self)
+    public init(build: Build, jobs: [(job: String, status: String, started: Double?)], branch: String?, tag: String?) {
+        self.build = build
+        self.jobs = jobs
+        self.branch = branch
+        self.tag = tag
     }
 }

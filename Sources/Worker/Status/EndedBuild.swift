@@ -1,18 +1,18 @@
 import Runner
-import Store
+public import Store
 
 /// A commit the notes say nothing about, whose last build in the queue ended all the same:
 /// `superseded` by a newer push before it ran, `cancelled` before it recorded anything,
 /// `failed` before any step ran (the reason says why: no pipeline file, …), or `lost`: it ran
 /// to its end, but its results are not in `refs/notes/gitci` (never written there, or gone
 /// since). What `gitci status` shows instead of "no results".
-struct EndedBuild {
-    static let lost = "lost"
+public struct EndedBuild: Sendable {
+    public static let lost = "lost"
 
-    let build: Build
-    let status: String
+    public let build: Build
+    public let status: String
 
-    init?(_ build: Build?) {
+    public init?(_ build: Build?) {
         guard let build else { return nil }
         switch build.state {
         case .queued, .running: return nil
@@ -24,7 +24,7 @@ struct EndedBuild {
     }
 
     /// Why it ended so: `status --json`'s `reason`.
-    var why: String {
+    public var why: String {
         switch status {
         case Self.lost:
             return "it ended (\(build.result ?? "no result")) but its results are not in \(ResultIndex.notesRef)"
@@ -36,7 +36,7 @@ struct EndedBuild {
     }
 
     /// One line for people: what became of the build, and why.
-    var description: String {
+    public var description: String {
         "build \(build.id)\(build.branch.map { " on \($0)" } ?? "") \(status): \(why)"
     }
 }
