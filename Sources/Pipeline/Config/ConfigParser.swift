@@ -5,7 +5,7 @@ extension PipelineConfig {
     /// huge one would only slow down every push.
     public static let maximumFileSize = 1 << 20
 
-    public static let topLevelKeys = ["stages", "branches", "tags", "env", "jobs", "interruptible"]
+    public static let topLevelKeys = ["stages", "branches", "tags", "env", "jobs", "interruptible", "schedules"]
     public static let jobKeys = [
         "stage", "steps", "needs", "env", "matrix", "timeout", "labels", "when", "allow_failure",
         "interruptible", "inputs", "changes", "changes_base", "cache", "repos", "artifacts", "junit", "secrets", "from", "submodules",

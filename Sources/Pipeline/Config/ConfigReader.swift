@@ -33,6 +33,8 @@ enum ConfigReader {
                 config.env = reader.environment(value, "'env'")
             case "jobs":
                 jobsNode = value
+            case "schedules":
+                config.schedules = schedules(value, &reader)
             default:
                 break
             }
@@ -371,6 +373,45 @@ enum ConfigReader {
         return (branches, tags)
     }
 
+    static func schedules(_ node: Node, _ reader: inout NodeReader) -> [Schedule] {
+        guard case .sequence(let sequence) = node else {
+            if !NodeReader.isNull(node) {
+                reader.error("'schedules' must be a list of {cron, branch}, not \(NodeReader.describe(node))", at: node)
+            }
+            return []
+        }
+        var schedules: [Schedule] = []
+        for item in sequence {
+            let what = "an entry of 'schedules'"
+            guard let entries = reader.mapping(item, what) else { continue }
+            reader.rejectUnknownKeys(entries, allowed: ["cron", "branch"], in: what)
+            var cron: CronSchedule?
+            var branch: String?
+            var cronSeen = false
+            for (key, value) in entries {
+                guard let text = reader.string(value, "'\(key.value)' of \(what)") else { continue }
+                if key.value == "cron" {
+                    cronSeen = true
+                    do {
+                        cron = try CronSchedule(text)
+                    } catch {
+                        reader.error("'cron' of \(what): \(error.description)", at: value)
+                    }
+                } else if key.value == "branch" {
+                    if let problem = BranchName.problem(text) {
+                        reader.error("'branch' of \(what): \(problem)", at: value)
+                    } else {
+                        branch = text
+                    }
+                }
+            }
+            if !cronSeen { reader.error("\(what) has no 'cron'", at: item) }
+            if !entries.contains(where: { $0.key.value == "branch" }) { reader.error("\(what) has no 'branch'", at: item) }
+            if let cron, let branch { schedules.append(Schedule(cron: cron, branch: branch)) }
+        }
+        return schedules
+    }
+
     static func repositories(_ node: Node, _ what: String, _ reader: inout NodeReader) -> [RepositorySpec] {
         guard case .sequence(let sequence) = node else {
             if !NodeReader.isNull(node) {
@@ -423,6 +464,24 @@ enum JobName {
         if name.count > maximumLength { return "a job name may be at most \(maximumLength) characters" }
         if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             return "a job name must not contain control characters"
+        }
+        return nil
+    }
+}
+
+/// A branch named in the pipeline file must be one git could have: git's rules for reference
+/// names (git-check-ref-format), applied to `refs/heads/<name>`.
+enum BranchName {
+    static func problem(_ name: String) -> String? {
+        let quoted = "'\(NodeReader.truncated(name))'"
+        if name.isEmpty { return "a branch name must not be empty" }
+        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || " ~^:?*[\\".unicodeScalars.contains($0) }) {
+            return "\(quoted) is not a branch name: it holds a space, a control character or one of ~^:?*[\\"
+        }
+        if name.hasPrefix("-") || name.hasPrefix("/") || name.hasSuffix("/") || name.hasSuffix(".") || name == "@"
+            || name.contains("..") || name.contains("//") || name.contains("@{")
+            || name.split(separator: "/").contains(where: { $0.hasPrefix(".") || $0.hasSuffix(".lock") }) {
+            return "\(quoted) is not a branch name git allows"
         }
         return nil
     }

@@ -32,6 +32,19 @@ public struct PipelineConfig: Sendable {
     public var interruptible: Bool
     public var env: [EnvironmentVariable]
     public var jobs: [JobConfig]
+    /// `schedules:` builds of a branch's tip at the times a cron expression names.
+    public var schedules: [Schedule] = []
+}
+
+/// One entry of `schedules:`: build `branch`'s tip whenever `cron` fires (UTC).
+public struct Schedule: Sendable, Hashable {
+    public var cron: CronSchedule
+    public var branch: String
+
+    public init(cron: CronSchedule, branch: String) {
+        self.cron = cron
+        self.branch = branch
+    }
 }
 
 /// Which branches get plan branches: every branch unless `include` is given, minus `exclude`.
