@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The `run --json` / `status --json` document of the command-line contract, and what the JSON
 /// API serves for a commit: one document, two transports. Keys are never

@@ -99,6 +99,9 @@ enum PendingFeatures {
                 notes.append("job '\(job.baseName)': \(keys.joined(separator: ", ")) accepted; not acted on by this version of gitci")
             }
         }
+        if !plan.config.schedules.isEmpty {
+            notes.append("schedules: \(plan.config.schedules.count) accepted; not acted on by this version of gitci")
+        }
         return notes
     }
 }
