@@ -103,7 +103,7 @@ extension Int64 {
             Issue.record("accepted")
         } catch {
             let messages = error.description
-            #expect(messages.contains(".gitci.yml:2:") && messages.contains("'61' is not a minute"), "\(messages)")
+            #expect(messages.contains(".gitci.yml:2:") && messages.contains("'61' is not a valid minute"), "\(messages)")
             #expect(messages.contains(".gitci.yml:3:") && messages.contains("has no 'cron'"), "\(messages)")
             #expect(messages.contains(".gitci.yml:4:") && messages.contains("'bad..name' is not a branch name"), "\(messages)")
             #expect(messages.contains(".gitci.yml:5:") && messages.contains("when"), "\(messages)")

@@ -44,7 +44,7 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
         func value(_ part: Substring) throws(Invalid) -> Int {
             if let number = Int(part), range.contains(number) { return number }
             if let index = names.firstIndex(of: part.lowercased()) { return index + nameOffset }
-            throw Invalid(description: "'\(part)' is not a \(name) (\(range.lowerBound)-\(range.upperBound)\(names.isEmpty ? "" : " or a name like \(names[0])"))")
+            throw Invalid(description: "'\(part)' is not a valid \(name) (\(range.lowerBound)-\(range.upperBound)\(names.isEmpty ? "" : " or a name like \(names[0])"))")
         }
         var result = Set<Int>()
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
