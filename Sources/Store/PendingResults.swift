@@ -49,9 +49,7 @@ public struct PendingResults: Sendable {
 
     /// Every kept file, oldest name first; lines that cannot be read are left out.
     func batches() -> [Batch] {
-        // Nearly always missing: every build's write and every `gitci status` looks.
-        guard access(folder, F_OK) == 0, let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
-        return names.filter { $0.hasSuffix(Self.suffix) }.sorted().compactMap { name in
+        fileNames(endingIn: Self.suffix).compactMap { name in
             let path = (folder as NSString).appendingPathComponent(name)
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
             return Batch(path: path, records: Self.parse(text))
@@ -65,8 +63,14 @@ public struct PendingResults: Sendable {
 
     /// How many files of results are waiting.
     public var count: Int {
-        guard access(folder, F_OK) == 0 else { return 0 }
-        return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(Self.suffix) }.count
+        fileNames(endingIn: Self.suffix).count
+    }
+
+    /// The names of the kept files of one kind (`.results`, `.tests`), oldest first.
+    func fileNames(endingIn suffix: String) -> [String] {
+        // Nearly always missing: every build's write and every `gitci status` looks.
+        guard access(folder, F_OK) == 0, let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        return names.filter { $0.hasSuffix(suffix) }.sorted()
     }
 
     /// Holds the folder's lock (when it can be taken) while `body` runs: two writers taking up

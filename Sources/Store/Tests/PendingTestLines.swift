@@ -14,8 +14,7 @@ extension PendingResults {
 
     /// Runs whose test cases wait to be written.
     public var testsCount: Int {
-        guard access(folder, F_OK) == 0 else { return 0 }
-        return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(Self.testsSuffix) }.count
+        fileNames(endingIn: Self.testsSuffix).count
     }
 
     func keepTestLines(_ lines: [(commit: ObjectID, line: String)], as name: String) throws(StoreError) {
@@ -24,8 +23,7 @@ extension PendingResults {
 
     /// Every kept file of test lines, oldest name first.
     func testBatches() -> [(path: String, lines: [(commit: ObjectID, line: String)])] {
-        guard access(folder, F_OK) == 0, let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
-        return names.filter { $0.hasSuffix(Self.testsSuffix) }.sorted().compactMap { name in
+        fileNames(endingIn: Self.testsSuffix).compactMap { name in
             let path = (folder as NSString).appendingPathComponent(name)
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
             let lines = text.split(separator: "\n").compactMap { line -> (commit: ObjectID, line: String)? in
