@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // Headers only: GitKit says how libgit2 is linked.
@@ -73,10 +74,13 @@ let package = Package(
         .target(name: "Runner", dependencies: ["GitKit", "Pipeline", "Store", "CSpawn", "HookIntake",
                                           .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Worker", dependencies: ["GitKit", "Pipeline", "Store", "Runner", "CSpawn", "HookIntake"]),
+        // The coordinator: the read-only JSON API now, the agent API and the web UI next.
+        .target(name: "Server", dependencies: ["GitKit", "Store", "Runner", "Worker",
+                                           .product(name: "Hummingbird", package: "hummingbird")]),
         .executableTarget(
             name: "gitci",
             dependencies: [
-                "GitKit", "Pipeline", "Runner", "Store", "Worker", "HookIntake",
+                "GitKit", "Pipeline", "Runner", "Store", "Worker", "HookIntake", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Bind library symbols on first call instead of all ~9,000 at start-up: the hook
@@ -108,6 +112,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["gitci", "TestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "ServerAPITests", dependencies: ["Server", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]),
     ]
 )
 
