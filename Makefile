@@ -2,7 +2,7 @@
 PREFIX ?= /usr/local
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libgit2-dev libssl-dev libsqlite3-dev pkg-config git sqlite3 bubblewrap python3-setuptools-scm openssh-server openssh-client python3-venv python3-pip
+APT_PACKAGES := libgit2-dev libssl-dev libsqlite3-dev pkg-config git sqlite3 bubblewrap python3-setuptools-scm openssh-server openssh-client python3-venv python3-pip curl
 
 .PHONY: deps build release test demo bench install uninstall clean
 
