@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Headers only: GitKit says how libgit2 is linked.
@@ -74,13 +75,16 @@ let package = Package(
         .target(name: "Runner", dependencies: ["GitKit", "Pipeline", "Store", "CSpawn", "HookIntake",
                                           .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Worker", dependencies: ["GitKit", "Pipeline", "Store", "Runner", "CSpawn", "HookIntake"]),
-        // The coordinator: the read-only JSON API now, the agent API and the web UI next.
+        // The coordinator: the JSON API, the agent API and git's smart HTTP for agents.
         .target(name: "Server", dependencies: ["GitKit", "Store", "Runner", "Worker",
                                            .product(name: "Hummingbird", package: "hummingbird")]),
+        // A build node: claims jobs from a coordinator over HTTP and runs them with Runner.
+        .target(name: "Agent", dependencies: ["GitKit", "Pipeline", "Store", "Runner",
+                                          .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .executableTarget(
             name: "gitci",
             dependencies: [
-                "GitKit", "Pipeline", "Runner", "Store", "Worker", "HookIntake", "Server",
+                "GitKit", "Pipeline", "Runner", "Store", "Worker", "HookIntake", "Server", "Agent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Bind library symbols on first call instead of all ~9,000 at start-up: the hook
@@ -112,7 +116,8 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["gitci", "TestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Store", "TestSupport"]),
-        .testTarget(name: "ServerAPITests", dependencies: ["Server", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(name: "ServerAPITests", dependencies: ["Server", "Store", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Server", "Store", "TestSupport"]),
     ]
 )
 

@@ -1,15 +1,19 @@
 public import Hummingbird
+public import Store
 
 /// What `gitci serve` is started with.
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var repositories: ServedRepositories
+    /// Agent tokens and the dispatch of jobs to agents (`$GITCI_HOME/coordinator.sqlite`).
+    public var coordinator: CoordinatorStore
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, repositories: ServedRepositories) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, repositories: ServedRepositories, coordinator: CoordinatorStore) {
         self.host = host
         self.port = port
         self.repositories = repositories
+        self.coordinator = coordinator
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import Server
+import Store
 import Testing
 import TestSupport
 
@@ -17,7 +18,8 @@ import TestSupport
         let repo = try Self.recordedRepository()
         let head = try repo.git(["rev-parse", "HEAD"])
         let served = ServedRepositories(registered: [], extra: [repo.path + "/.git"])
-        let app = buildApplication(ServerConfiguration(repositories: served))
+        let home = TemporaryDirectory()
+        let app = buildApplication(ServerConfiguration(repositories: served, coordinator: try CoordinatorStore.open(home: home.path)))
         let name = try #require(served.entries.first?.name)
         let cli = try GitciBinary.run(["status", head, "--json"], in: repo.path)
 

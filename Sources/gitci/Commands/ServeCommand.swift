@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Runner
 import Server
+import Store
 
 /// `gitci serve`: the coordinator. For now the read-only JSON API over the repositories
 /// `gitci install` registered and those given with --repos.
@@ -32,7 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
         let port = Int(listen[listen.index(after: colon)...])!
         let extra = repos.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         let served = ServedRepositories(registered: RepositoryRegistry().repositories(), extra: extra)
-        let app = buildApplication(ServerConfiguration(host: host, port: port, repositories: served))
+        let coordinator = try AgentTokenCommand.store()
+        let app = buildApplication(ServerConfiguration(host: host, port: port, repositories: served, coordinator: coordinator))
         Output.error("gitci: serving \(served.entries.count) repositories on http://\(listen)/api/v1/repos")
         try await app.runService()
     }
