@@ -29,6 +29,8 @@ public struct LocalRun: Sendable {
         public var pinnedRepos: [String: ObjectID] = [:]
         /// The `.gitci.yml` blob to run instead of the one at the commit (`--same-repos`).
         public var configBlob: ObjectID?
+        /// The name results give the machine the jobs ran on (an agent's `--name`); nil: the host's.
+        public var node: String?
 
         public init(commit: String? = nil, target: BuildTarget? = nil, jobs: [String] = [], parallelism: Int? = nil,
                     keepWorkspaces: Bool = false, variables: [String: String] = [:], runID: String? = nil,
@@ -205,7 +207,22 @@ public struct LocalRun: Sendable {
     var localRunner: LocalJobRunner {
         LocalJobRunner(source: source, workspaceDirectory: workspaceDirectory, logDirectory: logDirectory,
                        baseEnvironment: JobContext.inheritedEnvironment(), keepWorkspaces: options.keepWorkspaces,
-                       sandbox: sandbox, artifactStore: artifactStore, repos: repos)
+                       sandbox: sandbox, artifactStore: artifactStore, repos: repos, node: options.node)
+    }
+
+    /// The same, for a host of builds that hands some jobs to this machine and others elsewhere.
+    public var localJobRunner: any JobRunning { localRunner }
+
+    /// Where the log of the job at `position` (from 1) of the plan is kept on this machine.
+    public func logPath(ofJob name: String, position: Int) -> String {
+        (logDirectory as NSString).appendingPathComponent(FileName.forJob(name, position: position) + ".log")
+    }
+
+    /// Runs one job of the plan as another machine assigned it (a build agent), on this
+    /// machine; nil when the plan has no job of that name.
+    public func run(assigned assignment: JobAssignment, events: JobEvents = JobEvents()) async -> JobResult? {
+        guard let job = plan.jobs.first(where: { $0.name == assignment.job }) else { return nil }
+        return await localRunner.run(job, assignment, events: events)
     }
 
     /// What `job` needs to run, wherever it runs.
@@ -230,7 +247,8 @@ public struct LocalRun: Sendable {
                                         inputArtifacts: produced.artifacts(for: job, in: plan))
             let result = await runner.run(job, assignment, events: JobEvents(
                 stepStarted: { index, name in observer.stepStarted(job, index: index, name: name) },
-                processStarted: { observer.stepProcessStarted(job, processGroup: $0) }))
+                processStarted: { observer.stepProcessStarted(job, processGroup: $0) },
+                waiting: { observer.jobWaiting(job, reason: $0) }))
             produced.record(result)
             return result
         }
@@ -240,7 +258,7 @@ public struct LocalRun: Sendable {
         if options.keepWorkspaces { rmdir((workspaceDirectory as NSString).appendingPathComponent(StateFolder.Spare.workspace)) }
         return Report(runID: runID, commit: commit, target: target, status: PipelineStatus(finished: results),
                       jobs: results, logDirectory: logDirectory, started: started,
-                      durationMs: Int(Date().timeIntervalSince(started) * 1000), configBlob: configBlob, node: Host.name)
+                      durationMs: Int(Date().timeIntervalSince(started) * 1000), configBlob: configBlob, node: options.node ?? Host.name)
     }
 }
 

@@ -13,6 +13,7 @@ struct BuildExecution: Sendable {
     let queue: BuildQueue
     let recorder: ResultRecorder
     let parallelJobs: Int
+    let dispatch: (any JobDispatch)?
     let log: @Sendable (String) -> Void
     /// Called when a step of the build has started (and again for each later step).
     var underway: @Sendable () -> Void = {}
@@ -37,7 +38,8 @@ struct BuildExecution: Sendable {
         }
         log("gitci: worker: \(label): running \(localRun.plan.jobs.count) jobs")
         let observer = QueueObserver(queue: queue, buildID: build.id, underway: underway)
-        let report = await localRun.run(observer: observer)
+        let runner: any JobRunning = dispatch?.runner(for: localRun, gitDirectory: gitDirectory) ?? localRun.localJobRunner
+        let report = await localRun.run(observer: observer, runner: runner)
         observer.flush()
         var records: [(commit: ObjectID, record: NoteRecord)] = []
         var message = ""
@@ -144,6 +146,13 @@ struct QueueObserver: RunObserver {
         let name = result.name, status = result.status.rawValue, started = result.started?.timeIntervalSince1970
         writes.async { [queue, buildID] in
             queue.setJobStatus(buildID, job: name, status: status, started: started)
+        }
+    }
+
+    func jobWaiting(_ job: PlannedJob, reason: String?) {
+        let name = job.name
+        writes.async { [queue, buildID] in
+            queue.setJobDetail(buildID, job: name, detail: reason)
         }
     }
 

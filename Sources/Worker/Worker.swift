@@ -1,7 +1,7 @@
 import HookIntake
 import Foundation
 public import GitKit
-import Runner
+public import Runner
 public import Store
 import Synchronization
 
@@ -32,6 +32,8 @@ public struct Worker: Sendable {
     /// `gitci.workerLinger` 0 it would otherwise be gone before the push was queued, and the
     /// post-receive hook would have to start another.
     public let awaitingPush: Bool
+    /// Who runs the builds' jobs: nil, this machine; `gitci serve` hands them to build agents.
+    public var dispatch: (any JobDispatch)?
     let log: @Sendable (String) -> Void
 
     /// How long a worker waits for the push it was started for. git queues it (post-receive)
@@ -115,7 +117,11 @@ public struct Worker: Sendable {
         }
         StateFolderModes.secure(stateFolder)
         if lock == nil, linger == nil {
-            lock = WorkerLock.acquire(in: stateFolder, wait: true)
+            // Waited for without holding a thread: a coordinator hosts many repositories' workers.
+            while lock == nil, !Task.isCancelled {
+                lock = WorkerLock.acquire(in: stateFolder, wait: false)
+                if lock == nil { try? await Task.sleep(for: .milliseconds(200)) }
+            }
         } else if lock == nil {
             // A worker that will exit when idle need not outlast one that runs already (which
             // may linger for a while): it waits only until that one has built what is queued.
@@ -166,6 +172,12 @@ public struct Worker: Sendable {
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
+}
+
+/// Runs the jobs of the builds a worker takes somewhere else than here alone (`gitci serve`:
+/// on build agents and its own slots).
+public protocol JobDispatch: Sendable {
+    func runner(for run: LocalRun, gitDirectory: String) -> any JobRunning
 }
 
 /// Ids of builds whose tasks ended, handed from those tasks to the worker's loop.

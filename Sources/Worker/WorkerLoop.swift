@@ -87,7 +87,7 @@ struct WorkerLoop {
 
     func execution() -> BuildExecution {
         BuildExecution(gitDirectory: worker.gitDirectory, queue: queue, recorder: recorder,
-                       parallelJobs: worker.parallelJobs, log: worker.log)
+                       parallelJobs: worker.parallelJobs, dispatch: worker.dispatch, log: worker.log)
     }
 
     /// Starts the claimed builds, each in its own task, and returns once their first steps have

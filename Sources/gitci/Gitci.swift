@@ -11,7 +11,8 @@ struct Gitci: AsyncParsableCommand {
                       PlansCommand.self,
                       ReindexCommand.self, SyncCommand.self, InstallCommand.self, UninstallCommand.self, HookCommand.self,
                       WorkerCommand.self, RerunCommand.self, CancelCommand.self, TriggerCommand.self, ArtifactsCommand.self, GcCommand.self,
-                      TestsCommand.self, AgentTokenCommand.self, ServeCommand.self]
+                      TestsCommand.self, AgentTokenCommand.self, ServeCommand.self, AgentCommand.self,
+                      AgentsCommand.self]
     )
 
     /// Like ArgumentParser's own entry point, but with gitci's exit statuses: usage errors are 2

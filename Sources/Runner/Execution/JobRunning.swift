@@ -48,11 +48,15 @@ public struct JobAssignment: Codable, Sendable, Hashable {
 public struct JobEvents: Sendable {
     public var stepStarted: @Sendable (_ index: Int, _ name: String) -> Void
     public var processStarted: @Sendable (_ processGroup: Int32) -> Void
+    /// The job waits for a machine to take it, and why (nil: it no longer waits).
+    public var waiting: @Sendable (_ reason: String?) -> Void
 
     public init(stepStarted: @escaping @Sendable (Int, String) -> Void = { _, _ in },
-                processStarted: @escaping @Sendable (Int32) -> Void = { _ in }) {
+                processStarted: @escaping @Sendable (Int32) -> Void = { _ in },
+                waiting: @escaping @Sendable (String?) -> Void = { _ in }) {
         self.stepStarted = stepStarted
         self.processStarted = processStarted
+        self.waiting = waiting
     }
 }
 
@@ -73,6 +77,8 @@ struct LocalJobRunner: JobRunning {
     let artifactStore: ArtifactStore
     /// Each job's `repos:` entries, pinned (and their mirrors fetched) when the build was planned.
     let repos: [String: JobRepos]
+    /// The name results give this machine; nil: the host's.
+    let node: String?
 
     func run(_ job: PlannedJob, _ assignment: JobAssignment, events: JobEvents) async -> JobResult {
         let fileName = FileName.forJob(job.name, position: assignment.position)
@@ -81,7 +87,8 @@ struct LocalJobRunner: JobRunning {
             tag: assignment.tag, source: source,
             workspace: (workspaceDirectory as NSString).appendingPathComponent(fileName),
             logPath: (logDirectory as NSString).appendingPathComponent(fileName + ".log"),
-            baseEnvironment: baseEnvironment.merging(assignment.variables) { $1 }, keepWorkspace: keepWorkspaces, sandbox: sandbox
+            baseEnvironment: baseEnvironment.merging(assignment.variables) { $1 }, node: node, keepWorkspace: keepWorkspaces,
+            sandbox: sandbox
         )
         context.notes = assignment.notes
         context.repos = repos[job.name] ?? JobRepos()

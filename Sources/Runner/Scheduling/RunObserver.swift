@@ -9,10 +9,14 @@ public protocol RunObserver: Sendable {
     func jobFinished(_ result: JobResult)
     /// A step's process group started (a worker remembers it, to stop it should the worker die).
     func stepProcessStarted(_ job: PlannedJob, processGroup: Int32)
+    /// The job waits for a machine to take it (a build agent with its labels), and why; nil
+    /// once it no longer waits.
+    func jobWaiting(_ job: PlannedJob, reason: String?)
 }
 
 extension RunObserver {
     public func stepProcessStarted(_ job: PlannedJob, processGroup: Int32) {}
+    public func jobWaiting(_ job: PlannedJob, reason: String?) {}
 }
 
 /// An observer that ignores everything.

@@ -95,6 +95,9 @@ extension CoordinatorStore {
         }.joined()
     }
 
+    /// What is wrong with `name` as an agent's name, if anything.
+    public static func agentNameProblem(_ name: String) -> String? { nameProblem(name) }
+
     /// Agent names appear in logs, notes and the web UI: short, printable, no spaces.
     static func nameProblem(_ name: String) -> String? {
         if name.isEmpty || name.count > 64 { return "an agent name must be 1 to 64 characters" }

@@ -3,7 +3,7 @@ import GRDB
 
 /// The coordinator's own state in `$GITCI_HOME/coordinator.sqlite` (WAL): what belongs to no one
 /// repository. Agent tokens, stored hashed, that `gitci agent-token` manages and `gitci serve`
-/// checks.
+/// checks; the jobs it hands to agents and the agents it has seen.
 public final class CoordinatorStore: Sendable {
     public static let fileName = "coordinator.sqlite"
 
@@ -33,7 +33,7 @@ public final class CoordinatorStore: Sendable {
         }
     }
 
-    static let schema = DatabaseSetup.Schema(migrations: ["v1"], migrator: { migrator })
+    static let schema = DatabaseSetup.Schema(migrations: ["v1", "v2"], migrator: { migrator })
 
     package static var schemaListsEveryMigration: Bool { schema.migrations == migrator.migrations }
 
@@ -47,6 +47,7 @@ public final class CoordinatorStore: Sendable {
                 );
                 """)
         }
+        registerDispatch(in: &migrator)
         return migrator
     }
 

@@ -182,10 +182,12 @@ public struct RunDocument: Encodable, Sendable {
                 jobs[index].status = entry.status
                 jobs[index].started = started
                 if entry.status == "running" { jobs[index].durationMs = elapsed }
+                if let detail = live.details[entry.job] { jobs[index].reason = detail }
             } else {
                 jobs.append(JobDocument(name: entry.job, stage: "", status: entry.status, exitCode: nil, durationMs: elapsed,
                                         node: nil, log: nil, reusedFrom: nil, cacheKey: nil, reason: nil, allowFailure: false,
                                         started: started, matrix: [:]))
+                if let detail = live.details[entry.job] { jobs[jobs.count - 1].reason = detail }
             }
         }
     }
@@ -198,11 +200,15 @@ public struct LiveBuild: Sendable {
     /// What the build is for: its branch, or its tag for a tag build.
     public let branch: String?
     public let tag: String?
+    /// Why a job has not started (it waits for a build agent), by job.
+    public let details: [String: String]
 
-    public init(build: Build, jobs: [(job: String, status: String, started: Double?)], branch: String?, tag: String?) {
+    public init(build: Build, jobs: [(job: String, status: String, started: Double?)], branch: String?, tag: String?,
+                details: [String: String] = [:]) {
         self.build = build
         self.jobs = jobs
         self.branch = branch
         self.tag = tag
+        self.details = details
     }
 }

@@ -42,7 +42,7 @@ public final class BuildQueue: Sendable {
         }
     }
 
-    static let schema = DatabaseSetup.Schema(migrations: ["v1", "v2", "v3", "v4", "v5"], migrator: { migrator })
+    static let schema = DatabaseSetup.Schema(migrations: ["v1", "v2", "v3", "v4", "v5", "v6"], migrator: { migrator })
 
     /// Whether `schema` lists exactly the migrations the migrator registers (a test keeps them so).
     package static var schemaListsEveryMigration: Bool { schema.migrations == migrator.migrations }
@@ -103,6 +103,10 @@ public final class BuildQueue: Sendable {
         // What a build was asked to do beyond a plain build (BuildRequest), as JSON.
         migrator.registerMigration("v5") { db in
             try db.execute(sql: "ALTER TABLE builds ADD COLUMN request TEXT NOT NULL DEFAULT '{}'")
+        }
+        // Why a job of a running build has not started: it waits for a build agent.
+        migrator.registerMigration("v6") { db in
+            try db.execute(sql: "ALTER TABLE build_jobs ADD COLUMN detail TEXT")
         }
         return migrator
     }
@@ -190,6 +194,25 @@ public final class BuildQueue: Sendable {
         _ = try? pool.write { db in
             try db.cachedStatement(sql: "INSERT OR REPLACE INTO build_jobs (build_id, job, status, started) VALUES (?, ?, ?, ?)")
                 .execute(arguments: [buildID, job, status, started])
+        }
+    }
+
+    /// A job of the build waits to be taken (queued, `detail` saying why), or no longer
+    /// waits (nil: running).
+    public func setJobDetail(_ buildID: Int64, job: String, detail: String?) {
+        _ = try? pool.write { db in
+            try db.cachedStatement(sql: """
+                INSERT INTO build_jobs (build_id, job, status, detail) VALUES (?, ?, ?, ?)
+                ON CONFLICT (build_id, job) DO UPDATE SET detail = excluded.detail, status = excluded.status
+                """).execute(arguments: [buildID, job, detail == nil ? "running" : "queued", detail])
+        }
+    }
+
+    /// The details set on a running build's jobs, by job.
+    public func jobDetails(of buildID: Int64) throws -> [String: String] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT job, detail FROM build_jobs WHERE build_id = ? AND detail IS NOT NULL", arguments: [buildID])
+                .reduce(into: [:]) { $0[$1["job"] as String] = $1["detail"] as String }
         }
     }
 

@@ -21,7 +21,7 @@ public struct CommitStatus: Sendable {
         let active = (try? queue?.activeBuilds(of: commit.hex))??.first
         live = active.map { build in
             LiveBuild(build: build, jobs: (try? queue?.jobStatuses(of: build.id)) ?? [],
-                      branch: build.target.branch, tag: build.target.tag)
+                      branch: build.target.branch, tag: build.target.tag, details: (try? queue?.jobDetails(of: build.id)) ?? [:])
         }
         pushed = live == nil && queue.map { PendingPushes.willBuild(commit, in: repository, queue: $0) } == true
         ended = live == nil && !pushed && results.status == CommitResults.none

@@ -1,30 +1,45 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
 import Runner
 import Server
 import Store
 
-/// `gitci serve`: the coordinator. For now the read-only JSON API over the repositories
-/// `gitci install` registered and those given with --repos.
+/// `gitci serve`: the coordinator of every repository installed with gitci (and --repos): it
+/// hosts their workers, hands their jobs to build agents and to its own slots, and answers the
+/// JSON API.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         _superCommandName: Gitci.commandName,
-        abstract: "Run the coordinator: the JSON API over every repository installed with gitci."
+        abstract: "Run the coordinator: builds of every repository installed with gitci, on agents and here.",
+        discussion: """
+            While it runs, pushes to those repositories are built by it (the hooks nudge it \
+            instead of starting a worker), their jobs run on the build agents whose labels fit \
+            (`gitci agent`) and on this machine unless --no-local-jobs.
+            """
     )
 
-    @Option(help: "Address and port to listen on.")
+    @Option(help: "Address and port to listen on (port 0: any free port, printed).")
     var listen: String = "127.0.0.1:8080"
 
     @Option(parsing: .upToNextOption, help: "More repositories (git directories) to serve.")
     var repos: [String] = []
+
+    @Flag(help: "Run no job on this machine: only agents run them.")
+    var noLocalJobs = false
+
+    @Option(help: "Jobs this machine runs at once (default: number of cores).")
+    var jobs: Int?
+
+    @Option(help: "Labels this machine's own job slots have, comma-separated (a job runs here only when it has them all).")
+    var labels: String = ""
 
     func validate() throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
               (0...65_535).contains(port), colon != listen.startIndex else {
             throw ValidationError("--listen takes ADDRESS:PORT, like 127.0.0.1:8080, not '\(listen)'")
         }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() async throws {
@@ -34,8 +49,12 @@ struct ServeCommand: AsyncParsableCommand {
         let extra = repos.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         let served = ServedRepositories(registered: RepositoryRegistry().repositories(), extra: extra)
         let coordinator = try AgentTokenCommand.store()
-        let app = buildApplication(ServerConfiguration(host: host, port: port, repositories: served, coordinator: coordinator))
-        Output.error("gitci: serving \(served.entries.count) repositories on http://\(listen)/api/v1/repos")
-        try await app.runService()
+        let labels = self.labels.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let count = served.entries.count
+        let configuration = ServerConfiguration(
+            host: host, port: port, repositories: served, coordinator: coordinator,
+            localSlots: noLocalJobs ? 0 : (jobs ?? Processors.available), localLabels: labels, nodeName: JobContext.hostName,
+            onListening: { port in Output.error("gitci: serving \(count) repositories on http://\(host):\(port)/") })
+        try await Coordinator(configuration, log: { Output.error($0) }).run()
     }
 }
