@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["gitci", "TestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Store", "TestSupport"]),
-        .testTarget(name: "ServerAPITests", dependencies: ["Server", "Store", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(name: "ServerAPITests", dependencies: ["Server", "Store", "Runner", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Server", "Store", "TestSupport"]),
     ]
 )

@@ -78,7 +78,7 @@ struct ClaimedJobRun: Sendable {
     private func holdLease(job: Task<JobResult, Never>, lost: Flag) async {
         while !Task.isCancelled {
             do throws(AgentClient.Failure) {
-                let answer = try await client.lease(claimed, wait: AgentAPI.renewEvery)
+                let answer = try await client.lease(claimed, wait: claimed.renewEvery)
                 if answer.cancel {
                     log("gitci: agent: \(label): cancelled by the coordinator")
                     job.cancel()
@@ -106,12 +106,24 @@ struct ClaimedJobRun: Sendable {
     private func execute(paths: JobPaths) async -> JobResult {
         let mirror = AgentMirror(home: settings.home, server: settings.server, token: settings.token)
         guard let commit = assignment.commit else { return failure("the job names no commit") }
-        let fetched: AgentMirror.Fetched
-        do {
-            fetched = try mirror.fetch(repository: claimed.order.repository, commit: commit)
-        } catch {
-            return failure("cannot fetch the source: \(error)")
+        // A coordinator restarting, or a moment without network, is waited out for as long as
+        // the lease would last: the attempt stands as long as its lease does.
+        var fetched: AgentMirror.Fetched?
+        let giveUp = Date().addingTimeInterval(claimed.lease)
+        var delay = 0.5
+        while fetched == nil {
+            do {
+                fetched = try mirror.fetch(repository: claimed.order.repository, commit: commit)
+            } catch {
+                if error.reason != .fetch || Date().addingTimeInterval(delay) > giveUp || Task.isCancelled {
+                    return failure("cannot fetch the source: \(error)")
+                }
+                log("gitci: agent: \(label): cannot fetch the source yet (\(error)); trying again")
+                try? await Task.sleep(for: .seconds(delay))
+                delay = min(delay * 2, 5)
+            }
         }
+        guard let fetched else { return failure("cannot fetch the source") }
         var options = LocalRun.Options(commit: commit, target: target, jobs: [assignment.job], parallelism: 1,
                                        variables: assignment.variables, runID: assignment.runID, sandbox: .configured)
         options.noCache = true

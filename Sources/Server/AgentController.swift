@@ -40,13 +40,13 @@ struct AgentController: Sendable {
             let now = Date().timeIntervalSince1970
             try? queue.recordAgentContact(name: asked.name, token: token, labels: asked.labels, slots: asked.slots, now: now)
             if let row = try queue.claimJob(agent: asked.name, token: token, labels: Set(asked.labels), among: nil,
-                                            lease: AgentAPI.lease, now: now) {
+                                            lease: dispatcher.lease, now: now) {
                 guard let order = try? JSONDecoder().decode(AgentAPI.JobOrder.self, from: row.assignment) else {
                     _ = try? queue.finishJob(row.id, attempt: row.attempt, agent: asked.name, result: Data(), cancelled: false, now: now)
                     dispatcher.ended.signal(row.id)
                     continue
                 }
-                return try Self.json(AgentAPI.ClaimedJob(id: row.id, attempt: row.attempt, order: order))
+                return try Self.json(AgentAPI.ClaimedJob(id: row.id, attempt: row.attempt, order: order, lease: dispatcher.lease))
             }
             let left = deadline - now
             if left <= 0 { return Response(status: .noContent) }
@@ -56,14 +56,14 @@ struct AgentController: Sendable {
 
     private func lease(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let held = try heldJob(request, context)
-        let wait = min(max(request.uri.queryParameters.get("wait").flatMap(Double.init) ?? 0, 0), AgentAPI.renewEvery)
+        let wait = min(max(request.uri.queryParameters.get("wait").flatMap(Double.init) ?? 0, 0), dispatcher.lease / 3)
         let generation = dispatcher.cancels.generation(held.row.id)
-        let check = try dispatcher.queue.renewLease(held.row.id, attempt: held.attempt, agent: held.agent, lease: AgentAPI.lease,
+        let check = try dispatcher.queue.renewLease(held.row.id, attempt: held.attempt, agent: held.agent, lease: dispatcher.lease,
                                                     now: Date().timeIntervalSince1970)
         guard case .held(let cancel) = check else { throw Self.lost(held) }
         if cancel || wait == 0 { return try Self.json(AgentAPI.LeaseAnswer(cancel: cancel)) }
         await dispatcher.cancels.wait(held.row.id, since: generation, seconds: wait)
-        let now = try dispatcher.queue.renewLease(held.row.id, attempt: held.attempt, agent: held.agent, lease: AgentAPI.lease,
+        let now = try dispatcher.queue.renewLease(held.row.id, attempt: held.attempt, agent: held.agent, lease: dispatcher.lease,
                                                   now: Date().timeIntervalSince1970)
         guard case .held(let cancelNow) = now else { throw Self.lost(held) }
         return try Self.json(AgentAPI.LeaseAnswer(cancel: cancelNow))

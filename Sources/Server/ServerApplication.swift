@@ -1,5 +1,6 @@
 public import Hummingbird
 public import Store
+import Runner
 
 /// What `gitci serve` is started with.
 public struct ServerConfiguration: Sendable {
@@ -14,6 +15,8 @@ public struct ServerConfiguration: Sendable {
     public var localLabels: [String]
     /// The name results give the coordinator's own machine.
     public var nodeName: String
+    /// How long an agent's claim on a job lasts unless renewed (a third of it apart).
+    public var lease: Double = AgentAPI.lease
     /// Called once the server listens, with the port (the one the system chose for port 0).
     public var onListening: @Sendable (Int) -> Void
 
@@ -51,6 +54,6 @@ func buildApplication(_ configuration: ServerConfiguration, dispatcher: Dispatch
 extension Dispatcher {
     convenience init(_ configuration: ServerConfiguration) {
         self.init(queue: configuration.coordinator, localName: configuration.nodeName, localLabels: Set(configuration.localLabels),
-                  localSlots: configuration.localSlots)
+                  localSlots: configuration.localSlots, lease: configuration.lease)
     }
 }

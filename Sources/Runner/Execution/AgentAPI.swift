@@ -3,9 +3,8 @@
 public enum AgentAPI {
     /// How long a claim or a lease check is held open by the coordinator, at most.
     public static let longestWait: Double = 25
-    /// A claimed job's lease, and how often its agent renews it.
+    /// A claimed job's lease (its agent renews it every third of it).
     public static let lease: Double = 60
-    public static let renewEvery: Double = 20
     /// The largest log chunk the coordinator takes.
     public static let largestLogChunk = 1 << 20
 
@@ -40,11 +39,16 @@ public enum AgentAPI {
         public var id: Int64
         public var attempt: Int
         public var order: JobOrder
+        /// The lease's length, and how often the agent must renew it, in seconds.
+        public var lease: Double
+        public var renewEvery: Double
 
-        public init(id: Int64, attempt: Int, order: JobOrder) {
+        public init(id: Int64, attempt: Int, order: JobOrder, lease: Double) {
             self.id = id
             self.attempt = attempt
             self.order = order
+            self.lease = lease
+            self.renewEvery = lease / 3
         }
     }
 

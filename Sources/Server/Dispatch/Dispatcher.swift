@@ -13,6 +13,8 @@ final class Dispatcher: Sendable {
     let localName: String
     let localLabels: Set<String>
     let localSlots: Int
+    /// Seconds a claim lasts unless renewed.
+    let lease: Double
     /// An attempt more is not made after this many agents lost the job.
     static let maxAttempts = 3
     /// Agents heard from within this long count as connected (they ask at least every
@@ -34,8 +36,9 @@ final class Dispatcher: Sendable {
         let events: JobEvents
     }
 
-    init(queue: any JobQueue, localName: String, localLabels: Set<String>, localSlots: Int) {
+    init(queue: any JobQueue, localName: String, localLabels: Set<String>, localSlots: Int, lease: Double = AgentAPI.lease) {
         self.queue = queue
+        self.lease = lease
         self.localName = localName
         self.localLabels = localLabels
         self.localSlots = localSlots

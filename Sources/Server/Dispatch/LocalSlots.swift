@@ -23,7 +23,7 @@ struct LocalSlots: Sendable {
             let ids = dispatcher.localJobIDs
             if !ids.isEmpty,
                let row = try? queue.claimJob(agent: dispatcher.localName, token: "", labels: dispatcher.localLabels, among: ids,
-                                             lease: AgentAPI.lease, now: Date().timeIntervalSince1970) {
+                                             lease: dispatcher.lease, now: Date().timeIntervalSince1970) {
                 await runClaimed(row)
                 continue
             }
@@ -44,14 +44,14 @@ struct LocalSlots: Sendable {
         let lease = Task {
             while !Task.isCancelled {
                 let generation = dispatcher.cancels.generation(row.id)
-                let check = try? queue.renewLease(row.id, attempt: row.attempt, agent: dispatcher.localName, lease: AgentAPI.lease,
+                let check = try? queue.renewLease(row.id, attempt: row.attempt, agent: dispatcher.localName, lease: dispatcher.lease,
                                                   now: Date().timeIntervalSince1970)
                 if Task.isCancelled { return }
                 if check == .lost || check == .held(cancelRequested: true) {
                     job.cancel()
                     return
                 }
-                await dispatcher.cancels.wait(row.id, since: generation, seconds: AgentAPI.renewEvery)
+                await dispatcher.cancels.wait(row.id, since: generation, seconds: dispatcher.lease / 3)
             }
         }
         let result = await job.value

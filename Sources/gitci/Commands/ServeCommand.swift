@@ -34,6 +34,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Labels this machine's own job slots have, comma-separated (a job runs here only when it has them all).")
     var labels: String = ""
 
+    /// For tests of lost agents, which would otherwise wait a whole lease.
+    @Option(name: .customLong("lease-seconds"), help: .hidden)
+    var leaseSeconds: Double = AgentAPI.lease
+
     func validate() throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
               (0...65_535).contains(port), colon != listen.startIndex else {
@@ -51,10 +55,11 @@ struct ServeCommand: AsyncParsableCommand {
         let coordinator = try AgentTokenCommand.store()
         let labels = self.labels.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let count = served.entries.count
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: host, port: port, repositories: served, coordinator: coordinator,
             localSlots: noLocalJobs ? 0 : (jobs ?? Processors.available), localLabels: labels, nodeName: JobContext.hostName,
             onListening: { port in Output.error("gitci: serving \(count) repositories on http://\(host):\(port)/") })
+        configuration.lease = max(leaseSeconds, 1)
         try await Coordinator(configuration, log: { Output.error($0) }).run()
     }
 }

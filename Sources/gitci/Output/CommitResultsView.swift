@@ -55,7 +55,8 @@ extension CommitResultsView {
             + " for \(elapsed)" + (build.target.branch.map { " on \($0)" } ?? build.target.tag.map { " on tag \($0)" } ?? "")]
         for job in live.jobs {
             let time = job.started.map { Duration.format(milliseconds: Int((now.timeIntervalSince1970 - $0) * 1000)) } ?? "-"
-            lines.append("  \(job.job)  \(terminal.paint(job.status, StatusColor.of(job.status))) \(job.status == "running" ? time : "")")
+            let waiting = live.details[job.job].map { "  (\($0))" } ?? ""
+            lines.append("  \(job.job)  \(terminal.paint(job.status, StatusColor.of(job.status))) \(job.status == "running" ? time : "")\(waiting)")
         }
         return lines.joined(separator: "\n") + "\n"
     }
