@@ -7,7 +7,7 @@ figures by 14 ms / that floor; the last lines list every target with its verdict
 
 Usage: GITCI=path/to/release/gitci [GITCI_BENCH_NOTES=path] python3 scripts/bench.py [section...]
 Sections: run, validate, notes, status, hook, scale, reindex, workspace, sandbox, reuse, cachekey, repos, tests,
-python, tox (default: all), and serverjobs (a 1,000-job pipeline pushed to a server, against 20 jobs: not run by default).
+python, tox, source (default: all), and serverjobs (a 1,000-job pipeline pushed to a server, against 20 jobs: not run by default).
 """
 import ctypes
 import fcntl
@@ -978,11 +978,91 @@ def bench_tox(scratch, count=20):
     print(f"  {'-> against tox -p, measured in the same rounds (every env run)':<72} {ratio:>9.2f} x   target < 1 x: {verdict}")
 
 
+def traced_fetch(mirror, url, commit, extra_env=None):
+    """`git fetch` of `commit` into the bare `mirror` as AgentMirror runs it; returns the pack
+    bytes received (index-pack's trace2 count, what AgentMirror reports) and the seconds taken."""
+    trace = mirror + ".trace"
+    env = dict(ENV, GIT_TRACE2_EVENT=trace, GIT_TERMINAL_PROMPT="0", **(extra_env or {}))
+    start = time.perf_counter()
+    subprocess.run(["git", f"--git-dir={mirror}", "-c", "fetch.unpackLimit=1", "-c", "gc.autoDetach=false",
+                    "fetch", "--progress", "--no-tags", "--no-write-fetch-head", "--", url,
+                    f"+{commit}:refs/gitci/fetched/{commit}"],
+                   env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    received = 0
+    with open(trace) as f:
+        for row in f:
+            event = json.loads(row)
+            if event.get("category") == "progress" and event.get("key") == "total_bytes":
+                received += int(event["value"])
+    os.remove(trace)
+    return received, elapsed
+
+
+def bench_source(scratch, files=50_000, changed=10):
+    print(f"source delivery to an agent: git smart HTTP from gitci serve into the agent's mirror, {files:,} files, "
+          f"then a commit changing {changed} (issue: the second fetch transfers only the changed objects)")
+    import socket
+    import urllib.request
+    repo = big_tree(f"{scratch}/source", files)
+    first = sh(["git", "rev-parse", "main"], cwd=repo).stdout.decode().strip()
+    stream = ["commit refs/heads/main\ncommitter bench <bench@gitci.invalid> 1700000100 +0000\ndata 7\nchange\n"
+              "from refs/heads/main^0\n"]
+    for i in range(changed):
+        data = f"file {i * 4_999} changed\n"
+        stream.append(f"M 100644 inline src/d{i * 4_999 // 100:03d}/s{i * 4_999 % 10}/f{i * 4_999}.txt\ndata {len(data)}\n{data}\n")
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, env=ENV, check=True, input="".join(stream).encode())
+    second = sh(["git", "rev-parse", "main"], cwd=repo).stdout.decode().strip()
+
+    home = f"{scratch}/source-home"
+    env = dict(ENV, GITCI_HOME=home)
+    token = subprocess.run([GITCI, "agent-token", "create", "bench"], env=env, check=True,
+                           stdout=subprocess.PIPE).stdout.decode().strip()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    serve = subprocess.Popen([GITCI, "serve", "--listen", f"127.0.0.1:{port}", "--repos", repo], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/git/source"
+    try:
+        for _ in range(300):
+            try:
+                request = urllib.request.Request(url + "/info/refs?service=git-upload-pack",
+                                                 headers={"Authorization": f"Bearer {token}"})
+                with urllib.request.urlopen(request, timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.1)
+        # The token as AgentMirror passes it: configuration in the environment, not an argument.
+        auth = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader",
+                "GIT_CONFIG_VALUE_0": f"Authorization: Bearer {token}"}
+        figures = {}
+        for transport, source, extra in (("http", url, auth), ("file", f"file://{repo}", None)):
+            mirror = f"{scratch}/mirror-{transport}.git"
+            sh(["git", "init", "-q", "--bare", mirror])
+            figures[transport] = [traced_fetch(mirror, source, commit, extra) for commit in (first, second)]
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)
+    (http_first, http_first_s), (http_second, http_second_s) = figures["http"]
+    (file_first, _), (file_second, _) = figures["file"]
+    line("first fetch, gitci serve over HTTP: pack bytes received", http_first / 1024, unit="KiB",
+         note=f"{http_first_s:.2f} s; floor, git fetch over file://: {file_first / 1024:.1f} KiB")
+    line(f"second fetch ({changed} files changed), gitci serve over HTTP", http_second / 1024, unit="KiB",
+         note=f"{http_second_s:.2f} s; floor, git fetch over file://: {file_second / 1024:.1f} KiB")
+    line("second fetch / first fetch", http_second / http_first * 100, unit="%")
+    ratio = http_second / max(file_second, 1)
+    verdict = "met" if ratio <= 1.5 else "MISSED"
+    VERDICTS.append(("source: second fetch over HTTP / over file://", ratio, ratio, 1.5, "x", verdict))
+    print(f"  {'-> second fetch against the file:// floor':<72} {ratio:>9.2f} x   target <= 1.5 x: {verdict}")
+
+
 def main():
     # Progress shows as it comes when the output goes to a file.
     sys.stdout.reconfigure(line_buffering=True)
     sections = sys.argv[1:] or ["run", "validate", "notes", "status", "hook", "scale", "reindex", "workspace", "sandbox",
-                                "reuse", "cachekey", "repos", "tests", "python", "tox"]
+                                "reuse", "cachekey", "repos", "tests", "python", "tox", "source"]
     scratch = tempfile.mkdtemp(prefix="gitci-bench-")
     # The repositories the bench installs are registered in a GITCI_HOME of its own, not in the
     # user's, which every later build's sandbox and trigger scan would read. Not in /tmp, where

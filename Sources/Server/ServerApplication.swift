@@ -21,6 +21,7 @@ public struct ServerConfiguration: Sendable {
 public func buildApplication(_ configuration: ServerConfiguration) -> some ApplicationProtocol {
     let router = Router()
     ResultsController(repositories: configuration.repositories).addRoutes(to: router)
+    GitHTTPController(repositories: configuration.repositories, authentication: AgentAuthentication(coordinator: configuration.coordinator)).addRoutes(to: router)
     return Application(router: router,
                        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gitci"))
 }
