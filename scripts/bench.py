@@ -1017,7 +1017,7 @@ def bench_source(scratch, files=50_000, changed=10):
     home = f"{scratch}/source-home"
     env = dict(ENV, GITCI_HOME=home)
     token = subprocess.run([GITCI, "agent-token", "create", "bench"], env=env, check=True,
-                           stdout=subprocess.PIPE).stdout.decode().strip()
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.decode().strip()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -211,7 +211,12 @@ final class StreamingChild: @unchecked Sendable {
         process.standardInput = inputHandle
         process.standardOutput = pipe
         process.standardError = errorHandle
-        let readEnd = dup(pipe.fileHandleForReading.fileDescriptor)
+        // Close-on-exec: a child started at the same moment for another request must not hold it.
+        let readEnd = fcntl(pipe.fileHandleForReading.fileDescriptor, F_DUPFD_CLOEXEC, 0)
+        guard readEnd >= 0 else {
+            try? FileManager.default.removeItem(atPath: errorFile)
+            throw StartError()
+        }
         let child = StreamingChild(process: process, output: readEnd, errorFile: errorFile, command: arguments.first ?? "")
         process.terminationHandler = { [weak child] ended in child?.exited(ended.terminationStatus) }
         do {

@@ -182,6 +182,24 @@ enum GitProtocolHeader {
         }
     }
 
+    @Test func aRepositoryGitCannotReadIsA500WithoutItsPath() async throws {
+        let folder = TemporaryDirectory("gitci-not-a-repo")
+        try FileManager.default.createDirectory(atPath: folder.url("broken.git"), withIntermediateDirectories: true)
+        let home = TemporaryDirectory("gitci-coordinator")
+        let coordinator = try CoordinatorStore.open(home: home.path)
+        let token = try coordinator.createAgentToken(name: "builder")
+        let app = buildApplication(ServerConfiguration(repositories: ServedRepositories(registered: [], extra: [folder.url("broken.git")]),
+                                                       coordinator: coordinator))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/git/broken/info/refs?service=git-upload-pack", method: .get,
+                                     headers: [.authorization: "Bearer \(token)"]) { response in
+                #expect(response.status == .internalServerError)
+                let body = String(buffer: response.body)
+                #expect(body.contains("broken") && !body.contains(folder.path), "\(body)")
+            }
+        }
+    }
+
     // MARK: - AgentMirror
 
     @Test func theSecondFetchReceivesOnlyWhatChanged() async throws {
