@@ -48,8 +48,22 @@ public struct AgentMirror: Sendable {
         public let description: String
     }
 
+    /// `fetch` on a thread of its own: it waits for git and for the mirror's lock, which must
+    /// not hold a thread of the concurrency pool.
+    public func fetch(repository: String, commit: String) async throws(FetchError) -> Fetched {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Fetched, FetchError>, Never>) in
+            let thread = Thread {
+                continuation.resume(returning: Result { () throws(FetchError) -> Fetched in
+                    try self.fetch(repository: repository, commit: commit)
+                })
+            }
+            thread.start()
+        }
+        return try result.get()
+    }
+
     /// Makes sure `commit` of `repository` is in its mirror, fetching it from the coordinator
-    /// when it is not. Two callers on one repository take turns (a lock per mirror).
+    /// when it is not. Two callers on one repository take turns (a lock per mirror). Blocks.
     public func fetch(repository: String, commit: String) throws(FetchError) -> Fetched {
         if let problem = Self.nameProblem(repository) {
             throw FetchError(reason: .badRepositoryName, repository: repository, description: "refusing repository name \(repository.debugDescription): \(problem)")

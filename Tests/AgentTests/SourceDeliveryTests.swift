@@ -106,6 +106,28 @@ enum GitProtocolHeader {
         }
     }
 
+    /// A request over the limit is refused, whether it arrives that large or inflates to it.
+    @Test func anOversizedRequestIs413() async throws {
+        let repo = try GitFixture(files: ["a.txt": "a\n"])
+        let scratch = TemporaryDirectory()
+        let oversized = 64 << 20 + 1
+        _ = try Shell.run(["sh", "-c", "head -c \(oversized) /dev/zero | gzip -c > \"$0\"", scratch.url("bomb.gz")])
+        let bomb = try Data(contentsOf: URL(fileURLWithPath: scratch.url("bomb.gz")))
+        #expect(bomb.count < 1 << 20)
+        try await Self.serving(repo) { client, _, served in
+            var headers: HTTPFields = [.authorization: "Bearer \(served.token)", .contentType: "application/x-git-upload-pack-request"]
+            try await client.execute(uri: "/git/\(served.name)/git-upload-pack", method: .post, headers: headers,
+                                     body: ByteBuffer(repeating: UInt8(ascii: "0"), count: oversized)) { response in
+                #expect(response.status == .contentTooLarge)
+            }
+            headers[.contentEncoding] = "gzip"
+            try await client.execute(uri: "/git/\(served.name)/git-upload-pack", method: .post, headers: headers,
+                                     body: ByteBuffer(bytes: bomb)) { response in
+                #expect(response.status == .contentTooLarge)
+            }
+        }
+    }
+
     @Test func aMissingWrongOrRevokedTokenGetsNothing() async throws {
         let repo = try GitFixture(files: ["secret.txt": "the repository's content\n"])
         let head = try repo.git(["rev-parse", "HEAD"])
@@ -212,7 +234,7 @@ enum GitProtocolHeader {
             #expect(one.gitDirectory == agentHome.path + "/mirrors/\(served.name).git")
             let second = try repo.commit(["src/d7/f700.txt": "changed\n"], message: "one file")
             let two = try await Self.blocking { try mirror.fetch(repository: served.name, commit: second) }
-            let again = try await Self.blocking { try mirror.fetch(repository: served.name, commit: second) }
+            let again = try await mirror.fetch(repository: served.name, commit: second)
 
             #expect(one.receivedBytes > 50_000, "a first fetch of 2,000 files: \(one.receivedBytes) bytes")
             #expect(two.receivedBytes > 0)
