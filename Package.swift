@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(name: "ResultsTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "ServerAPITests", dependencies: ["Server", "Store", "Runner", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Server", "Store", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Server", "Store", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]),
     ]
 )
 

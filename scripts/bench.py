@@ -7,7 +7,7 @@ figures by 14 ms / that floor; the last lines list every target with its verdict
 
 Usage: GITCI=path/to/release/gitci [GITCI_BENCH_NOTES=path] python3 scripts/bench.py [section...]
 Sections: run, validate, notes, status, hook, scale, reindex, workspace, sandbox, reuse, cachekey, repos, tests,
-python, tox (default: all), and serverjobs (a 1,000-job pipeline pushed to a server, against 20 jobs: not run by default).
+python, tox, source (default: all), and serverjobs (a 1,000-job pipeline pushed to a server, against 20 jobs: not run by default).
 """
 import ctypes
 import fcntl
@@ -978,11 +978,281 @@ def bench_tox(scratch, count=20):
     print(f"  {'-> against tox -p, measured in the same rounds (every env run)':<72} {ratio:>9.2f} x   target < 1 x: {verdict}")
 
 
+def traced_fetch(mirror, url, commit, extra_env=None):
+    """`git fetch` of `commit` into the bare `mirror` as AgentMirror runs it; returns the pack
+    bytes received (index-pack's trace2 count, what AgentMirror reports) and the seconds taken."""
+    trace = mirror + ".trace"
+    env = dict(ENV, GIT_TRACE2_EVENT=trace, GIT_TERMINAL_PROMPT="0", **(extra_env or {}))
+    start = time.perf_counter()
+    subprocess.run(["git", f"--git-dir={mirror}", "-c", "fetch.unpackLimit=1", "-c", "gc.autoDetach=false",
+                    "fetch", "--progress", "--no-tags", "--no-write-fetch-head", "--", url,
+                    f"+{commit}:refs/gitci/fetched/{commit}"],
+                   env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    received = 0
+    with open(trace) as f:
+        for row in f:
+            event = json.loads(row)
+            if event.get("category") == "progress" and event.get("key") == "total_bytes":
+                received += int(event["value"])
+    os.remove(trace)
+    return received, elapsed
+
+
+def bench_source(scratch, files=50_000, changed=10):
+    print(f"source delivery to an agent: git smart HTTP from gitci serve into the agent's mirror, {files:,} files, "
+          f"then a commit changing {changed} (issue: the second fetch transfers only the changed objects)")
+    import socket
+    import urllib.request
+    repo = big_tree(f"{scratch}/source", files)
+    first = sh(["git", "rev-parse", "main"], cwd=repo).stdout.decode().strip()
+    stream = ["commit refs/heads/main\ncommitter bench <bench@gitci.invalid> 1700000100 +0000\ndata 7\nchange\n"
+              "from refs/heads/main^0\n"]
+    for i in range(changed):
+        data = f"file {i * 4_999} changed\n"
+        stream.append(f"M 100644 inline src/d{i * 4_999 // 100:03d}/s{i * 4_999 % 10}/f{i * 4_999}.txt\ndata {len(data)}\n{data}\n")
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, env=ENV, check=True, input="".join(stream).encode())
+    second = sh(["git", "rev-parse", "main"], cwd=repo).stdout.decode().strip()
+
+    home = f"{scratch}/source-home"
+    env = dict(ENV, GITCI_HOME=home)
+    token = subprocess.run([GITCI, "agent-token", "create", "bench"], env=env, check=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.decode().strip()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # The coordinator logs the bytes of every git answer it sends (`git upload-pack answered bytes=N`).
+    serve_log = open(f"{scratch}/serve.log", "w+")
+    serve = subprocess.Popen([GITCI, "serve", "--listen", f"127.0.0.1:{port}", "--repos", repo], env=env,
+                             stdout=subprocess.DEVNULL, stderr=serve_log)
+
+    def sent_since(offset):
+        time.sleep(0.3)  # the log line follows the answer's last byte
+        serve_log.seek(offset)
+        text = serve_log.read()
+        return sum(int(n) for n in re.findall(r"bytes=(\d+).*git upload-pack answered", text)), serve_log.tell()
+    url = f"http://127.0.0.1:{port}/git/source"
+    try:
+        for _ in range(300):
+            try:
+                request = urllib.request.Request(url + "/info/refs?service=git-upload-pack",
+                                                 headers={"Authorization": f"Bearer {token}"})
+                with urllib.request.urlopen(request, timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.1)
+        # The token as AgentMirror passes it: configuration in the environment, not an argument.
+        auth = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader",
+                "GIT_CONFIG_VALUE_0": f"Authorization: Bearer {token}"}
+        figures = {}
+        sent = []
+        offset = sent_since(0)[1]
+        for transport, source, extra in (("http", url, auth), ("file", f"file://{repo}", None)):
+            mirror = f"{scratch}/mirror-{transport}.git"
+            sh(["git", "init", "-q", "--bare", mirror])
+            figures[transport] = []
+            for commit in (first, second):
+                figures[transport].append(traced_fetch(mirror, source, commit, extra))
+                if transport == "http":
+                    total, offset = sent_since(offset)
+                    sent.append(total)
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)
+        serve_log.close()
+    (http_first, http_first_s), (http_second, http_second_s) = figures["http"]
+    (file_first, _), (file_second, _) = figures["file"]
+    line("first fetch, gitci serve over HTTP: pack bytes received", http_first / 1024, unit="KiB",
+         note=f"{http_first_s:.2f} s; floor, git fetch over file://: {file_first / 1024:.1f} KiB")
+    line(f"second fetch ({changed} files changed), gitci serve over HTTP", http_second / 1024, unit="KiB",
+         note=f"{http_second_s:.2f} s; floor, git fetch over file://: {file_second / 1024:.1f} KiB")
+    line("second fetch / first fetch", http_second / http_first * 100, unit="%")
+    line("first fetch: bytes gitci serve sent (all its answers)", sent[0] / 1024, unit="KiB",
+         note=f"second: {sent[1] / 1024:.1f} KiB")
+    ratio = http_second / max(file_second, 1)
+    verdict = "met" if ratio <= 1.5 else "MISSED"
+    VERDICTS.append(("source: second fetch over HTTP / over file://", ratio, ratio, 1.5, "x", verdict))
+    print(f"  {'-> second fetch against the file:// floor':<72} {ratio:>9.2f} x   target <= 1.5 x: {verdict}")
+
+
+def start_coordinator(scratch, name, bare, agents, slots=1, labels=()):
+    """`gitci serve --no-local-jobs` for `bare` in a GITCI_HOME of its own on a free port, and
+    `agents` agents (each with its own home), as a coordinator and its build nodes on one machine."""
+    home = f"{scratch}/{name}-home"
+    env = dict(ENV, GITCI_HOME=home)
+    log = open(f"{scratch}/{name}-serve.log", "w")
+    serve = subprocess.Popen([GITCI, "serve", "--no-local-jobs", "--listen", "127.0.0.1:0", "--repos", bare],
+                             env=env, stdout=log, stderr=log)
+    port = None
+    for _ in range(300):
+        text = read_file(f"{scratch}/{name}-serve.log") or ""
+        if "on http://127.0.0.1:" in text:
+            port = int(text.split("on http://127.0.0.1:")[1].split("/")[0])
+            lock = (read_file(f"{bare}/gitci/worker.lock") or "").strip()
+            if lock == str(serve.pid):
+                break
+        time.sleep(0.1)
+    processes = [serve]
+    for i in range(agents):
+        token = subprocess.run([GITCI, "agent-token", "create", f"{name}-{i}"], env=env, check=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.decode().strip()
+        agent_env = dict(ENV, GITCI_HOME=f"{scratch}/{name}-agent-{i}", GITCI_AGENT_TOKEN=token)
+        processes.append(subprocess.Popen([GITCI, "agent", "--server", f"http://127.0.0.1:{port}", "--name", f"{name}-{i}",
+                                           "--jobs", str(slots)] + (["--labels", ",".join(labels)] if labels else []),
+                                          env=agent_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    time.sleep(1)
+    return dict(serve=serve, processes=processes, home=home, port=port)
+
+
+def stop_processes(processes):
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def push_and_wait(work, bare, round_number, timeout=600):
+    """Pushes a new commit to `bare` and waits for its pipeline record; returns the seconds taken."""
+    new_commit(work, round_number)
+    ref = f"{bare}/refs/notes/gitci"
+    before = read_file(ref)
+    start = time.time()
+    sh(["git", "push", "-q", bare, "HEAD:refs/heads/main"], cwd=work)
+    while time.time() - start < timeout:
+        if read_file(ref) != before:
+            note = sh(["git", "notes", "--ref=gitci", "show", "main"], cwd=bare, check=False).stdout.decode()
+            if '"kind":"pipeline"' in note:
+                return time.time() - start
+        time.sleep(0.01)
+    raise RuntimeError(f"no result in {bare} within {timeout} s")
+
+
+def rss_kib(pid):
+    status = read_file(f"/proc/{pid}/status") or ""
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return {key: int(fields.get(key, "0 kB").split()[0]) for key in ("VmRSS", "VmHWM")}
+
+
+def bench_agents(scratch, jobs=400, agents=4, rounds=2):
+    print(f"coordinator and agents: {agents} agents on this machine, {jobs} jobs of one true step "
+          "(issue: >= 100 jobs/s; claim p50 <= 25 ms, p99 <= 100 ms; per job within 1.5x the local worker)")
+    matrix = "jobs:\n" + "".join(f"  j{k}:\n    matrix:\n      n: [{', '.join(str(i) for i in range(jobs // 2))}]\n    steps: [true]\n"
+                                 for k in range(2))
+    # The same jobs on the embedded worker, 4 at once: the peer of the agents' per-job cost.
+    local_work = repo_with(f"{scratch}/agents-local-work", matrix)
+    local_bare = f"{scratch}/agents-local.git"
+    sh(["git", "init", "-q", "--bare", "-b", "main", local_bare])
+    sh([GITCI, "install", local_bare])
+    worker = subprocess.Popen([GITCI, "worker", "--jobs", str(agents), "-C", local_bare], env=ENV,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    work = repo_with(f"{scratch}/agents-work", matrix)
+    bare = f"{scratch}/agents.git"
+    sh(["git", "init", "-q", "--bare", "-b", "main", bare])
+    sh([GITCI, "install", bare])
+    pool = start_coordinator(scratch, "pool", bare, agents)
+    agent_times, local_times = [], []
+    try:
+        push_and_wait(work, bare, "warm")
+        push_and_wait(local_work, local_bare, "warm")
+        for round_number in range(rounds):
+            agent_times.append(push_and_wait(work, bare, round_number))
+            local_times.append(push_and_wait(local_work, local_bare, round_number))
+    finally:
+        stop_processes(pool["processes"] + [worker])
+    best_agents, best_local = min(agent_times), min(local_times)
+    line(f"push -> notes, {jobs} jobs on {agents} agents (best of {rounds})", best_agents * 1000)
+    line(f"  jobs per second through the agents", jobs / best_agents, unit="/s", note="target >= 100/s")
+    line(f"push -> notes, the same {jobs} jobs on the local worker, {agents} at once (best of {rounds})", best_local * 1000)
+    line(f"  per job on an agent / per job on the local worker", best_agents / best_local, unit="x", note="target <= 1.5x")
+
+    # Claim latency: one idle agent, one job at a time; the step prints the time it started,
+    # and the coordinator's store says when the job was queued.
+    print("  claim latency: queued -> step started on an idle agent (the commit's new objects fetched on the way)")
+    stamp = "jobs:\n  stamp:\n    steps: [\"echo STAMP=$(date +%s.%N)\"]\n"
+    work = repo_with(f"{scratch}/latency-work", stamp)
+    bare = f"{scratch}/latency.git"
+    sh(["git", "init", "-q", "--bare", "-b", "main", bare])
+    sh([GITCI, "install", bare])
+    single = start_coordinator(scratch, "latency", bare, 1)
+    samples = []
+    try:
+        push_and_wait(work, bare, "warm")
+        for round_number in range(40):
+            push_and_wait(work, bare, f"latency {round_number}")
+            time.sleep(0.2)
+        import sqlite3
+        database = sqlite3.connect(f"{single['home']}/coordinator.sqlite")
+        rows = database.execute("SELECT run_id, created FROM dispatched_jobs ORDER BY id").fetchall()
+        for run_id, created in rows[1:]:
+            log_file = f"{bare}/gitci/logs/{run_id}/001-stamp.log"
+            text = read_file(log_file) or ""
+            for log_line in text.splitlines():
+                if log_line.startswith("STAMP="):
+                    samples.append((float(log_line[6:]) - created) * 1000)
+    finally:
+        stop_processes(single["processes"])
+    samples.sort()
+    if samples:
+        p50 = samples[len(samples) // 2]
+        p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+        line(f"  claim latency p50 ({len(samples)} jobs)", p50, note="target <= 25 ms")
+        line(f"  claim latency p99 ({len(samples)} jobs)", p99, note="target <= 100 ms")
+
+    # Memory: 1,000 jobs queued that no agent can take, 4 agents idle; then a soak of pushes.
+    print("  coordinator memory")
+    waiting = "jobs:\n" + "".join(f"  w{k}:\n    labels: [nowhere]\n    matrix:\n      n: [{', '.join(str(i) for i in range(200))}]\n    steps: [true]\n"
+                                  for k in range(5))
+    work = repo_with(f"{scratch}/memory-work", waiting)
+    bare = f"{scratch}/memory.git"
+    sh(["git", "init", "-q", "--bare", "-b", "main", bare])
+    sh([GITCI, "install", bare])
+    memory = start_coordinator(scratch, "memory", bare, agents)
+    try:
+        idle = rss_kib(memory["serve"].pid)["VmRSS"]
+        new_commit(work, "queued")
+        sh(["git", "push", "-q", bare, "HEAD:refs/heads/main"], cwd=work)
+        import sqlite3
+        database = sqlite3.connect(f"{memory['home']}/coordinator.sqlite")
+        for _ in range(600):
+            if database.execute("SELECT COUNT(*) FROM dispatched_jobs WHERE state = 'queued'").fetchone()[0] >= 1000:
+                break
+            time.sleep(0.1)
+        time.sleep(3)
+        queued = rss_kib(memory["serve"].pid)
+        line("  RSS idle, 4 agents connected", idle / 1024, unit="MiB")
+        line("  RSS with 1,000 jobs queued", queued["VmRSS"] / 1024, unit="MiB")
+    finally:
+        stop_processes(memory["processes"])
+    # The soak: pushes of a one-job pipeline, one after another, RSS sampled along the way.
+    work = repo_with(f"{scratch}/soak-work", "jobs:\n  unit:\n    steps: [true]\n")
+    bare = f"{scratch}/soak.git"
+    sh(["git", "init", "-q", "--bare", "-b", "main", bare])
+    sh([GITCI, "install", bare])
+    soak = start_coordinator(scratch, "soak", bare, agents)
+    pushes = int(os.environ.get("GITCI_BENCH_SOAK_PUSHES", "200"))
+    try:
+        start = time.time()
+        marks = {}
+        for round_number in range(pushes):
+            push_and_wait(work, bare, f"soak {round_number}")
+            if (round_number + 1) % (pushes // 4) == 0:
+                marks[round_number + 1] = rss_kib(soak["serve"].pid)
+        took = time.time() - start
+    finally:
+        stop_processes(soak["processes"])
+    for count, figures in marks.items():
+        line(f"  RSS after {count} pushes ({took:.0f} s of pushes in all)", figures["VmRSS"] / 1024, unit="MiB",
+             note=f"peak {figures['VmHWM'] / 1024:.1f} MiB")
+
 def main():
     # Progress shows as it comes when the output goes to a file.
     sys.stdout.reconfigure(line_buffering=True)
     sections = sys.argv[1:] or ["run", "validate", "notes", "status", "hook", "scale", "reindex", "workspace", "sandbox",
-                                "reuse", "cachekey", "repos", "tests", "python", "tox"]
+                                "reuse", "cachekey", "repos", "tests", "python", "tox", "source", "agents"]
     scratch = tempfile.mkdtemp(prefix="gitci-bench-")
     # The repositories the bench installs are registered in a GITCI_HOME of its own, not in the
     # user's, which every later build's sandbox and trigger scan would read. Not in /tmp, where

@@ -113,7 +113,7 @@ struct ClaimedJobRun: Sendable {
         var delay = 0.5
         while fetched == nil {
             do {
-                fetched = try mirror.fetch(repository: claimed.order.repository, commit: commit)
+                fetched = try await mirror.fetch(repository: claimed.order.repository, commit: commit)
             } catch {
                 if error.reason != .fetch || Date().addingTimeInterval(delay) > giveUp || Task.isCancelled {
                     return failure("cannot fetch the source: \(error)")
