@@ -1,4 +1,5 @@
 import Foundation
+import GitKit
 
 /// An agent's copy of each repository it builds: one bare mirror per repository under
 /// `HOME/mirrors/NAME.git`, filled from the coordinator's git smart HTTP (`SERVER/git/NAME`)
@@ -88,7 +89,9 @@ public struct AgentMirror: Sendable {
             }
         }
         let git = ["--git-dir=\(gitDirectory)"]
-        if GitCommand.run(git + ["cat-file", "-e", "\(commit)^{commit}"], environment: GitCommand.baseEnvironment).status == 0 {
+        // Asked through libgit2: the commit is most often there already (every job of a build
+        // but the first), and a git process to ask would cost that job a few milliseconds.
+        if let id = ObjectID(hex: commit), let mirror = try? Repository.open(gitDirectory), (try? mirror.commit(id)) != nil {
             return Fetched(gitDirectory: gitDirectory, receivedBytes: 0)
         }
 

@@ -35,10 +35,11 @@ struct AgentController: Sendable {
         guard (1...1_024).contains(asked.slots) else { throw Self.refusal(.badRequest, "slots must be 1 to 1024, not \(asked.slots)") }
         let queue = dispatcher.queue
         let deadline = Date().timeIntervalSince1970 + min(max(asked.wait ?? AgentAPI.longestWait, 0), AgentAPI.longestWait)
+        try? queue.recordAgentContact(name: asked.name, token: token, labels: asked.labels, slots: asked.slots,
+                                      now: Date().timeIntervalSince1970)
         while true {
             let generation = dispatcher.work.generation(0)
             let now = Date().timeIntervalSince1970
-            try? queue.recordAgentContact(name: asked.name, token: token, labels: asked.labels, slots: asked.slots, now: now)
             if let row = try queue.claimJob(agent: asked.name, token: token, labels: Set(asked.labels), among: nil,
                                             lease: dispatcher.lease, now: now) {
                 guard let order = try? JSONDecoder().decode(AgentAPI.JobOrder.self, from: row.assignment) else {

@@ -32,6 +32,7 @@ extension CoordinatorStore {
             try db.execute(sql: "INSERT INTO agent_tokens (name, id, secret_hash, created) VALUES (?, ?, ?, ?)",
                            arguments: [name, id, hash, Date().timeIntervalSince1970])
         }
+        syncToDisk()
         return Self.tokenPrefix + id + "-" + secret
     }
 
@@ -48,11 +49,14 @@ extension CoordinatorStore {
     /// Revokes `name`'s token; false when there is none (or it was revoked already).
     @discardableResult
     public func revokeAgentToken(name: String) throws(StoreError) -> Bool {
-        try write { db in
+        let revoked = try write { db in
             try db.execute(sql: "UPDATE agent_tokens SET revoked = ? WHERE name = ? AND revoked IS NULL",
                            arguments: [Date().timeIntervalSince1970, name])
             return db.changesCount > 0
         }
+        // A revoked token stays revoked after a power cut.
+        syncToDisk()
+        return revoked
     }
 
     /// The name of the agent whose valid (unrevoked) token `presented` is, or nil. Every
@@ -61,14 +65,18 @@ extension CoordinatorStore {
         let (id, secret) = Self.split(presented)
         let hash = Data(SHA256.hash(data: Data(secret.utf8)))
         let row = try read { db in
-            try Row.fetchOne(db, sql: "SELECT name, secret_hash, revoked FROM agent_tokens WHERE id = ?", arguments: [id])
+            try Row.fetchOne(db, sql: "SELECT name, secret_hash, revoked, last_used FROM agent_tokens WHERE id = ?", arguments: [id])
         }
         let stored: Data = row?["secret_hash"] ?? Data(repeating: 0, count: hash.count)
         let matches = Self.constantTimeEqual(stored, hash)
         guard let row, matches, row["revoked"] as Double? == nil else { return nil }
         let name: String = row["name"]
-        _ = try? write { db in
-            try db.execute(sql: "UPDATE agent_tokens SET last_used = ? WHERE id = ?", arguments: [Date().timeIntervalSince1970, id])
+        // Written once a minute at most: every call of every agent comes here.
+        let now = Date().timeIntervalSince1970
+        if now - (row["last_used"] as Double? ?? 0) > 60 {
+            _ = try? write { db in
+                try db.execute(sql: "UPDATE agent_tokens SET last_used = ? WHERE id = ?", arguments: [now, id])
+            }
         }
         return name
     }

@@ -195,11 +195,19 @@ extension CoordinatorStore {
         try write { db in
             let queued = try Row.fetchCursor(db, sql: "SELECT id, labels FROM dispatched_jobs WHERE state = 'queued' ORDER BY id")
             var chosen: Int64?
+            // Many queued jobs share a few label sets: each is read once per claim.
+            var fits: [String: Bool] = ["[]": true]
             while let row = try queued.next() {
                 let id: Int64 = row["id"]
                 if let among, !among.contains(id) { continue }
-                let wanted = (try? JSONDecoder().decode([String].self, from: Data((row["labels"] as String).utf8))) ?? []
-                if wanted.allSatisfy(labels.contains) {
+                let text: String = row["labels"]
+                let fit = fits[text] ?? {
+                    let wanted = (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? ["?"]
+                    let fit = wanted.allSatisfy(labels.contains)
+                    fits[text] = fit
+                    return fit
+                }()
+                if fit {
                     chosen = id
                     break
                 }

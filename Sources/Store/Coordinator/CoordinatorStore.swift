@@ -25,8 +25,10 @@ public final class CoordinatorStore: Sendable {
         }
         let path = (home as NSString).appendingPathComponent(fileName)
         do {
-            // Durable: a token revoked must stay revoked after a power cut.
-            let database = try DatabaseSetup.open(path: path, busyTimeout: 15, durable: true, schema: schema)
+            // Not synchronous=FULL: the job queue writes a few times per job (claim, lease, log,
+            // result), and in WAL mode every commit survives the process dying without it; a
+            // token's change, which must survive a power cut too, is checkpointed (syncToDisk).
+            let database = try DatabaseSetup.open(path: path, busyTimeout: 15, durable: false, schema: schema)
             return CoordinatorStore(path: path, database: database)
         } catch {
             throw StoreError("cannot open \(path): \(error)")
@@ -59,6 +61,11 @@ public final class CoordinatorStore: Sendable {
         } catch {
             throw StoreError("\(path): \(error)")
         }
+    }
+
+    /// Puts what was committed on disk, synced: for what must survive a power cut.
+    func syncToDisk() {
+        _ = try? database.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(FULL)") }
     }
 
     func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
