@@ -56,8 +56,10 @@ import TestSupport
             document = (try? fixture.status(tip)) ?? [:]
             return document["status"] as? String == "running"
         }
+        let text = running ? try fixture.gitci(["status", tip]).stdout : ""
         fixture.touch(fixture.scratch.path + "/go")
         #expect(running, "main's tip was not built on the worker's start: \(Self.read(log))")
+        #expect(text.contains("running for") && text.contains(" on main: schedule \"\(Self.nightly)\""), "\(text)")
         #expect(document["reason"] as? String == "schedule \"\(Self.nightly)\"", "\(document)")
         #expect(document["branch"] as? String == "main")
 
