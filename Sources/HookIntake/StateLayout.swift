@@ -31,6 +31,8 @@ public enum StateLayout {
     /// The venvs of `python:` jobs, `venvs/<scope>/<key>/slot-<n>/` (PythonEnvironment): per plan
     /// branch, so that no build uses a venv another branch's build made.
     public static let venvs = "venvs"
+    /// When each `schedules:` entry last fired (ScheduledBuilds), JSON, written whole.
+    public static let schedules = "schedules.json"
     /// tox's work folders of `from: tox` jobs, `tox/<scope>/<environment>/slot-<n>/`, kept so that
     /// a second build does not make every tox environment again.
     public static let tox = "tox"

@@ -27,6 +27,8 @@ struct WorkerLoop {
     var running: [Int64: Task<Void, Never>] = [:]
     let finished = FinishedBuilds()
     var idleSince: ContinuousClock.Instant?
+    /// `schedules:` act only in a worker that stays: one that leaves when idle would miss them.
+    var schedules: ScheduledBuilds?
 
     init(worker: Worker, repository: Repository, queue: BuildQueue, lock: WorkerLock?, readAhead: Bool,
          linger: Double?, parallelBuilds: Int, wakeup: Wakeup) {
@@ -40,6 +42,7 @@ struct WorkerLoop {
         self.wakeup = wakeup
         awaitingPush = worker.awaitingPush
         recorder = ResultRecorder(gitDirectory: worker.gitDirectory, stateFolder: worker.stateFolder, queue: queue, log: worker.log)
+        if linger == nil { schedules = ScheduledBuilds(stateFolder: worker.stateFolder, log: worker.log) }
     }
 
     var stateFolder: String { worker.stateFolder }
@@ -52,6 +55,9 @@ struct WorkerLoop {
             recorder.retry()
             Spool.drain(into: queue, stateFolder: stateFolder, log: worker.log)
             for id in finished.take() { running[id] = nil }
+            // Before the round: a build a schedule queues is claimed in it. An idle round waits
+            // far less than ScheduledBuilds.interval, so a schedule is looked at on time.
+            lookAtSchedules()
             let wereRunning = Set(running.keys)
             let round = takeRound()
             await start(round.claimed)
@@ -66,6 +72,12 @@ struct WorkerLoop {
             idleSince = nil
             await wakeup.wait(seconds: Worker.pollInterval)
         }
+    }
+
+    mutating func lookAtSchedules() {
+        guard var schedules else { return }
+        schedules.lookIfDue(in: repository, queue: queue, now: Int64(Date().timeIntervalSince1970))
+        self.schedules = schedules
     }
 
     /// Turns pending pushes into builds, and claims as many queued builds as there is room for.

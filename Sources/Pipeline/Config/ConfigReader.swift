@@ -131,7 +131,9 @@ enum ConfigReader {
             case "timeout":
                 job.timeout = reader.duration(value, field)
             case "labels":
-                job.labels = reader.stringList(value, field)?.map(\.value) ?? []
+                let labels = reader.stringList(value, field) ?? []
+                job.labels = labels.map(\.value)
+                job.labelLocations = labels.map(\.location)
             case "when":
                 (job.onlyBranches, job.onlyTags) = condition(value, field, &reader)
             case "allow_failure":

@@ -146,7 +146,11 @@ public struct JobConfig: Sendable {
     public var env: [EnvironmentVariable]
     public var matrix: MatrixConfig?
     public var timeout: Seconds?
+    /// `labels:` as written: they may name the job's matrix values (`${os}`), which planning
+    /// expands (PlannedJob.labels).
     public var labels: [String]
+    /// Where each of `labels` was written, in the same order.
+    public var labelLocations: [SourceLocation] = []
     /// `when:` patterns: branches and tags the job runs for. Both nil: every build; otherwise
     /// only those a pattern matches (a nil list matches nothing).
     public var onlyBranches: [String]?

@@ -37,18 +37,36 @@ public struct Plan: Sendable {
         for job in config.jobs {
             let stageIndex = stages.firstIndex(of: job.stage.value) ?? 0
             var combinations: [[EnvironmentVariable]] = [[]]
+            // Labels name matrix values: not checked against a matrix that could not be expanded.
+            var labelsExpand = true
             if let matrix = job.matrix {
+                labelsExpand = false
                 switch MatrixExpansion.combinations(matrix, job: job.name.value, file: sink.file) {
-                case .success(let expanded) where !expanded.isEmpty: combinations = expanded
+                case .success(let expanded) where !expanded.isEmpty:
+                    combinations = expanded
+                    labelsExpand = true
                 case .success: break  // an axis without values, reported where it was read
                 case .failure(let diagnostic): sink.error(diagnostic.message, at: diagnostic.location)
                 }
             }
+            var matrixNames: [String] = []
+            for combination in combinations {
+                for value in combination where !matrixNames.contains(value.name) { matrixNames.append(value.name) }
+            }
+            var reportedLabels = Set<Int>()
             let environments: [String?] = job.from == nil ? [nil] : toxEnvironments.names(for: job, sink: &sink)
             var reportedLongName = false
             for (combination, environment) in combinations.flatMap({ combination in environments.map { (combination, $0) } }) {
-                let planned = PlannedJob(config: job, pipeline: config, stageIndex: stageIndex, combination: combination,
+                var planned = PlannedJob(config: job, pipeline: config, stageIndex: stageIndex, combination: combination,
                                          toxEnvironment: environment)
+                if labelsExpand, !job.labels.isEmpty {
+                    let labels = LabelExpansion.labels(of: job, plannedName: planned.name, combination: combination,
+                                                       matrixNames: matrixNames, sink: &sink, reported: &reportedLabels)
+                    if labels != job.labels {
+                        planned = PlannedJob(config: job, pipeline: config, stageIndex: stageIndex, combination: combination,
+                                             toxEnvironment: environment, labels: labels)
+                    }
+                }
                 if planned.name != job.name.value, planned.name.count > JobName.maximumLength, !reportedLongName {
                     reportedLongName = true
                     sink.error("job name '\(NodeReader.truncated(planned.name))' is longer than \(JobName.maximumLength) characters after matrix expansion",

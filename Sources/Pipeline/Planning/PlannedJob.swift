@@ -21,6 +21,8 @@ public struct PlannedJob: Sendable, Identifiable {
     public let timeout: Seconds
     public let allowFailure: Bool
     public let interruptible: Bool
+    /// Which nodes may run the job: `labels:` with this combination's matrix values expanded
+    /// (LabelExpansion).
     public let labels: [String]
     /// `when: {branch: [...]}` and `when: {tag: [...]}` patterns; nil: not limited that way.
     public let onlyBranches: [String]?
@@ -75,8 +77,9 @@ public struct PlannedJob: Sendable, Identifiable {
 extension PlannedJob {
     /// `toxEnvironment`: the tox environment this job of a `from: tox` job runs (ToxEnvironments);
     /// nil for other jobs, and for a `from: tox` job planned without the tox file, which runs tox.
+    /// `labels`: expanded (LabelExpansion); nil: `config.labels` as written.
     init(config: JobConfig, pipeline: PipelineConfig, stageIndex: Int, combination: [EnvironmentVariable],
-         toxEnvironment: String? = nil) {
+         toxEnvironment: String? = nil, labels: [String]? = nil) {
         self.baseName = config.name.value
         let values = combination.map { "\($0.name)=\($0.value)" } + (toxEnvironment.map { ["env=\($0)"] } ?? [])
         self.name = values.isEmpty ? config.name.value : "\(config.name.value) (\(values.joined(separator: ", ")))"
@@ -98,7 +101,7 @@ extension PlannedJob {
         self.timeout = config.timeout ?? Self.defaultTimeout
         self.allowFailure = config.allowFailure
         self.interruptible = config.interruptible ?? pipeline.interruptible
-        self.labels = config.labels
+        self.labels = labels ?? config.labels
         self.onlyBranches = config.onlyBranches
         self.onlyTags = config.onlyTags
         self.config = config

@@ -13,7 +13,8 @@ public struct RunDocument: Encodable, Sendable {
     public var jobs: [JobDocument]
     public var errors: [ErrorDocument]?
     /// Why a build ended without results in the notes (`status`: superseded, failed to
-    /// start, lost); left out otherwise.
+    /// start, lost), or why the queued or running build was asked for when it says (`gitci
+    /// rerun`, a trigger, a schedule); left out otherwise.
     public var reason: String?
 
     public struct JobDocument: Encodable, Sendable {

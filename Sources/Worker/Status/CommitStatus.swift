@@ -44,7 +44,10 @@ public struct CommitStatus: Sendable {
         // Notes keep a log's path relative to the state folder; a reader wants a file to open.
         let state = StateFolder(gitCommonDirectory: gitCommonDirectory)
         for index in document.jobs.indices { document.jobs[index].log = document.jobs[index].log.map(state.logPath(recorded:)) }
-        if let live { document.overlay(live) }
+        if let live {
+            document.overlay(live)
+            document.reason = live.build.reason ?? document.reason
+        }
         if pushed || ended != nil { document.status = status }
         if let ended {
             document.branch = ended.build.branch

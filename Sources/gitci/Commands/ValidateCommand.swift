@@ -100,7 +100,9 @@ enum PendingFeatures {
             }
         }
         if !plan.config.schedules.isEmpty {
-            notes.append("schedules: \(plan.config.schedules.count) accepted; not acted on by this version of gitci")
+            let listed = plan.config.schedules.map { "\"\($0.cron)\" on \($0.branch)" }.joined(separator: ", ")
+            notes.append("schedules: \(listed): built while `gitci serve` or a long-running `gitci worker` runs, "
+                         + "each from its branch's own \(PipelineSource.fileName)")
         }
         return notes
     }

@@ -52,7 +52,8 @@ extension CommitResultsView {
         let since = build.started ?? build.created
         let elapsed = Duration.format(milliseconds: Int((now.timeIntervalSince1970 - since) * 1000))
         var lines = ["build \(build.id) " + terminal.paint(build.state.rawValue, StatusColor.of(build.state.rawValue))
-            + " for \(elapsed)" + (build.target.branch.map { " on \($0)" } ?? build.target.tag.map { " on tag \($0)" } ?? "")]
+            + " for \(elapsed)" + (build.target.branch.map { " on \($0)" } ?? build.target.tag.map { " on tag \($0)" } ?? "")
+            + (build.reason.map { ": \($0)" } ?? "")]
         for job in live.jobs {
             let time = job.started.map { Duration.format(milliseconds: Int((now.timeIntervalSince1970 - $0) * 1000)) } ?? "-"
             let waiting = live.details[job.job].map { "  (\($0))" } ?? ""
