@@ -72,7 +72,10 @@ import TestSupport
             #expect(FileManager.default.createFile(atPath: folder + "/slot-0.lock", contents: nil))
             #expect(FileManager.default.createFile(atPath: folder + "/slot-0.complete", contents: nil))
             let used = now.addingTimeInterval(-days * 86_400)
-            try FileManager.default.setAttributes([.modificationDate: used], ofItemAtPath: folder + "/slot-0.complete")
+            // What a job last did there: the marker, and the folders as they were left then.
+            for path in [folder + "/slot-0.complete", folder, root.url(scope)] {
+                try FileManager.default.setAttributes([.modificationDate: used], ofItemAtPath: path)
+            }
             return folder
         }
         let old = try key("branch-gone", "k1", usedDaysAgo: 30)
@@ -85,5 +88,10 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: root.url("branch-gone")))
         #expect(FileManager.default.fileExists(atPath: recent + "/slot-0/bin"))
         #expect(FileManager.default.fileExists(atPath: held + "/slot-0/bin"))
+        // A key folder another job has just made, before it took its slot's lock, stays.
+        let fresh = root.url("branch-new/k4")
+        try FileManager.default.createDirectory(atPath: fresh, withIntermediateDirectories: true)
+        CacheSlot.prune(root.path, now: now)
+        #expect(FileManager.default.fileExists(atPath: fresh))
     }
 }

@@ -88,13 +88,23 @@ extension CacheSlot {
     /// `unusedLifetime` (their markers are older, or they have none), and scopes left empty: the
     /// keys of changed dependencies and of deleted branches. A key any job holds a slot of is
     /// left alone: every slot's lock is taken, without waiting, before the folder goes.
+    static func modified(_ path: String) -> TimeInterval {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return 0 }
+        return TimeInterval(status.st_mtim.tv_sec)
+    }
+
     static func prune(_ root: String, now: Date = Date(), lifetime: TimeInterval = unusedLifetime) {
         let files = FileManager.default
         let cutoff = now.timeIntervalSince1970 - lifetime
         for scope in (try? files.contentsOfDirectory(atPath: root)) ?? [] {
             let scopePath = (root as NSString).appendingPathComponent(scope)
+            // As found, before its old keys go: one another job has just made is left alone.
+            let scopeIsOld = Self.modified(scopePath) < cutoff
             for key in (try? files.contentsOfDirectory(atPath: scopePath)) ?? [] {
                 let keyPath = (scopePath as NSString).appendingPathComponent(key)
+                // A folder another job has just made, whose lock it has yet to take, is not old.
+                guard Self.modified(keyPath) < cutoff else { continue }
                 let names = (try? files.contentsOfDirectory(atPath: keyPath)) ?? []
                 let lastUse = names.filter { $0.hasSuffix(".complete") }.compactMap { name -> TimeInterval? in
                     var status = stat()
@@ -116,7 +126,7 @@ extension CacheSlot {
                 }
                 if free { try? files.removeItem(atPath: keyPath) }
             }
-            rmdir(scopePath)  // only when empty
+            if scopeIsOld { rmdir(scopePath) }  // only when empty
         }
     }
 }
