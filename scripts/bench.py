@@ -1097,7 +1097,9 @@ def start_coordinator(scratch, name, bare, agents, slots=1, labels=()):
     for i in range(agents):
         token = subprocess.run([GITCI, "agent-token", "create", f"{name}-{i}"], env=env, check=True,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.decode().strip()
-        agent_env = dict(ENV, GITCI_HOME=f"{scratch}/{name}-agent-{i}", GITCI_AGENT_TOKEN=token)
+        # Beside the bench's own GITCI_HOME, not in /tmp: the agents' workspaces are made there,
+        # as the local worker's are in that home (see main()).
+        agent_env = dict(ENV, GITCI_HOME=f"{ENV['GITCI_HOME']}/{name}-agent-{i}", GITCI_AGENT_TOKEN=token)
         processes.append(subprocess.Popen([GITCI, "agent", "--server", f"http://127.0.0.1:{port}", "--name", f"{name}-{i}",
                                            "--jobs", str(slots)] + (["--labels", ",".join(labels)] if labels else []),
                                           env=agent_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -1186,13 +1188,22 @@ def bench_agents(scratch, jobs=400, agents=4, rounds=2):
             time.sleep(0.2)
         import sqlite3
         database = sqlite3.connect(f"{single['home']}/coordinator.sqlite")
-        rows = database.execute("SELECT run_id, created FROM dispatched_jobs ORDER BY id").fetchall()
-        for run_id, created in rows[1:]:
+        rows = database.execute("SELECT run_id, created, claimed, result FROM dispatched_jobs ORDER BY id").fetchall()
+        phases = {"queued -> claimed": [], "claimed -> job started (fetch, plan)": [], "job started -> step started": []}
+        for run_id, created, claimed, result in rows[1:]:
             log_file = f"{bare}/gitci/logs/{run_id}/001-stamp.log"
             text = read_file(log_file) or ""
             for log_line in text.splitlines():
                 if log_line.startswith("STAMP="):
-                    samples.append((float(log_line[6:]) - created) * 1000)
+                    stamp = float(log_line[6:])
+                    samples.append((stamp - created) * 1000)
+                    started = json.loads(result).get("started") if result else None
+                    if started is not None:
+                        # JobResult's dates are seconds since 2001 (Foundation's reference date).
+                        started += 978307200
+                        phases["queued -> claimed"].append((claimed - created) * 1000)
+                        phases["claimed -> job started (fetch, plan)"].append((started - claimed) * 1000)
+                        phases["job started -> step started"].append((stamp - started) * 1000)
     finally:
         stop_processes(single["processes"])
     samples.sort()
@@ -1201,6 +1212,9 @@ def bench_agents(scratch, jobs=400, agents=4, rounds=2):
         p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
         line(f"  claim latency p50 ({len(samples)} jobs)", p50, note="target <= 25 ms")
         line(f"  claim latency p99 ({len(samples)} jobs)", p99, note="target <= 100 ms")
+        for phase, values in phases.items():
+            if values:
+                line(f"    of which {phase} (median)", statistics.median(values))
 
     # Memory: 1,000 jobs queued that no agent can take, 4 agents idle; then a soak of pushes.
     print("  coordinator memory")

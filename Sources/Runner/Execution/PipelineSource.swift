@@ -64,12 +64,25 @@ public enum PipelineSource {
         } catch {
             throw .invalid(error)
         }
-        let toxInput = try tox.flatMap { read throws(LoadError) in parsed.jobs.contains { $0.from != nil } ? try read() : nil } ?? .unread
+        let readsTox = parsed.jobs.contains { $0.from != nil }
+        // Without tox the plan is the file's alone: an agent plans the same file for every job
+        // of a build it takes, and a pipeline of hundreds of jobs costs milliseconds to plan.
+        if !readsTox, let blob, let known = planned.withLock({ $0.first { $0.blob == blob }?.plan }) { return known }
+        let toxInput = try tox.flatMap { read throws(LoadError) in readsTox ? try read() : nil } ?? .unread
+        let plan: Plan
         do {
-            return try Plan(parsed, file: fileName, tox: toxInput)
+            plan = try Plan(parsed, file: fileName, tox: toxInput)
         } catch {
             throw .invalid(error)
         }
+        if !readsTox, let blob {
+            planned.withLock { recent in
+                recent.removeAll { $0.blob == blob }
+                recent.insert((blob, plan), at: 0)
+                if recent.count > recentlyParsedLimit { recent.removeLast() }
+            }
+        }
+        return plan
     }
 
     /// The first file tox would read at `commit` (ToxConfiguration.fileNames), through libgit2.
@@ -120,4 +133,5 @@ public enum PipelineSource {
 
     private static let recentlyParsedLimit = 8
     private static let parsed = Mutex<[(blob: ObjectID, config: PipelineConfig)]>([])
+    private static let planned = Mutex<[(blob: ObjectID, plan: Plan)]>([])
 }

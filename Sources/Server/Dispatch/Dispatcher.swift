@@ -54,6 +54,8 @@ final class Dispatcher: Sendable {
 
     func unregister(_ id: Int64) {
         _ = localJobs.withLock { $0.removeValue(forKey: id) }
+        ended.forget(id)
+        cancels.forget(id)
     }
 
     var localJobIDs: Set<Int64> { localJobs.withLock { Set($0.keys) } }

@@ -30,6 +30,14 @@ final class Signals<Key: Hashable & Sendable>: Sendable {
         for waiter in woken { waiter.continuation.resume(returning: true) }
     }
 
+    /// Forgets a key no one waits on any more (a job that ended). A late waiter finds the
+    /// generation changed and looks again at what it waits for.
+    func forget(_ key: Key) {
+        state.withLock { state in
+            if state.waiters[key] == nil { state.generations[key] = nil }
+        }
+    }
+
     /// True when `key` was signalled after `generation`, false when `seconds` passed first.
     @discardableResult
     func wait(_ key: Key, since generation: UInt64, seconds: Double) async -> Bool {
