@@ -165,10 +165,12 @@ struct AgentController: Sendable {
             throw Self.refusal(.notFound, "job \(held.row.id) is given no artifact \(sha256)")
         }
         let store = try artifactStore(of: held.row)
-        guard let path = store.objectPath(sha256), let data = FileManager.default.contents(atPath: path) else {
+        guard let path = store.objectPath(sha256), FileManager.default.fileExists(atPath: path) else {
             throw Self.refusal(.notFound, "the artifact \(sha256) is no longer kept on this coordinator")
         }
-        return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(data: data)))
+        // Streamed in chunks: an artifact may be far larger than what a request should hold.
+        let body = try await FileIO().loadFile(path: path, context: context)
+        return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: body)
     }
 
     private func artifactStore(of row: CoordinatorStore.DispatchedJob) throws -> ArtifactStore {
