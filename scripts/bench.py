@@ -1139,22 +1139,25 @@ def rss_kib(pid):
     return {key: int(fields.get(key, "0 kB").split()[0]) for key in ("VmRSS", "VmHWM")}
 
 
+def installed_repo(scratch, name, pipeline):
+    """A working repository with `pipeline` committed, and a bare one gitci is installed in."""
+    work = repo_with(f"{scratch}/{name}-work", pipeline)
+    bare = f"{scratch}/{name}.git"
+    sh(["git", "init", "-q", "--bare", "-b", "main", bare])
+    sh([GITCI, "install", bare])
+    return work, bare
+
+
 def bench_agents(scratch, jobs=400, agents=4, rounds=2):
     print(f"coordinator and agents: {agents} agents on this machine, {jobs} jobs of one true step "
           "(issue: >= 100 jobs/s; claim p50 <= 25 ms, p99 <= 100 ms; per job within 1.5x the local worker)")
     matrix = "jobs:\n" + "".join(f"  j{k}:\n    matrix:\n      n: [{', '.join(str(i) for i in range(jobs // 2))}]\n    steps: [true]\n"
                                  for k in range(2))
     # The same jobs on the embedded worker, 4 at once: the peer of the agents' per-job cost.
-    local_work = repo_with(f"{scratch}/agents-local-work", matrix)
-    local_bare = f"{scratch}/agents-local.git"
-    sh(["git", "init", "-q", "--bare", "-b", "main", local_bare])
-    sh([GITCI, "install", local_bare])
+    local_work, local_bare = installed_repo(scratch, "agents-local", matrix)
     worker = subprocess.Popen([GITCI, "worker", "--jobs", str(agents), "-C", local_bare], env=ENV,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    work = repo_with(f"{scratch}/agents-work", matrix)
-    bare = f"{scratch}/agents.git"
-    sh(["git", "init", "-q", "--bare", "-b", "main", bare])
-    sh([GITCI, "install", bare])
+    work, bare = installed_repo(scratch, "agents", matrix)
     pool = start_coordinator(scratch, "pool", bare, agents)
     agent_times, local_times = [], []
     try:
@@ -1175,10 +1178,7 @@ def bench_agents(scratch, jobs=400, agents=4, rounds=2):
     # and the coordinator's store says when the job was queued.
     print("  claim latency: queued -> step started on an idle agent (the commit's new objects fetched on the way)")
     stamp = "jobs:\n  stamp:\n    steps: [\"echo STAMP=$(date +%s.%N)\"]\n"
-    work = repo_with(f"{scratch}/latency-work", stamp)
-    bare = f"{scratch}/latency.git"
-    sh(["git", "init", "-q", "--bare", "-b", "main", bare])
-    sh([GITCI, "install", bare])
+    work, bare = installed_repo(scratch, "latency", stamp)
     single = start_coordinator(scratch, "latency", bare, 1)
     samples = []
     try:
@@ -1220,10 +1220,7 @@ def bench_agents(scratch, jobs=400, agents=4, rounds=2):
     print("  coordinator memory")
     waiting = "jobs:\n" + "".join(f"  w{k}:\n    labels: [nowhere]\n    matrix:\n      n: [{', '.join(str(i) for i in range(200))}]\n    steps: [true]\n"
                                   for k in range(5))
-    work = repo_with(f"{scratch}/memory-work", waiting)
-    bare = f"{scratch}/memory.git"
-    sh(["git", "init", "-q", "--bare", "-b", "main", bare])
-    sh([GITCI, "install", bare])
+    work, bare = installed_repo(scratch, "memory", waiting)
     memory = start_coordinator(scratch, "memory", bare, agents)
     try:
         idle = rss_kib(memory["serve"].pid)["VmRSS"]
@@ -1242,10 +1239,7 @@ def bench_agents(scratch, jobs=400, agents=4, rounds=2):
     finally:
         stop_processes(memory["processes"])
     # The soak: pushes of a one-job pipeline, one after another, RSS sampled along the way.
-    work = repo_with(f"{scratch}/soak-work", "jobs:\n  unit:\n    steps: [true]\n")
-    bare = f"{scratch}/soak.git"
-    sh(["git", "init", "-q", "--bare", "-b", "main", bare])
-    sh([GITCI, "install", bare])
+    work, bare = installed_repo(scratch, "soak", "jobs:\n  unit:\n    steps: [true]\n")
     soak = start_coordinator(scratch, "soak", bare, agents)
     pushes = int(os.environ.get("GITCI_BENCH_SOAK_PUSHES", "200"))
     try:
