@@ -206,6 +206,9 @@ struct AgentController: Sendable {
                                                       cancelled: result.status == .cancelled, now: Date().timeIntervalSince1970)
         guard recorded else { throw Self.lost(held) }
         dispatcher.ended.signal(held.row.id)
+        // The agent's lease poll of the job ends now (its renewal finds the job ended), not
+        // when its wait runs out: a request, its socket and its task fewer per finished job.
+        dispatcher.cancels.signal(held.row.id)
         return try Self.json(["recorded": held.row.id])
     }
 

@@ -24,6 +24,7 @@ final class Dispatcher: Sendable {
     /// Signalled (key 0) when a job is queued or queued again.
     let work = Signals<Int>()
     let ended = Signals<Int64>()
+    /// Signalled when a job is asked to stop, or ends: what its lease poll waits for.
     let cancels = Signals<Int64>()
     private let localJobs = Mutex<[Int64: LocalJob]>([:])
     private let agentCache = Mutex<(read: Double, agents: [CoordinatorStore.AgentRecord])>((0, []))
