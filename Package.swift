@@ -76,10 +76,10 @@ let package = Package(
                                           .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Worker", dependencies: ["GitKit", "Pipeline", "Store", "Runner", "CSpawn", "HookIntake"]),
         // The coordinator: the JSON API, the agent API and git's smart HTTP for agents.
-        .target(name: "Server", dependencies: ["GitKit", "Store", "Runner", "Worker",
+        .target(name: "Server", dependencies: ["GitKit", "Store", "Runner", "Worker", "CSpawn",
                                            .product(name: "Hummingbird", package: "hummingbird")]),
         // A build node: claims jobs from a coordinator over HTTP and runs them with Runner.
-        .target(name: "Agent", dependencies: ["GitKit", "Pipeline", "Store", "Runner",
+        .target(name: "Agent", dependencies: ["GitKit", "Pipeline", "Store", "Runner", "CSpawn",
                                           .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .executableTarget(
             name: "gitci",

@@ -1,4 +1,6 @@
 import Foundation
+import Runner
+import CSpawn
 import GitKit
 
 /// An agent's copy of each repository it builds: one bare mirror per repository under
@@ -239,25 +241,23 @@ private enum GitCommand {
               let errorHandle = FileHandle(forWritingAtPath: files.errors) else {
             return Result(status: -1, output: "", errors: "cannot make temporary files in \(NSTemporaryDirectory())")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
-        process.environment = environment
-        process.standardInput = inputHandle
-        process.standardOutput = outputHandle
-        process.standardError = errorHandle
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
+        // gitci's own posix_spawn, not Foundation's `Process`, which kept some kilobytes of
+        // every child: an agent runs git for every job it takes, for as long as it runs.
+        let group: ProcessGroup
         do {
-            try process.run()
+            group = try ProcessGroup.spawn(["/usr/bin/env", "git"] + arguments, environment: environment.map { "\($0.key)=\($0.value)" },
+                                           input: inputHandle.fileDescriptor, output: outputHandle.fileDescriptor,
+                                           error: errorHandle.fileDescriptor)
         } catch {
-            return Result(status: -1, output: "", errors: "cannot run git: \(error.localizedDescription)")
+            return Result(status: -1, output: "", errors: "cannot run git: \(error)")
         }
-        exited.wait()
+        var code: Int32 = 0, signaled: Int32 = 0
+        _ = gitci_wait_exit_keep_zombie(group.pid, &code, &signaled)
+        group.reap()
         try? inputHandle.close()
         try? outputHandle.close()
         try? errorHandle.close()
-        return Result(status: process.terminationStatus,
+        return Result(status: signaled == 1 ? 128 + code : code,
                       output: (try? String(contentsOfFile: files.output, encoding: .utf8)) ?? "",
                       errors: (try? String(contentsOfFile: files.errors, encoding: .utf8)) ?? "")
     }

@@ -1,5 +1,7 @@
+import CSpawn
 import Foundation
 import Hummingbird
+import Runner
 
 /// git's smart HTTP, fetch side only, for agents: the source of a job reaches its agent through
 /// git's own protocol, so that an agent's mirror negotiates and receives only the objects it
@@ -164,9 +166,9 @@ enum Gunzip {
 /// Its input is a file (unlinked once open), so that no pipe can fill and no write can meet a
 /// closed pipe; its error output goes to a file read only to log a failure.
 final class StreamingChild: @unchecked Sendable {
-    // @unchecked: `process` is only touched under `lock` after start; the descriptors are
+    // @unchecked: `status` and `waiters` are only touched under `lock`; the descriptors are
     // immutable and read by one reader at a time (the response writer).
-    private let process: Process
+    private let group: ProcessGroup
     private let output: Int32
     private let errorFile: String
     private let lock = NSLock()
@@ -179,65 +181,62 @@ final class StreamingChild: @unchecked Sendable {
 
     struct StartError: Error {}
 
-    private init(process: Process, output: Int32, errorFile: String, command: String) {
-        self.process = process
+    private init(group: ProcessGroup, output: Int32, errorFile: String, command: String) {
+        self.group = group
         self.output = output
         self.errorFile = errorFile
         self.command = command
     }
 
+    /// Started through gitci's own posix_spawn (Runner's ProcessGroup), not Foundation's
+    /// `Process`, which kept some kilobytes of every child: a coordinator serves two children
+    /// per fetch for as long as it runs.
     static func start(_ arguments: [String], environment: [String: String], input: ByteBuffer?) throws -> StreamingChild {
         let scratch = NSTemporaryDirectory() + "gitci-git-http-\(UUID().uuidString)"
         let inputFile = scratch + ".in", errorFile = scratch + ".err"
         let inputData = input.map { Data($0.readableBytesView) } ?? Data()
-        guard FileManager.default.createFile(atPath: inputFile, contents: inputData, attributes: [.posixPermissions: 0o600]),
-              FileManager.default.createFile(atPath: errorFile, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let inputHandle = FileHandle(forReadingAtPath: inputFile),
-              let errorHandle = FileHandle(forWritingAtPath: errorFile) else {
-            try? FileManager.default.removeItem(atPath: inputFile)
-            try? FileManager.default.removeItem(atPath: errorFile)
+        guard FileManager.default.createFile(atPath: inputFile, contents: inputData, attributes: [.posixPermissions: 0o600]) else {
             throw StartError()
         }
+        defer { unlink(inputFile) }
+        let inputDescriptor = open(inputFile, O_RDONLY | O_CLOEXEC)
+        let errorDescriptor = open(errorFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         defer {
-            try? inputHandle.close()
-            try? errorHandle.close()
-            try? FileManager.default.removeItem(atPath: inputFile)
+            if inputDescriptor >= 0 { close(inputDescriptor) }
+            if errorDescriptor >= 0 { close(errorDescriptor) }
         }
-        let pipe = Pipe()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.environment = environment
-        process.standardInput = inputHandle
-        process.standardOutput = pipe
-        process.standardError = errorHandle
-        // Close-on-exec: a child started at the same moment for another request must not hold it.
-        let readEnd = fcntl(pipe.fileHandleForReading.fileDescriptor, F_DUPFD_CLOEXEC, 0)
-        guard readEnd >= 0 else {
-            try? FileManager.default.removeItem(atPath: errorFile)
+        var ends: [Int32] = [-1, -1]
+        guard inputDescriptor >= 0, errorDescriptor >= 0, gitci_pipe(&ends) == 0 else {
+            unlink(errorFile)
             throw StartError()
         }
-        let child = StreamingChild(process: process, output: readEnd, errorFile: errorFile, command: arguments.first ?? "")
-        process.terminationHandler = { [weak child] ended in child?.exited(ended.terminationStatus) }
+        let group: ProcessGroup
         do {
-            try process.run()
+            group = try ProcessGroup.spawn(["/usr/bin/env"] + arguments, environment: environment.map { "\($0.key)=\($0.value)" },
+                                           input: inputDescriptor, output: ends[1], error: errorDescriptor)
         } catch {
-            close(readEnd)
-            try? FileManager.default.removeItem(atPath: errorFile)
+            close(ends[0])
+            close(ends[1])
+            unlink(errorFile)
             throw StartError()
         }
         // Only the child may hold the write end: the reader sees the end of output when it exits.
-        try? pipe.fileHandleForWriting.close()
-        try? pipe.fileHandleForReading.close()
+        close(ends[1])
+        let child = StreamingChild(group: group, output: ends[0], errorFile: errorFile, command: arguments.first ?? "")
+        Task { [weak child, group] in
+            let ended = await group.waitForExit()
+            group.reap()
+            child?.exited(ended.exitCode)
+        }
         return child
     }
 
     deinit {
         // A response dropped before its body was written (the client went away) must not leave
         // git running.
-        if lock.withLock({ status == nil }) { _ = Glibc.kill(process.processIdentifier, SIGKILL) }
+        if lock.withLock({ status == nil }) { group.signal(SIGKILL) }
         close(output)
-        try? FileManager.default.removeItem(atPath: errorFile)
+        unlink(errorFile)
     }
 
     /// The next bytes of its output; nil at its end.
@@ -257,7 +256,7 @@ final class StreamingChild: @unchecked Sendable {
 
     func kill() {
         lock.withLock {
-            if status == nil { _ = Glibc.kill(process.processIdentifier, SIGKILL) }
+            if status == nil { group.signal(SIGKILL) }
         }
     }
 

@@ -17,6 +17,12 @@ int gitci_spawn(pid_t *pid, const char *const argv[], const char *const envp[],
 int gitci_spawn_passing(pid_t *pid, const char *const argv[], const char *const envp[],
                         const char *cwd, int output_fd, const int *passed, int passed_count);
 
+/// Starts `argv[0]` (an absolute path) as the leader of a new process group with standard
+/// input, output and error on `input_fd`, `output_fd` and `error_fd`, nothing else of the
+/// caller's open, every signal at its default disposition and none blocked.
+int gitci_spawn_io(pid_t *pid, const char *const argv[], const char *const envp[],
+                   int input_fd, int output_fd, int error_fd);
+
 /// Blocks until `pid` has exited, without reaping it: the zombie keeps its process group id
 /// reserved, so the rest of the group can still be signalled without hitting a reused id.
 /// On return 0, `*code` is the exit status, or the signal number when `*signaled` is 1.

@@ -64,6 +64,18 @@ public final class ProcessGroup: Sendable {
         return ProcessGroup(pid: pid)
     }
 
+    /// Starts `arguments` (the first an absolute path) with its standard input, output and
+    /// error on the descriptors given; `environment` is the complete environment.
+    public static func spawn(_ arguments: [String], environment: [String], input: Int32, output: Int32,
+                             error: Int32) throws(SpawnError) -> ProcessGroup {
+        var pid: pid_t = 0
+        let rc = withCStringArray(arguments) { argv in
+            withCStringArray(environment) { envp in gitci_spawn_io(&pid, argv, envp, input, output, error) }
+        }
+        guard rc == 0 else { throw SpawnError(command: arguments.first ?? "", errno: rc) }
+        return ProcessGroup(pid: pid)
+    }
+
     /// GITCI_BUILD_NICENESS when set (by the hook that started this worker: 10), else this
     /// process's niceness as it was started (`nice gitci worker`): the main thread's.
     static let stepNiceness: Int32 = {
