@@ -10,6 +10,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* A new process group's leader, every signal at its default disposition and none blocked. */
+static int set_leader_attributes(posix_spawnattr_t *attr) {
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    int rc = posix_spawnattr_setpgroup(attr, 0);
+    if (rc == 0) rc = posix_spawnattr_setsigdefault(attr, &all);
+    if (rc == 0) rc = posix_spawnattr_setsigmask(attr, &none);
+    if (rc == 0) rc = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    return rc;
+}
+
 int gitci_spawn(pid_t *pid, const char *const argv[], const char *const envp[],
                 const char *cwd, int output_fd) {
     return gitci_spawn_passing(pid, argv, envp, cwd, output_fd, NULL, 0);
@@ -35,9 +47,6 @@ int gitci_spawn_passing(pid_t *pid, const char *const argv[], const char *const 
         copies[copied++] = copy;
     }
 
-    sigset_t all, none;
-    sigfillset(&all);
-    sigemptyset(&none);
     if (rc == 0) rc = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, output_fd, 1);
     if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, output_fd, 2);
@@ -46,11 +55,7 @@ int gitci_spawn_passing(pid_t *pid, const char *const argv[], const char *const 
        and a step holding a pipe of gitci's would keep readers waiting after gitci is done. */
     if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3 + passed_count);
     if (rc == 0 && cwd != NULL) rc = posix_spawn_file_actions_addchdir_np(&actions, cwd);
-    if (rc == 0) rc = posix_spawnattr_setpgroup(&attr, 0);
-    if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &all);
-    if (rc == 0) rc = posix_spawnattr_setsigmask(&attr, &none);
-    if (rc == 0) rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF
-                                                       | POSIX_SPAWN_SETSIGMASK);
+    if (rc == 0) rc = set_leader_attributes(&attr);
     if (rc == 0) rc = posix_spawn(pid, argv[0], &actions, &attr, (char *const *)argv, (char *const *)envp);
 
     for (int i = 0; i < copied; i++) close(copies[i]);
@@ -67,18 +72,11 @@ int gitci_spawn_io(pid_t *pid, const char *const argv[], const char *const envp[
     if (rc != 0) return rc;
     rc = posix_spawnattr_init(&attr);
     if (rc != 0) { posix_spawn_file_actions_destroy(&actions); return rc; }
-    sigset_t all, none;
-    sigfillset(&all);
-    sigemptyset(&none);
     if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, input_fd, 0);
     if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, output_fd, 1);
     if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, error_fd, 2);
     if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-    if (rc == 0) rc = posix_spawnattr_setpgroup(&attr, 0);
-    if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &all);
-    if (rc == 0) rc = posix_spawnattr_setsigmask(&attr, &none);
-    if (rc == 0) rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF
-                                                       | POSIX_SPAWN_SETSIGMASK);
+    if (rc == 0) rc = set_leader_attributes(&attr);
     if (rc == 0) rc = posix_spawn(pid, argv[0], &actions, &attr, (char *const *)argv, (char *const *)envp);
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&actions);
