@@ -5,6 +5,9 @@ public enum AgentAPI {
     public static let longestWait: Double = 25
     /// A claimed job's lease (its agent renews it every third of it).
     public static let lease: Double = 60
+    /// Agents heard from within this long count as connected: they ask at least every
+    /// `longestWait` seconds while idle, and renew their leases while busy.
+    public static let connectedWithin: Double = 60
     /// The largest log chunk the coordinator takes.
     public static let largestLogChunk = 1 << 20
 

@@ -17,9 +17,6 @@ final class Dispatcher: Sendable {
     let lease: Double
     /// An attempt more is not made after this many agents lost the job.
     static let maxAttempts = 3
-    /// Agents heard from within this long count as connected (they ask at least every
-    /// AgentAPI.longestWait seconds while idle, and renew leases while busy).
-    static let connectedWithin: Double = 60
 
     /// Signalled (key 0) when a job is queued or queued again.
     let work = Signals<Int>()
@@ -78,7 +75,7 @@ final class Dispatcher: Sendable {
             return read
         }()
         let fits = agents.contains { agent in
-            now - agent.lastSeen.timeIntervalSince1970 < Self.connectedWithin && labels.allSatisfy(agent.labels.contains)
+            now - agent.lastSeen.timeIntervalSince1970 < AgentAPI.connectedWithin && labels.allSatisfy(agent.labels.contains)
         }
         if fits { return nil }
         return labels.isEmpty ? "waiting for an agent" : "waiting for an agent with labels \(labels.joined(separator: ", "))"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Runner
 import Store
 
 /// `gitci agents`: the build agents the coordinator has seen, what they run, when they last called.
@@ -32,9 +33,6 @@ struct AgentsCommand: ParsableCommand {
         let agents: [Agent]
     }
 
-    /// Agents call at least this often while connected (a claim's long poll, a lease).
-    static let connectedWithin: Double = 60
-
     func run() throws {
         let agents: [CoordinatorStore.AgentRecord]
         do {
@@ -46,7 +44,7 @@ struct AgentsCommand: ParsableCommand {
         let now = Date()
         let document = Document(agents: agents.map { agent in
             .init(name: agent.name, labels: agent.labels, slots: agent.slots,
-                  connected: now.timeIntervalSince(agent.lastSeen) < Self.connectedWithin,
+                  connected: now.timeIntervalSince(agent.lastSeen) < AgentAPI.connectedWithin,
                   jobs: agent.running.map { .init(repo: $0.repository, job: $0.job, pipeline: $0.runID) },
                   lastSeen: Timestamp.format(agent.lastSeen, fractionalSeconds: false))
         })
