@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Headers only: GitKit says how libgit2 is linked.
@@ -75,9 +76,11 @@ let package = Package(
         .target(name: "Runner", dependencies: ["GitKit", "Pipeline", "Store", "CSpawn", "HookIntake",
                                           .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Worker", dependencies: ["GitKit", "Pipeline", "Store", "Runner", "CSpawn", "HookIntake"]),
-        // The coordinator: the JSON API, the agent API and git's smart HTTP for agents.
+        // The coordinator: the web UI, the JSON API, the agent API and git's smart HTTP for agents.
         .target(name: "Server", dependencies: ["GitKit", "Store", "Runner", "Worker", "CSpawn",
-                                           .product(name: "Hummingbird", package: "hummingbird")]),
+                                           .product(name: "Hummingbird", package: "hummingbird"),
+                                           .product(name: "Mustache", package: "swift-mustache"),
+                                           .product(name: "Crypto", package: "swift-crypto")]),
         // A build node: claims jobs from a coordinator over HTTP and runs them with Runner.
         .target(name: "Agent", dependencies: ["GitKit", "Pipeline", "Store", "Runner", "CSpawn",
                                           .product(name: "AsyncHTTPClient", package: "async-http-client")]),

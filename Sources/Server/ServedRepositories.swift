@@ -18,6 +18,8 @@ public struct ServedRepositories: Sendable {
         var paths = Set<String>()
         for path in registered + extra where paths.insert(path).inserted {
             var base = (path as NSString).lastPathComponent
+            // A working repository's git directory (`app/.git`) is named after its folder.
+            if base == ".git" { base = ((path as NSString).deletingLastPathComponent as NSString).lastPathComponent }
             if base.hasSuffix(".git") { base = String(base.dropLast(4)) }
             if base.isEmpty { base = "repository" }
             let count = (seen[base] ?? 0) + 1

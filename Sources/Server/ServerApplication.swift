@@ -19,6 +19,10 @@ public struct ServerConfiguration: Sendable {
     public var lease: Double = AgentAPI.lease
     /// Called once the server listens, with the port (the one the system chose for port 0).
     public var onListening: @Sendable (Int) -> Void
+    /// The web UI's templates (`templates/web/`); nil: no web UI, the APIs only.
+    public var webTemplates: String?
+    /// `--auth`: reading the web UI and the JSON API needs a person's token too.
+    public var requireSignIn = false
 
     public init(host: String = "127.0.0.1", port: Int = 8080, repositories: ServedRepositories, coordinator: CoordinatorStore,
                 localSlots: Int = 2, localLabels: [String] = [], nodeName: String = "coordinator",
@@ -41,7 +45,13 @@ public func buildApplication(_ configuration: ServerConfiguration) -> some Appli
 
 func buildApplication(_ configuration: ServerConfiguration, dispatcher: Dispatcher) -> some ApplicationProtocol {
     let router = Router()
+    router.add(middleware: SecurityHeadersMiddleware())
     let authentication = AgentAuthentication(coordinator: configuration.coordinator)
+    if let folder = configuration.webTemplates, let templates = try? WebTemplates.load(folder: folder) {
+        WebController(repositories: configuration.repositories, coordinator: configuration.coordinator, templates: templates,
+                      authentication: WebAuthentication(coordinator: configuration.coordinator, required: configuration.requireSignIn))
+            .addRoutes(to: router)
+    }
     ResultsController(repositories: configuration.repositories).addRoutes(to: router)
     GitHTTPController(repositories: configuration.repositories, authentication: authentication).addRoutes(to: router)
     AgentController(dispatcher: dispatcher, authentication: authentication, repositories: configuration.repositories).addRoutes(to: router)
@@ -55,5 +65,16 @@ extension Dispatcher {
     convenience init(_ configuration: ServerConfiguration) {
         self.init(queue: configuration.coordinator, localName: configuration.nodeName, localLabels: Set(configuration.localLabels),
                   localSlots: configuration.localSlots, lease: configuration.lease)
+    }
+}
+
+/// What is wrong with the web templates in `folder`, if anything: `gitci serve` checks before it
+/// starts rather than serve pages that fail.
+public func webTemplatesProblem(folder: String) -> String? {
+    do {
+        _ = try WebTemplates.load(folder: folder)
+        return nil
+    } catch {
+        return error.description
     }
 }

@@ -2,11 +2,22 @@ import Crypto
 public import Foundation
 import GRDB
 
-/// The tokens build agents present to the coordinator: `gitci-agent-<id>-<secret>`, printed once
-/// when made. The id finds the token's row; only SHA-256 of the secret is kept, and the presented
-/// secret's hash is compared with it in constant time, so neither a copy of the store nor the
-/// time an answer takes gives a token away.
+/// The tokens build agents present to the coordinator (`gitci-agent-<id>-<secret>`) and people
+/// present to its web UI (`gitci-user-<id>-<secret>`), printed once when made. The id finds the
+/// token's row; only SHA-256 of the secret is kept, and the presented secret's hash is compared
+/// with it in constant time, so neither a copy of the store nor the time an answer takes gives a
+/// token away. The two kinds live in separate tables: an agent's token never signs a person in,
+/// nor a person's token claims jobs.
 extension CoordinatorStore {
+    public enum TokenKind: Sendable {
+        case agent, user
+
+        var table: String { self == .agent ? "agent_tokens" : "user_tokens" }
+        var prefix: String { self == .agent ? "gitci-agent-" : "gitci-user-" }
+        var command: String { self == .agent ? "gitci agent-token" : "gitci token" }
+        var noun: String { self == .agent ? "an agent" : "a user" }
+    }
+
     public struct AgentToken: Sendable, Hashable {
         public let name: String
         public let created: Date
@@ -14,31 +25,39 @@ extension CoordinatorStore {
         public let lastUsed: Date?
     }
 
-    static let tokenPrefix = "gitci-agent-"
+    static let tokenPrefix = TokenKind.agent.prefix
 
     /// Makes a token for `name` and returns it: the only time it is ever shown.
-    public func createAgentToken(name: String) throws(StoreError) -> String {
+    public func createAgentToken(name: String) throws(StoreError) -> String { try createToken(.agent, name: name) }
+    public func agentTokens() throws(StoreError) -> [AgentToken] { try tokens(.agent) }
+    /// Revokes `name`'s token; false when there is none (or it was revoked already).
+    @discardableResult
+    public func revokeAgentToken(name: String) throws(StoreError) -> Bool { try revokeToken(.agent, name: name) }
+    /// The name of the agent whose valid (unrevoked) token `presented` is, or nil.
+    public func authenticateAgent(_ presented: String) throws(StoreError) -> String? { try authenticate(.agent, presented) }
+
+    public func createToken(_ kind: TokenKind, name: String) throws(StoreError) -> String {
         if let problem = Self.nameProblem(name) { throw StoreError(problem) }
         let id = Self.randomHex(bytes: 6)
         let secret = Self.randomHex(bytes: 32)
         let hash = Data(SHA256.hash(data: Data(secret.utf8)))
         try write { db in
-            if let existing = try Row.fetchOne(db, sql: "SELECT revoked FROM agent_tokens WHERE name = ?", arguments: [name]) {
+            if let existing = try Row.fetchOne(db, sql: "SELECT revoked FROM \(kind.table) WHERE name = ?", arguments: [name]) {
                 guard existing["revoked"] as Double? != nil else {
-                    throw StoreError("an agent token named '\(name)' exists; revoke it first (`gitci agent-token revoke \(name)`)")
+                    throw StoreError("\(kind.noun) token named '\(name)' exists; revoke it first (`\(kind.command) revoke \(name)`)")
                 }
-                try db.execute(sql: "DELETE FROM agent_tokens WHERE name = ?", arguments: [name])
+                try db.execute(sql: "DELETE FROM \(kind.table) WHERE name = ?", arguments: [name])
             }
-            try db.execute(sql: "INSERT INTO agent_tokens (name, id, secret_hash, created) VALUES (?, ?, ?, ?)",
+            try db.execute(sql: "INSERT INTO \(kind.table) (name, id, secret_hash, created) VALUES (?, ?, ?, ?)",
                            arguments: [name, id, hash, Date().timeIntervalSince1970])
         }
         syncToDisk()
-        return Self.tokenPrefix + id + "-" + secret
+        return kind.prefix + id + "-" + secret
     }
 
-    public func agentTokens() throws(StoreError) -> [AgentToken] {
+    public func tokens(_ kind: TokenKind) throws(StoreError) -> [AgentToken] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT name, created, revoked, last_used FROM agent_tokens ORDER BY name").map { row in
+            try Row.fetchAll(db, sql: "SELECT name, created, revoked, last_used FROM \(kind.table) ORDER BY name").map { row in
                 AgentToken(name: row["name"], created: Date(timeIntervalSince1970: row["created"]),
                            revoked: (row["revoked"] as Double?).map(Date.init(timeIntervalSince1970:)),
                            lastUsed: (row["last_used"] as Double?).map(Date.init(timeIntervalSince1970:)))
@@ -46,11 +65,10 @@ extension CoordinatorStore {
         }
     }
 
-    /// Revokes `name`'s token; false when there is none (or it was revoked already).
     @discardableResult
-    public func revokeAgentToken(name: String) throws(StoreError) -> Bool {
+    public func revokeToken(_ kind: TokenKind, name: String) throws(StoreError) -> Bool {
         let revoked = try write { db in
-            try db.execute(sql: "UPDATE agent_tokens SET revoked = ? WHERE name = ? AND revoked IS NULL",
+            try db.execute(sql: "UPDATE \(kind.table) SET revoked = ? WHERE name = ? AND revoked IS NULL",
                            arguments: [Date().timeIntervalSince1970, name])
             return db.changesCount > 0
         }
@@ -59,13 +77,13 @@ extension CoordinatorStore {
         return revoked
     }
 
-    /// The name of the agent whose valid (unrevoked) token `presented` is, or nil. Every
-    /// presented token costs the same hash and comparison, found or not.
-    public func authenticateAgent(_ presented: String) throws(StoreError) -> String? {
-        let (id, secret) = Self.split(presented)
+    /// The name of the holder of the valid (unrevoked) token of `kind` that `presented` is, or
+    /// nil. Every presented token costs the same hash and comparison, found or not.
+    public func authenticate(_ kind: TokenKind, _ presented: String) throws(StoreError) -> String? {
+        let (id, secret) = Self.split(presented, prefix: kind.prefix)
         let hash = Data(SHA256.hash(data: Data(secret.utf8)))
         let row = try read { db in
-            try Row.fetchOne(db, sql: "SELECT name, secret_hash, revoked, last_used FROM agent_tokens WHERE id = ?", arguments: [id])
+            try Row.fetchOne(db, sql: "SELECT name, secret_hash, revoked, last_used FROM \(kind.table) WHERE id = ?", arguments: [id])
         }
         let stored: Data = row?["secret_hash"] ?? Data(repeating: 0, count: hash.count)
         let matches = Self.constantTimeEqual(stored, hash)
@@ -75,15 +93,15 @@ extension CoordinatorStore {
         let now = Date().timeIntervalSince1970
         if now - (row["last_used"] as Double? ?? 0) > 60 {
             _ = try? write { db in
-                try db.execute(sql: "UPDATE agent_tokens SET last_used = ? WHERE id = ?", arguments: [now, id])
+                try db.execute(sql: "UPDATE \(kind.table) SET last_used = ? WHERE id = ?", arguments: [now, id])
             }
         }
         return name
     }
 
-    static func split(_ token: String) -> (id: String, secret: String) {
-        guard token.hasPrefix(tokenPrefix) else { return ("", token) }
-        let rest = token.dropFirst(tokenPrefix.count)
+    static func split(_ token: String, prefix: String = tokenPrefix) -> (id: String, secret: String) {
+        guard token.hasPrefix(prefix) else { return ("", token) }
+        let rest = token.dropFirst(prefix.count)
         guard let dash = rest.firstIndex(of: "-") else { return ("", token) }
         return (String(rest[..<dash]), String(rest[rest.index(after: dash)...]))
     }
@@ -106,7 +124,7 @@ extension CoordinatorStore {
     /// What is wrong with `name` as an agent's name, if anything.
     public static func agentNameProblem(_ name: String) -> String? { nameProblem(name) }
 
-    /// Agent names appear in logs, notes and the web UI: short, printable, no spaces.
+    /// Names appear in logs, notes and the web UI: short, printable, no spaces.
     static func nameProblem(_ name: String) -> String? {
         if name.isEmpty || name.count > 64 { return "an agent name must be 1 to 64 characters" }
         let allowed = name.unicodeScalars.allSatisfy { scalar in

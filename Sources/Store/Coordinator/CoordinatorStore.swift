@@ -35,7 +35,7 @@ public final class CoordinatorStore: Sendable {
         }
     }
 
-    static let schema = DatabaseSetup.Schema(migrations: ["v1", "v2"], migrator: { migrator })
+    static let schema = DatabaseSetup.Schema(migrations: ["v1", "v2", "v3"], migrator: { migrator })
 
     package static var schemaListsEveryMigration: Bool { schema.migrations == migrator.migrations }
 
@@ -50,6 +50,14 @@ public final class CoordinatorStore: Sendable {
                 """)
         }
         registerDispatch(in: &migrator)
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: """
+                CREATE TABLE user_tokens (
+                    name TEXT PRIMARY KEY, id TEXT NOT NULL UNIQUE, secret_hash BLOB NOT NULL,
+                    created REAL NOT NULL, revoked REAL, last_used REAL
+                );
+                """)
+        }
         return migrator
     }
 

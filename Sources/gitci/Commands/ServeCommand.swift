@@ -34,6 +34,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Labels this machine's own job slots have, comma-separated (a job runs here only when it has them all).")
     var labels: String = ""
 
+    @Flag(help: "Reading the web UI and the JSON API needs a token too (`gitci token create NAME`); actions always do.")
+    var auth = false
+
     /// For tests of lost agents, which would otherwise wait a whole lease.
     @Option(name: .customLong("lease-seconds"), help: .hidden)
     var leaseSeconds: Double = AgentAPI.lease
@@ -60,6 +63,17 @@ struct ServeCommand: AsyncParsableCommand {
             localSlots: noLocalJobs ? 0 : (jobs ?? Processors.available), localLabels: labels, nodeName: JobContext.hostName,
             onListening: { port in Output.error("gitci: serving \(count) repositories on http://\(host):\(port)/") })
         configuration.lease = max(leaseSeconds, 1)
+        configuration.requireSignIn = auth
+        guard let share = Resources.shareDirectory else {
+            Output.error("gitci: cannot find gitci's templates/web folder; set GITCI_SHARE to the folder holding templates/")
+            throw ExitCode(ExitStatus.usage)
+        }
+        let web = (share as NSString).appendingPathComponent("templates/web")
+        if let problem = webTemplatesProblem(folder: web) {
+            Output.error("gitci: \(problem)")
+            throw ExitCode(ExitStatus.usage)
+        }
+        configuration.webTemplates = web
         try await Coordinator(configuration, log: { Output.error($0) }).run()
     }
 }
