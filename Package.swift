@@ -77,7 +77,7 @@ let package = Package(
                                           .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Worker", dependencies: ["GitKit", "Pipeline", "Store", "Runner", "CSpawn", "HookIntake"]),
         // The coordinator: the web UI, the JSON API, the agent API and git's smart HTTP for agents.
-        .target(name: "Server", dependencies: ["GitKit", "Store", "Runner", "Worker", "CSpawn",
+        .target(name: "Server", dependencies: ["GitKit", "Pipeline", "Store", "Runner", "Worker", "CSpawn",
                                            .product(name: "Hummingbird", package: "hummingbird"),
                                            .product(name: "Mustache", package: "swift-mustache"),
                                            .product(name: "Crypto", package: "swift-crypto")]),

@@ -13,6 +13,9 @@ public struct Coordinator: Sendable {
     let log: @Sendable (String) -> Void
 
     public init(_ configuration: ServerConfiguration, log: @escaping @Sendable (String) -> Void) {
+        var configuration = configuration
+        // The hosted workers listen for the hooks' nudge (Worker.run); the web UI's actions use it too.
+        configuration.wakeWorkers = { kill(getpid(), SIGUSR1) }
         self.configuration = configuration
         self.dispatcher = Dispatcher(configuration)
         self.log = log

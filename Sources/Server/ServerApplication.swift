@@ -23,6 +23,8 @@ public struct ServerConfiguration: Sendable {
     public var webTemplates: String?
     /// `--auth`: reading the web UI and the JSON API needs a person's token too.
     public var requireSignIn = false
+    /// Tells the hosted workers a build was queued or cancelled from the web UI.
+    public var wakeWorkers: @Sendable () -> Void = {}
 
     public init(host: String = "127.0.0.1", port: Int = 8080, repositories: ServedRepositories, coordinator: CoordinatorStore,
                 localSlots: Int = 2, localLabels: [String] = [], nodeName: String = "coordinator",
@@ -49,7 +51,8 @@ func buildApplication(_ configuration: ServerConfiguration, dispatcher: Dispatch
     let authentication = AgentAuthentication(coordinator: configuration.coordinator)
     if let folder = configuration.webTemplates, let templates = try? WebTemplates.load(folder: folder) {
         WebController(repositories: configuration.repositories, coordinator: configuration.coordinator, templates: templates,
-                      authentication: WebAuthentication(coordinator: configuration.coordinator, required: configuration.requireSignIn))
+                      authentication: WebAuthentication(coordinator: configuration.coordinator, required: configuration.requireSignIn),
+                      wakeWorkers: configuration.wakeWorkers)
             .addRoutes(to: router)
     }
     ResultsController(repositories: configuration.repositories).addRoutes(to: router)

@@ -11,7 +11,7 @@ struct Gitci: AsyncParsableCommand {
                       PlansCommand.self,
                       ReindexCommand.self, SyncCommand.self, InstallCommand.self, UninstallCommand.self, HookCommand.self,
                       WorkerCommand.self, RerunCommand.self, CancelCommand.self, TriggerCommand.self, ArtifactsCommand.self, GcCommand.self,
-                      TestsCommand.self, AgentTokenCommand.self, ServeCommand.self, AgentCommand.self,
+                      TestsCommand.self, AgentTokenCommand.self, TokenCommand.self, ServeCommand.self, AgentCommand.self,
                       AgentsCommand.self]
     )
 

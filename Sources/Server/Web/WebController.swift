@@ -10,6 +10,8 @@ struct WebController: Sendable {
     let coordinator: CoordinatorStore
     let templates: WebTemplates
     let authentication: WebAuthentication
+    /// Tells the hosted workers that a build was queued or cancelled (SIGUSR1 in `gitci serve`).
+    let wakeWorkers: @Sendable () -> Void
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/static/:file") { request, context in try staticFile(request, context) }
@@ -24,6 +26,8 @@ struct WebController: Sendable {
             templates.page("login", LoginPage(chrome: chrome(request), error: nil, next: Self.localPath(request.uri.queryParameters.get("next"))))
         }
         router.post("/login") { request, _ in try await login(request) }
+        addPageRoutes(to: router)
+        addActionRoutes(to: router)
         router.post("/logout") { request, _ in
             let form = try await FormBody.decode(request)
             _ = try authentication.authorizePost(request, form: form)
@@ -105,6 +109,9 @@ protocol ChromedPage {
 }
 
 extension HomePage: ChromedPage {}
+extension CommitPage: Encodable {
+    func encode(to encoder: any Encoder) throws { try document.encode(to: encoder) }
+}
 
 struct LoginPage {
     let chrome: WebChrome
