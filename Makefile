@@ -4,7 +4,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libgit2-dev libssl-dev libsqlite3-dev pkg-config git sqlite3 bubblewrap python3-setuptools-scm openssh-server openssh-client python3-venv python3-pip curl
 
-.PHONY: deps build release test demo bench install uninstall clean
+.PHONY: deps build release test test-browser demo bench install uninstall clean
 
 # Installs the system libraries only when one is missing, so repeated runs cost nothing.
 deps:
@@ -47,6 +47,21 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --no-parallel
+
+# The web UI in a real browser: Debian's Chromium and its driver, Selenium from PyPI in a
+# virtual environment of its own. Screenshots land in .build/screenshots.
+BROWSER_PACKAGES := chromium chromium-driver
+BROWSER_VENV := .build/browser-venv
+test-browser: build
+	@if ! dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1; then \
+		echo "installing $(BROWSER_PACKAGES) through apt"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
+	fi
+	@if ! $(BROWSER_VENV)/bin/python -c "import selenium" 2>/dev/null; then \
+		python3 -m venv $(BROWSER_VENV) && $(BROWSER_VENV)/bin/pip install -q "selenium>=4.20,<5"; \
+	fi
+	GITCI=$$($(SWIFT) build --show-bin-path)/gitci $(BROWSER_VENV)/bin/python Tests/Browser/test_web_ui.py
 
 demo: build
 	@if ! command -v python3 >/dev/null 2>&1; then \
