@@ -151,6 +151,19 @@ import Testing
         Dictionary(zip(nodes.map(\.name), layout.boxes.map(\.column)), uniquingKeysWith: { first, _ in first })
     }
 
+    /// Edges that would cross a box they do not join: an edge past a column runs in a channel
+    /// that no box of the columns it passes covers; an edge to the next column needs none.
+    static func crossings(_ layout: PipelineGraph.Layout) -> [PipelineGraph.Layout.Edge] {
+        layout.edges.filter { edge in
+            let from = layout.boxes[edge.from], to = layout.boxes[edge.to]
+            guard to.column - from.column > 1 else { return edge.channel != nil }
+            guard let channel = edge.channel, channel > 0, channel < layout.height else { return true }
+            return layout.boxes.contains { box in
+                box.column > from.column && box.column < to.column && (box.y...box.y + PipelineGraph.nodeHeight).contains(channel)
+            }
+        }
+    }
+
     @Test func stagesAreColumnsInStageOrderAndEmptyStagesTakeNone() {
         let nodes = [
             Node(name: "ship", stage: "deploy", status: "queued"),
@@ -194,6 +207,8 @@ import Testing
         for edge in layout.edges {
             #expect(layout.boxes[edge.from].x + PipelineGraph.nodeWidth < layout.boxes[edge.to].x)
         }
+        #expect(layout.edges.filter { $0.channel != nil }.map { nodes[$0.to].name } == ["unit", "integration"])
+        #expect(Self.crossings(layout).isEmpty)
     }
 
     @Test func anyAcyclicNeedsGoLeftToRight() {
@@ -214,9 +229,9 @@ import Testing
             }
             let layout = PipelineGraph.layout(stages: stages, nodes: nodes)
             #expect(layout.boxes.count == count)
-            for edge in layout.edges {
-                #expect(layout.boxes[edge.from].column < layout.boxes[edge.to].column)
-            }
+            let backwards = layout.edges.filter { layout.boxes[$0.from].column >= layout.boxes[$0.to].column }
+            #expect(backwards.isEmpty, "\(nodes)")
+            #expect(Self.crossings(layout).isEmpty, "\(nodes)")
             #expect(layout.edges.count == Set(nodes.enumerated().flatMap { index, node in node.needs.map { "\($0)>\(index)" } }).count)
             let places = layout.boxes.map { "\($0.column),\($0.row)" }
             #expect(Set(places).count == count, "two boxes in one place")
@@ -305,6 +320,7 @@ import Testing
         let edges = elements.filter { $0.attributes["class"] == "edge" }
         #expect(edges.count == 1)
         let from = layout.boxes[0], to = layout.boxes[1]
+        #expect(to.column == from.column + 1 && layout.edges.first?.channel == nil)
         #expect(edges.first?.attributes["d"]?.hasPrefix("M\(from.x + PipelineGraph.nodeWidth) ") == true)
         #expect(edges.first?.attributes["d"]?.hasSuffix(" \(to.x) \(to.y + PipelineGraph.nodeHeight / 2)") == true)
     }

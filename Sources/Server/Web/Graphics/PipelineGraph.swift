@@ -48,10 +48,14 @@ package enum PipelineGraph {
         package struct Edge: Sendable, Equatable {
             package var from: Int
             package var to: Int
+            /// For an edge that passes columns between its ends: the height of the run it takes
+            /// through them, in a gap between rows, so it never crosses a box it does not join.
+            package var channel: Int?
 
-            package init(from: Int, to: Int) {
+            package init(from: Int, to: Int, channel: Int? = nil) {
                 self.from = from
                 self.to = to
+                self.channel = channel
             }
         }
 
@@ -67,7 +71,7 @@ package enum PipelineGraph {
     package static let nodeWidth = 184
     package static let nodeHeight = 46
     static let columnGap = 56
-    static let rowGap = 10
+    static let rowGap = 14
     static let headingHeight = 26
     static let margin = 8
     /// Where a box's text starts, right of the status symbol.
@@ -133,13 +137,29 @@ package enum PipelineGraph {
             return Layout.Box(column: column, row: row, x: x(ofColumn: column),
                               y: margin + headingHeight + row * (nodeHeight + rowGap))
         }
-        let edges = nodes.indices.flatMap { index in needs[index].map { Layout.Edge(from: $0, to: index) } }
         let rows = rowsUsed.max() ?? 0
+        let edges = nodes.indices.flatMap { index in
+            needs[index].map { need in
+                let from = boxes[need], to = boxes[index]
+                let channel = to.column - from.column > 1 ? channel(between: from, and: to, rows: rows) : nil
+                return Layout.Edge(from: need, to: index, channel: channel)
+            }
+        }
         return Layout(
             boxes: boxes, headings: headings, edges: edges, columns: columns,
             width: columns == 0 ? 0 : 2 * margin + columns * nodeWidth + (columns - 1) * columnGap,
             height: rows == 0 ? 0 : 2 * margin + headingHeight + rows * nodeHeight + (rows - 1) * rowGap
         )
+    }
+
+    /// The gap between rows (above the first row, between two, or below the last) nearest to
+    /// halfway between the ends' middles.
+    private static func channel(between from: Layout.Box, and to: Layout.Box, rows: Int) -> Int {
+        let first = margin + headingHeight - rowGap / 2
+        let pitch = nodeHeight + rowGap
+        let middle = Double(from.y + to.y + nodeHeight) / 2
+        let gap = min(rows, max(0, Int((middle - Double(first)) / Double(pitch) + 0.5)))
+        return first + gap * pitch
     }
 
     private static func x(ofColumn column: Int) -> Int {
@@ -202,9 +222,18 @@ package enum PipelineGraph {
             let from = layout.boxes[edge.from], to = layout.boxes[edge.to]
             let x1 = from.x + nodeWidth, y1 = from.y + nodeHeight / 2
             let x2 = to.x, y2 = to.y + nodeHeight / 2
-            // Half the horizontal distance makes an S; a backward edge (only on a cycle) loops out.
-            let bend = x2 > x1 ? (x2 - x1) / 2 : columnGap
-            out += "<path class=\"edge\" d=\"M\(x1) \(y1)C\(x1 + bend) \(y1) \(x2 - bend) \(y2) \(x2) \(y2)\""
+            let d: String
+            if let channel = edge.channel, x2 > x1 {
+                // An S into the channel in the first gap between columns, along it, an S out.
+                let half = columnGap / 2
+                d = "M\(x1) \(y1)C\(x1 + half) \(y1) \(x1 + half) \(channel) \(x1 + columnGap) \(channel)"
+                    + "H\(x2 - columnGap)C\(x2 - half) \(channel) \(x2 - half) \(y2) \(x2) \(y2)"
+            } else {
+                // Half the horizontal distance makes an S; a backward edge (only on a cycle) loops out.
+                let bend = x2 > x1 ? (x2 - x1) / 2 : columnGap
+                d = "M\(x1) \(y1)C\(x1 + bend) \(y1) \(x2 - bend) \(y2) \(x2) \(y2)"
+            }
+            out += "<path class=\"edge\" d=\"\(d)\""
             out += " fill=\"none\" stroke=\"currentColor\" stroke-opacity=\".45\" stroke-width=\"1.5\"/>"
         }
 
@@ -227,7 +256,8 @@ package enum PipelineGraph {
         out += link.map { "<a href=\"\($0)\" class=\"node \(tone.cssClass)\">" } ?? "<g class=\"node \(tone.cssClass)\">"
         out += "<title>\(SVGText.escape(title))</title>"
         out += "<rect class=\"node-box\" x=\"\(box.x)\" y=\"\(box.y)\" width=\"\(nodeWidth)\" height=\"\(nodeHeight)\" rx=\"6\""
-        out += " fill=\"none\" stroke=\"\(tone.hex)\" stroke-width=\"1.5\"/>"
+        // Filled, however faintly, so that the whole box takes clicks, not its outline only.
+        out += " fill=\"\(tone.hex)\" fill-opacity=\".08\" stroke=\"\(tone.hex)\" stroke-width=\"1.5\"/>"
         out += "<text class=\"node-symbol\" x=\"\(box.x + 10)\" y=\"\(box.y + 19)\" font-size=\"\(Int(nameFontSize))\" fill=\"\(tone.hex)\">"
         out += SVGText.escape(StatusTone.symbol(for: node.status)) + "</text>"
         out += "<text class=\"node-name\" x=\"\(box.x + textInset)\" y=\"\(box.y + 19)\" font-size=\"\(Int(nameFontSize))\""
