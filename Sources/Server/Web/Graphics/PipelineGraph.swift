@@ -121,13 +121,15 @@ package enum PipelineGraph {
             }
         }
 
+        var lastOffset: [Int: Int] = [:]
+        for index in nodes.indices { lastOffset[stage[index]] = max(lastOffset[stage[index]] ?? 0, offset[index]) }
         var firstColumn: [Int: Int] = [:]
         var columns = 0
         var headings: [Layout.Heading] = []
-        for position in Set(stage).sorted() {
+        for (position, last) in lastOffset.sorted(by: { $0.key < $1.key }) {
             firstColumn[position] = columns
             headings.append(Layout.Heading(stage: stageNames[position], column: columns, x: x(ofColumn: columns)))
-            columns += 1 + (nodes.indices.filter { stage[$0] == position }.map { offset[$0] }.max() ?? 0)
+            columns += 1 + last
         }
         var rowsUsed = Array(repeating: 0, count: columns)
         let boxes = nodes.indices.map { index in
