@@ -7,7 +7,7 @@ figures by 14 ms / that floor; the last lines list every target with its verdict
 
 Usage: GITCI=path/to/release/gitci [GITCI_BENCH_NOTES=path] python3 scripts/bench.py [section...]
 Sections: run, validate, notes, status, hook, scale, reindex, workspace, sandbox, reuse, cachekey, repos, tests,
-python, tox, source (default: all), and serverjobs (a 1,000-job pipeline pushed to a server, against 20 jobs: not run by default).
+python, tox, source, agents, web (default: all), and serverjobs (a 1,000-job pipeline pushed to a server, against 20 jobs: not run by default).
 """
 import ctypes
 import fcntl
@@ -1256,11 +1256,85 @@ def bench_agents(scratch, jobs=400, agents=4, rounds=2):
         line(f"  RSS after {count} pushes ({took:.0f} s of pushes in all)", figures["VmRSS"] / 1024, unit="MiB",
              note=f"peak {figures['VmHWM'] / 1024:.1f} MiB")
 
+def get_ms(url, runs=20):
+    """Median milliseconds of a GET of `url` (a new connection each time, as a browser's first visit)."""
+    import urllib.request
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        with urllib.request.urlopen(url, timeout=60) as response:
+            response.read()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def bench_web(scratch, commits=10_000, plans=1_000, builds_per_plan=20, rounds=3):
+    print(f"web UI pages at {commits:,} commits and {plans:,} plan branches (issue: each page <= 50 ms)")
+    import sqlite3
+    bare = f"{scratch}/web.git"
+    sh(["git", "init", "-q", "--bare", "-b", "main", bare])
+    fast_import_results(bare, commits, 10)
+    sh([GITCI, "install", bare])
+    history = sh(["git", "rev-list", "main"], cwd=bare).stdout.decode().split()
+    refs = "".join(f"create refs/heads/plan/{i:04d} {history[(i * 7) % len(history)]}\n" for i in range(plans))
+    subprocess.run(["git", "update-ref", "--stdin"], cwd=bare, env=ENV, input=refs.encode(), check=True)
+    # The queue as a busy server's would be: every plan branch with its recent builds (written
+    # straight into its tables: building 20,000 times is not what is measured here).
+    database = sqlite3.connect(f"{bare}/gitci/queue.sqlite")
+    now = time.time()
+    with database:
+        for i in range(plans):
+            branch = f"plan/{i:04d}"
+            state = "active" if i % 10 < 7 else "retired"
+            tip = history[(i * 7) % len(history)]
+            database.execute("INSERT INTO plans (branch, state, created, retired, last_commit) VALUES (?, ?, ?, ?, ?)",
+                             (branch, state, now - 86400, None if state == "active" else now - 3600, tip))
+            for b in range(builds_per_plan):
+                commit = history[(i * 7 + b) % len(history)]
+                started = now - 86400 + i * 60 + b
+                database.execute("INSERT INTO builds (branch, ref, commit_id, state, created, started, finished, run_id, result) "
+                                 "VALUES (?, ?, ?, 'finished', ?, ?, ?, ?, ?)",
+                                 (branch, "refs/heads/" + branch, commit, started, started, started + 30 + b,
+                                  f"bench-{i}-{b}", "failed" if (i + b) % 9 == 0 else "passed"))
+    database.close()
+    sh([GITCI, "reindex", "-C", bare])
+    coordinator = start_coordinator(scratch, "web", bare, 0)
+    try:
+        base = f"http://127.0.0.1:{coordinator['port']}"
+        tip = history[0]
+        pages = {
+            "home": "/",
+            "repository (1,000 plan branches), first page": "/repos/web",
+            "repository, page 7": "/repos/web?page=7",
+            "repository, filtered": "/repos/web?q=plan/01",
+            "plan branch (history of 50 of 10,000)": "/repos/web/branches/main",
+            "commit": f"/repos/web/commits/{tip}",
+            "commit tests": f"/repos/web/commits/{tip}/tests",
+            "flaky tests": "/repos/web/tests",
+            "badge": "/badge/web/main.svg",
+            "repository JSON": "/api/v1/repos/web",
+        }
+        figures = {name: [] for name in pages}
+        floors = []
+        for _ in range(rounds):
+            floors.append(get_ms(base + "/static/style.css"))
+            for name, path in pages.items():
+                figures[name].append(get_ms(base + path))
+        floor = statistics.median(floors)
+        line("floor: GET of a static file over a new connection", floor)
+        for name, values in figures.items():
+            value = statistics.median(values)
+            line(f"  {name}", value, note=f"{value - floor:.1f} ms above the floor; target <= 50 ms")
+            VERDICTS.append((f"web page: {name}", value, value - floor, 50, "ms", "met" if value - floor <= 50 else "MISSED"))
+    finally:
+        stop_processes(coordinator["processes"])
+
+
 def main():
     # Progress shows as it comes when the output goes to a file.
     sys.stdout.reconfigure(line_buffering=True)
     sections = sys.argv[1:] or ["run", "validate", "notes", "status", "hook", "scale", "reindex", "workspace", "sandbox",
-                                "reuse", "cachekey", "repos", "tests", "python", "tox", "source", "agents"]
+                                "reuse", "cachekey", "repos", "tests", "python", "tox", "source", "agents", "web"]
     scratch = tempfile.mkdtemp(prefix="gitci-bench-")
     # The repositories the bench installs are registered in a GITCI_HOME of its own, not in the
     # user's, which every later build's sandbox and trigger scan would read. Not in /tmp, where

@@ -262,4 +262,37 @@ import TestSupport
         #expect(builds.first?.jobs == ["build"])
         #expect(builds.allSatisfy { $0.commit == setup.head && $0.reason?.contains("ada") == true })
     }
+
+    @Test func aRepositoryWithManyPlanBranchesIsShownAPageAtATime() async throws {
+        let setup = try Setup()
+        let queue = try BuildQueue.open(stateFolder: setup.repo.path + "/.git/gitci")
+        try queue.update { transaction in
+            for index in 0..<150 { try transaction.activatePlan(String(format: "feature/%03d", index), commit: setup.head) }
+            for index in 0..<5 { try transaction.activatePlan("old/\(index)", commit: setup.head) }
+            for index in 0..<5 { try transaction.retirePlan("old/\(index)") }
+        }
+        try await setup.application().test(.router) { client in
+            try await client.execute(uri: "/repos/\(setup.name)", method: .get) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("feature/000") && html.contains("feature/099"))
+                #expect(!html.contains("feature/100"))
+                #expect(html.contains("page=2"))
+                #expect(html.contains("5 retired plan branches"))
+            }
+            try await client.execute(uri: "/repos/\(setup.name)?page=2", method: .get) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("feature/100") && html.contains("feature/149"))
+                #expect(!html.contains("feature/099"))
+            }
+            try await client.execute(uri: "/api/v1/repos/\(setup.name)?q=feature/14", method: .get) { response in
+                let object = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect((object?["active"] as? [Any])?.count == 10)
+                #expect(object?["active_total"] as? Int == 10)
+            }
+            try await client.execute(uri: "/repos/\(setup.name)?page=99", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("page 2 of 2"))
+            }
+        }
+    }
 }

@@ -100,6 +100,6 @@ extension WebController {
             status = "unknown"
         }
         return Response(status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "no-cache"],
-                        body: .init(byteBuffer: ByteBuffer(string: WebGraphics.badge(status: status))))
+                        body: .init(byteBuffer: ByteBuffer(string: Badge.svg(message: status, status: status))))
     }
 }

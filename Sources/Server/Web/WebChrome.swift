@@ -1,3 +1,5 @@
+import Mustache
+
 /// What every page's frame shows: the stylesheet's version and who is signed in, with the
 /// token their forms carry against cross-site requests.
 struct WebChrome: Sendable {
@@ -16,5 +18,16 @@ struct StatusLabel: Sendable {
         text = status
         tone = StatusTone(status: status).cssClass
         symbol = StatusTone.symbol(for: status)
+    }
+}
+
+extension StatusLabel: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "text": text
+        case "tone": tone
+        case "symbol": symbol
+        default: nil
+        }
     }
 }

@@ -6,11 +6,14 @@ import Store
 extension WebController {
     func addPageRoutes(to router: Router<BasicRequestContext>) {
         router.get("/repos/:repo") { request, context in
-            try page(request, "repository") { RepositoryPage(try open(context), query: Self.query(request, "q")) }
+            try page(request, "repository") {
+                RepositoryPage(try open(context), query: Self.query(request, "q"), page: Int(Self.query(request, "page")) ?? 1)
+            }
         }
         router.get("/api/v1/repos/:repo") { request, context in
             try readable(request)
-            return try ResultsController.json(RepositoryPage(try open(context), query: Self.query(request, "q")))
+            return try ResultsController.json(RepositoryPage(try open(context), query: Self.query(request, "q"),
+                                                             page: Int(Self.query(request, "page")) ?? 1, drawings: false))
         }
         router.get("/repos/:repo/branches/**") { request, context in
             try page(request, "branch") { try BranchPage(try open(context), branch: Self.catchAll(context)) }

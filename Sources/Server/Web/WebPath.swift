@@ -2,18 +2,29 @@
 /// jobs, tests) is percent-encoded into a path segment or a query value, so that a name with
 /// `/`, `?`, `#` or spaces still leads where it says.
 enum WebPath {
-    private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
-
     static func encode(_ value: String) -> String {
-        var encoded = ""
+        if value.utf8.allSatisfy(isUnreserved) { return value }
+        let hex = Array("0123456789ABCDEF".utf8)
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(value.utf8.count * 3)
         for byte in value.utf8 {
-            if unreserved.contains(byte) {
-                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            if isUnreserved(byte) {
+                encoded.append(byte)
             } else {
-                encoded += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 15, radix: 16, uppercase: true)
+                encoded += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
             }
         }
-        return encoded
+        return String(decoding: encoded, as: UTF8.self)
+    }
+
+    private static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
     }
 
     /// A branch keeps its slashes as path separators (`/repos/app/branches/feature/login`).

@@ -8,6 +8,9 @@ package enum SVGText {
     /// an XML parser, and a badge is read as XML. So are the C1 controls (U+0080–U+009F), which
     /// XML allows but which only ever show as boxes.
     package static func escape(_ text: String) -> String {
+        // Most text (names, paths, durations) is plain ASCII that needs nothing: a page draws
+        // thousands of these.
+        if text.utf8.allSatisfy(isPlainASCII) { return text }
         var result = ""
         result.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
         for scalar in text.unicodeScalars {
@@ -24,6 +27,12 @@ package enum SVGText {
         return result
     }
 
+    /// Printable ASCII that XML takes as it is, in text and in either quotes.
+    static func isPlainASCII(_ byte: UInt8) -> Bool {
+        (0x20...0x7E).contains(byte) && byte != UInt8(ascii: "&") && byte != UInt8(ascii: "<") && byte != UInt8(ascii: ">")
+            && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "'")
+    }
+
     static func isAllowed(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x09, 0x0A, 0x0D: return true
@@ -37,6 +46,10 @@ package enum SVGText {
     /// hidden behind the tabs, line breaks and controls browsers strip from addresses.
     package static func link(_ href: String?) -> String? {
         guard let href else { return nil }
+        // The pages' own links: printable ASCII without spaces or a scheme, as it is.
+        if !href.isEmpty, href.utf8.allSatisfy({ isPlainASCII($0) && $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: ":") }) {
+            return href
+        }
         // What a browser reads the scheme from: no spaces, tabs, line breaks or controls.
         let compact = String(String.UnicodeScalarView(href.unicodeScalars.filter { $0.value > 0x20 && isAllowed($0) }))
         guard !compact.isEmpty else { return nil }

@@ -68,8 +68,8 @@ struct BranchPage: Encodable, ChromedPage {
                              when: RelativeTime.describe(since: Double(info.time), now: now),
                              duration: duration.map { DurationText.format(milliseconds: $0) } ?? "–", label: StatusLabel(status))
         }
-        durationBars = WebGraphics.durationBars(commits.reversed().map {
-            WebGraphics.Bar(durationMs: $0.durationMs ?? 0, status: $0.status, title: "\($0.short) \($0.subject)", href: $0.href)
+        durationBars = DurationBars.svg(commits.reversed().map {
+            DurationBars.Bar(durationMs: $0.durationMs, status: $0.status, title: "\($0.short) \($0.subject)", href: $0.href)
         })
         let trees = Set(history.map(\.tree.hex))
         flaky = ((try? opened.index.flakyTests(onTrees: trees)) ?? []).map { test in

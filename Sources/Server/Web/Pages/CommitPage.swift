@@ -107,7 +107,7 @@ struct CommitPage: ChromedPage {
         }
         hasJobs = !jobs.isEmpty
         let plan = Self.plan(at: commit, in: opened.repository)
-        graph = WebGraphics.pipelineGraph(stages: Self.stages(of: document, plan: plan),
+        graph = PipelineGraph.svg(stages: Self.stages(of: document, plan: plan),
                                           nodes: Self.nodes(of: document, plan: plan, repository: name, commit: commit))
         testsHref = WebPath.tests(name, commit.hex)
         repositoryHref = WebPath.repository(name)
@@ -131,7 +131,7 @@ struct CommitPage: ChromedPage {
         return stages
     }
 
-    static func nodes(of document: RunDocument, plan: Plan?, repository name: String, commit: ObjectID) -> [WebGraphics.Node] {
+    static func nodes(of document: RunDocument, plan: Plan?, repository name: String, commit: ObjectID) -> [PipelineGraph.Node] {
         document.jobs.map { job in
             let planned = plan?.job(named: job.name)
             let caption: String
@@ -144,7 +144,7 @@ struct CommitPage: ChromedPage {
             } else {
                 caption = DurationText.format(milliseconds: job.durationMs)
             }
-            return WebGraphics.Node(name: job.name, stage: job.stage.isEmpty ? (planned?.stage ?? "") : job.stage, status: job.status,
+            return PipelineGraph.Node(name: job.name, stage: job.stage.isEmpty ? (planned?.stage ?? "") : job.stage, status: job.status,
                                     needs: planned?.needs ?? [], caption: caption, href: WebPath.job(name, commit.hex, job.name))
         }
     }
