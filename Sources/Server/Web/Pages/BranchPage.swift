@@ -62,7 +62,10 @@ struct BranchPage: Encodable, ChromedPage {
         }
         commits = history.map { info in
             let status = summaries[info.id]?.status ?? CommitResults.none
+            // A build's time in the queue; else, for results recorded elsewhere (`gitci run
+            // --record`, `gitci sync`), the pipeline's in the notes.
             let duration = durations[info.id.hex]
+                ?? (summaries[info.id] != nil ? (try? opened.index.results(of: info.id))?.pipeline?.durationMs : nil)
             return CommitRow(commit: info.id.hex, subject: info.summary, status: status, author: info.authorName, durationMs: duration,
                              short: info.id.short, href: WebPath.commit(opened.name, info.id.hex),
                              when: RelativeTime.describe(since: Double(info.time), now: now),
