@@ -505,6 +505,13 @@ import TestSupport
                 #expect(response.status == .ok, "the text API serves a running job's log")
                 #expect(String(buffer: response.body).contains("working <hard>"))
             }
+            try await client.execute(uri: "/api/v1" + served.job("live"), method: .get) { response in
+                let document = try #require(try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any])
+                #expect(document["status"] as? String == "running")
+                #expect(document["running"] as? Bool == true)
+                #expect(document["log"] as? String == path)
+                #expect(document["log_size"] as? Int == "\n==> step 1/1: work\nworking <hard>\nhalf a li".utf8.count)
+            }
             // The stream from the page's end: the job finishes while it is open.
             async let streamed = client.execute(uri: served.job("live") + "/log/events?from=\(end)", method: .get)
             let handle = try #require(FileHandle(forWritingAtPath: path))

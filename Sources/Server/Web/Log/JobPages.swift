@@ -26,7 +26,10 @@ struct JobPages: Sendable {
             try web.readable(request)
             let (_, located) = try locate(context)
             let size = located.path.flatMap(LogFileWindow.open)?.size
-            return try ResultsController.json(JobDocumentWithLog(job: located.job, logSize: size, running: located.running))
+            // The log this coordinator has, a running job's too (the notes know only finished ones).
+            var job = located.job
+            job.log = located.path
+            return try ResultsController.json(JobDocumentWithLog(job: job, logSize: size, running: located.running))
         }
         router.get(RouterPath("/api/v1" + job + "/log/search")) { request, context in
             try web.readable(request)
