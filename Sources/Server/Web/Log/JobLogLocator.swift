@@ -22,6 +22,8 @@ struct JobLogLocator {
         /// Queued or running: its log may still grow.
         let running: Bool
 
+        var failed: Bool { JobStatus(rawValue: job.status) == .failed }
+
         var state: LogEventStream.JobState {
             LogEventStream.JobState(path: path, finished: !running, status: job.status)
         }

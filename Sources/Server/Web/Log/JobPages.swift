@@ -70,7 +70,7 @@ struct JobPages: Sendable {
             }
             let window = from.map { file.from($0, wholeLines: located.running) } ?? file.tail(wholeLines: located.running)
             let found = file.steps()
-            let failedStep = located.job.status == "failed" ? file.failedStep(among: found) : nil
+            let failedStep = located.failed ? file.failedStep(among: found) : nil
             let link = { (step: LogFileWindow.Step) in
                 JobPage.StepLink(number: step.header.number, name: step.header.name,
                                  href: window.contains(step.offset) ? "#step-\(step.header.number)" : "\(href)?from=\(step.offset)#step-\(step.header.number)",
@@ -128,7 +128,7 @@ struct JobPages: Sendable {
         }
         let window = file.before(file.lineStart(containing: offset))
         let firstLine = file.lineNumber(at: window.lowerBound)
-        let failed = located.job.status == "failed" ? file.failedStep(among: file.steps())?.header.number : nil
+        let failed = located.failed ? file.failedStep(among: file.steps())?.header.number : nil
         let rendered = LogLines.html(file.read(window), firstLine: firstLine, failedStep: failed)
         return Response(status: .ok, headers: [
             .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
