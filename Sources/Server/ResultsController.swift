@@ -40,14 +40,12 @@ struct ResultsController: Sendable {
             }))
         }
         router.get("/api/v1/repos/:repo/commits/:rev/jobs/:job/log") { _, context in
-            let opened = try open(context)
-            let commit = try Self.resolve(context.parameters.get("rev") ?? "", in: opened.repository)
-            let job = context.parameters.get("job") ?? ""
-            let document = try CommitStatus(commit: commit, repository: opened.repository, index: opened.index, queue: nil)
-                .document(gitCommonDirectory: opened.repository.commonDirectory)
-            guard let path = document.jobs.first(where: { $0.name == job })?.log,
-                  let data = FileManager.default.contents(atPath: path) else {
-                throw HTTPError(.notFound, message: "no log of job '\(job)' at \(commit.short) on this coordinator")
+            // The job page's locator: a running job's log too, not only recorded ones.
+            let opened = try OpenedRepository.open(try JobLogLocator.segment("repo", of: context), in: repositories)
+            let commit = try opened.resolve(try JobLogLocator.segment("rev", of: context))
+            let located = try JobLogLocator.locate(opened, commit: commit, job: try JobLogLocator.segment("job", of: context))
+            guard let path = located.path, let data = FileManager.default.contents(atPath: path) else {
+                throw HTTPError(.notFound, message: "no log of job '\(located.job.name)' at \(commit.short) on this coordinator")
             }
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(data: data)))

@@ -33,6 +33,7 @@ struct WebController: Sendable {
             _ = try authentication.authorizePost(request, form: form)
             return Response(status: .seeOther, headers: [.location: "/", .setCookie: WebAuthentication.clearedCookie])
         }
+        JobPages(repositories: repositories).addRoutes(to: router, web: self)
     }
 
     // MARK: - Rendering
