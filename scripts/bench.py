@@ -1076,13 +1076,13 @@ def bench_source(scratch, files=50_000, changed=10):
     print(f"  {'-> second fetch against the file:// floor':<72} {ratio:>9.2f} x   target <= 1.5 x: {verdict}")
 
 
-def start_coordinator(scratch, name, bare, agents, slots=1, labels=()):
+def start_coordinator(scratch, name, bare, agents, slots=1, labels=(), extra_repos=()):
     """`gitci serve --no-local-jobs` for `bare` in a GITCI_HOME of its own on a free port, and
     `agents` agents (each with its own home), as a coordinator and its build nodes on one machine."""
     home = f"{scratch}/{name}-home"
     env = dict(ENV, GITCI_HOME=home)
     log = open(f"{scratch}/{name}-serve.log", "w")
-    serve = subprocess.Popen([GITCI, "serve", "--no-local-jobs", "--listen", "127.0.0.1:0", "--repos", bare],
+    serve = subprocess.Popen([GITCI, "serve", "--no-local-jobs", "--listen", "127.0.0.1:0", "--repos", bare, *extra_repos],
                              env=env, stdout=log, stderr=log)
     port = None
     for _ in range(300):
@@ -1298,7 +1298,16 @@ def bench_web(scratch, commits=10_000, plans=1_000, builds_per_plan=20, rounds=3
                                   f"bench-{i}-{b}", "failed" if (i + b) % 9 == 0 else "passed"))
     database.close()
     sh([GITCI, "reindex", "-C", bare])
-    coordinator = start_coordinator(scratch, "web", bare, 0)
+    # A job with a 50 MB log, recorded by a real run, served beside it.
+    big = repo_with(f"{scratch}/biglog", "jobs:\n  big:\n    steps: [python3 write_log.py]\n")
+    with open(f"{big}/write_log.py", "w") as script:
+        script.write("import sys\nfor i in range(700000):\n"
+                     "    sys.stdout.write('%07d a line of a verbose test run, long enough to make the log large\\n' % i)\n")
+    sh(["git", "add", "-A"], cwd=big)
+    sh(["git", "commit", "-q", "-m", "a large log"], cwd=big)
+    sh([GITCI, "run", "--commit", "HEAD", "--record"], cwd=big)
+    big_commit = sh(["git", "rev-parse", "HEAD"], cwd=big).stdout.decode().strip()
+    coordinator = start_coordinator(scratch, "web", bare, 0, extra_repos=[f"{big}/.git"])
     try:
         base = f"http://127.0.0.1:{coordinator['port']}"
         tip = history[0]
@@ -1313,6 +1322,9 @@ def bench_web(scratch, commits=10_000, plans=1_000, builds_per_plan=20, rounds=3
             "flaky tests": "/repos/web/tests",
             "badge": "/badge/web/main.svg",
             "repository JSON": "/api/v1/repos/web",
+            "job with a 50 MB log (opens on its tail)": f"/repos/biglog/commits/{big_commit}/jobs/big",
+            "that log's earlier lines": f"/repos/biglog/commits/{big_commit}/jobs/big/log/before?offset=25000000",
+            "search of that log, one hit": f"/repos/biglog/commits/{big_commit}/jobs/big?q=0350000%20a%20line",
         }
         figures = {name: [] for name in pages}
         floors = []

@@ -42,7 +42,7 @@ jobs:
     stage: build
     steps:
       - name: write a 50 MB log
-        run: "python3 -c \"import sys; w = sys.stdout.write; [w('%07d padding to make a large log, like a verbose test run would write it\\n' % i) for i in range(640000)]\""
+        run: "python3 -c \"import sys; w = sys.stdout.write; [w('%07d padding to make a large log, like a verbose test run would write it\\n' % i) for i in range(680000)]\""
   test:
     stage: test
     needs: [build]
@@ -95,6 +95,7 @@ class Relay:
                 end.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+            end.close()
 
     def cut(self):
         with self.lock:
@@ -245,7 +246,7 @@ class WebUITest(unittest.TestCase):
         end = int(log.get_attribute("data-end"))
         self.assertGreater(end, 50_000_000, "the log is the size this test is about")
         self.assertLess(end - start, 5_000_000, "the page holds the tail, not the whole log")
-        self.assertIn("0639999 padding", log.text)
+        self.assertIn("0679999 padding", log.text)
         self.assertNotIn("0000001 padding", log.text)
         # The page answers a script at once: nothing is busy rendering 50 MB.
         self.assertEqual(self.driver.execute_script("return 1 + 1"), 2)
@@ -275,7 +276,12 @@ class WebUITest(unittest.TestCase):
         document = self.wait_for(lambda: (lambda d: d if d["status"] in ("queued", "running") else None)(self.commit_document()),
                                  "the rerun to be queued")
         self.assertIn("rerun by ada", document.get("reason") or "")
-        self.wait_for(lambda: self.commit_document()["status"] not in ("queued", "running"), "the rerun to end")
+        # The page follows the build by itself: its jobs' statuses change, then it shows the end.
+        WebDriverWait(self.driver, WAIT).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, '[data-job-status="build"]').get_attribute("data-status") == "running")
+        final = self.wait_for(lambda: (lambda d: d["status"] if d["status"] not in ("queued", "running") else None)(self.commit_document()),
+                              "the rerun to end")
+        WebDriverWait(self.driver, WAIT).until(lambda d: final in d.find_element(By.ID, "commit-status").text)
 
     def test_4_screenshots_of_every_page_kind(self):
         pages = {
