@@ -26,7 +26,8 @@ struct JobPage: ChromedPage {
         let laterHref: String?
         let sizeText: String
 
-        init(empty href: String, running: Bool) {
+        /// No lines shown: there is no log yet, or a search shows its hits instead (`size`).
+        init(empty href: String, running: Bool, size fileSize: Int64? = nil) {
             html = ""
             (start, end, size, firstLine) = (0, 0, 0, 1)
             self.running = running ? "true" : "false"
@@ -34,7 +35,7 @@ struct JobPage: ChromedPage {
             before = href + "/log/before"
             earlierHref = nil
             laterHref = nil
-            sizeText = "no log"
+            sizeText = fileSize.map(Self.bytes) ?? "no log"
         }
 
         init(file: LogFileWindow, window: Range<Int64>, href: String, running: Bool, failedStep: Int?) {
@@ -68,6 +69,8 @@ struct JobPage: ChromedPage {
         let truncated: Bool
         let none: Bool
         let count: Int
+        /// "1 line holds", "12 lines hold".
+        let countText: String
 
         init(query: String, hits: [LogSearch.Hit], truncated: Bool) {
             self.query = query
@@ -75,6 +78,7 @@ struct JobPage: ChromedPage {
             self.truncated = truncated
             none = hits.isEmpty
             count = hits.count
+            countText = hits.count == 1 ? "1 line holds" : "\(hits.count) lines hold"
         }
     }
 

@@ -68,18 +68,26 @@ struct JobPages: Sendable {
             if let from, from > file.size {
                 throw HTTPError(.badRequest, message: "the log of '\(located.job.name)' is \(file.size) bytes long: from=\(from) is past its end")
             }
-            let window = from.map { file.from($0, wholeLines: located.running) } ?? file.tail(wholeLines: located.running)
+            // A search shows its hits instead of the log: each leads to the log at its line.
+            let needle = query.flatMap(LogSearch.normalize)
+            let window = needle != nil ? nil
+                : from.map { file.from($0, wholeLines: located.running) } ?? file.tail(wholeLines: located.running)
             let found = file.steps()
             let failedStep = located.failed ? file.failedStep(among: found) : nil
             let link = { (step: LogFileWindow.Step) in
                 JobPage.StepLink(number: step.header.number, name: step.header.name,
-                                 href: window.contains(step.offset) ? "#step-\(step.header.number)" : "\(href)?from=\(step.offset)#step-\(step.header.number)",
+                                 href: window?.contains(step.offset) == true ? "#step-\(step.header.number)"
+                                     : "\(href)?from=\(step.offset)#step-\(step.header.number)",
                                  failed: step.offset == failedStep?.offset)
             }
             steps = found.prefix(200).map(link)
             failed = failedStep.map(link)
-            log = JobPage.LogView(file: file, window: window, href: href, running: located.running, failedStep: failedStep?.header.number)
-            if let query, let needle = LogSearch.normalize(query) {
+            if let window {
+                log = JobPage.LogView(file: file, window: window, href: href, running: located.running, failedStep: failedStep?.header.number)
+            } else {
+                log = JobPage.LogView(empty: href, running: false, size: file.size)
+            }
+            if let query, let needle {
                 let result = LogSearch.search(file, needle: needle)
                 search = JobPage.SearchView(query: query, hits: result.hits.map { hit in
                     var hit = hit

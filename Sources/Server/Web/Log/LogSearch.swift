@@ -56,9 +56,7 @@ enum LogSearch {
             // Whole lines only; a line longer than a chunk is searched in pieces.
             let atEnd = offset + Int64(raw.count) >= file.size
             let usable = atEnd ? raw.count : (raw.lastIndex(of: 10).map { $0 + 1 } ?? raw.count)
-            var lowered = Array(raw[0..<usable])
-            lowercaseASCII(&lowered)
-            let lines = candidateLines(raw: raw, lowered: lowered, count: usable, needle: needle)
+            let lines = candidateLines(raw: raw, count: usable, needle: needle)
             var counted = 0
             for line in lines {
                 let bytes = Array(raw[line])
@@ -80,19 +78,15 @@ enum LogSearch {
         return result
     }
 
-    /// The lines of the chunk that may match: those where the lowered bytes hold the needle,
+    /// The lines of the chunk that may match: those where the bytes hold the needle (in any case),
     /// and those whose escape codes or carriage returns may hide or make a match.
-    private static func candidateLines(raw: [UInt8], lowered: [UInt8], count: Int, needle: [UInt8]) -> [Range<Int>] {
+    private static func candidateLines(raw: [UInt8], count: Int, needle: [UInt8]) -> [Range<Int>] {
         var positions: [Int] = []
-        lowered.withUnsafeBytes { buffer in
+        raw.withUnsafeBytes { buffer in
             guard let base = buffer.baseAddress, count > 0 else { return }
             let stop = base + count
             needle.withUnsafeBytes { pattern in
-                var cursor = base
-                while cursor < stop, let hit = ByteSearch.first(pattern, in: cursor, count: stop - cursor) {
-                    positions.append(cursor + hit - base)
-                    cursor += hit + 1
-                }
+                ByteSearch.forEachIgnoringCase(pattern, in: base, count: count) { positions.append($0) }
             }
             for special: Int32 in [0x1B, 13] {
                 var cursor = base
