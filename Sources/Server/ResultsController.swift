@@ -9,19 +9,24 @@ import Worker
 /// print, composed by the same code (CommitStatus, PlanStatus), and a job's log as text.
 struct ResultsController: Sendable {
     let repositories: ServedRepositories
+    /// Under `gitci serve --auth`, reading needs a person's token.
+    let people: WebAuthentication
 
     func addRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/api/v1/repos") { _, _ in
-            try Self.json(["repos": repositories.entries])
+        router.get("/api/v1/repos") { request, _ in
+            try people.checkReadable(request)
+            return try Self.json(["repos": repositories.entries])
         }
-        router.get("/api/v1/repos/:repo/plans") { _, context in
+        router.get("/api/v1/repos/:repo/plans") { request, context in
+            try people.checkReadable(request)
             let opened = try open(context)
             let queue = try? BuildQueue.open(stateFolder: StateFolder(gitCommonDirectory: opened.repository.commonDirectory).path)
             let plans = (try? queue?.plans()) ?? []
             let latest = (try? queue?.latestBuilds()) ?? [:]
             return try Self.json(PlansDocument(plans: PlanStatus.entries(plans, latest: latest, index: opened.index)))
         }
-        router.get("/api/v1/repos/:repo/commits/:rev") { _, context in
+        router.get("/api/v1/repos/:repo/commits/:rev") { request, context in
+            try people.checkReadable(request)
             let opened = try open(context)
             let commit = try Self.resolve(context.parameters.get("rev") ?? "", in: opened.repository)
             let queue = try? BuildQueue.open(stateFolder: StateFolder(gitCommonDirectory: opened.repository.commonDirectory).path)
@@ -29,6 +34,7 @@ struct ResultsController: Sendable {
             return try Self.json(status.document(gitCommonDirectory: opened.repository.commonDirectory))
         }
         router.get("/api/v1/repos/:repo/log/:branch") { request, context in
+            try people.checkReadable(request)
             let opened = try open(context)
             let branch = context.parameters.get("branch") ?? ""
             let tip = try Self.resolve(branch, in: opened.repository)
@@ -39,7 +45,8 @@ struct ResultsController: Sendable {
                 .init(commit: $0.id.hex, subject: $0.summary, status: summaries[$0.id]?.status ?? CommitResults.none)
             }))
         }
-        router.get("/api/v1/repos/:repo/commits/:rev/jobs/:job/log") { _, context in
+        router.get("/api/v1/repos/:repo/commits/:rev/jobs/:job/log") { request, context in
+            try people.checkReadable(request)
             // The job page's locator: a running job's log too, not only recorded ones.
             let opened = try OpenedRepository.open(try JobLogLocator.segment("repo", of: context), in: repositories)
             let commit = try opened.resolve(try JobLogLocator.segment("rev", of: context))

@@ -49,13 +49,13 @@ func buildApplication(_ configuration: ServerConfiguration, dispatcher: Dispatch
     let router = Router()
     router.add(middleware: SecurityHeadersMiddleware())
     let authentication = AgentAuthentication(coordinator: configuration.coordinator)
+    let people = WebAuthentication(coordinator: configuration.coordinator, required: configuration.requireSignIn)
     if let folder = configuration.webTemplates, let templates = try? WebTemplates.load(folder: folder) {
         WebController(repositories: configuration.repositories, coordinator: configuration.coordinator, templates: templates,
-                      authentication: WebAuthentication(coordinator: configuration.coordinator, required: configuration.requireSignIn),
-                      wakeWorkers: configuration.wakeWorkers)
+                      authentication: people, wakeWorkers: configuration.wakeWorkers)
             .addRoutes(to: router)
     }
-    ResultsController(repositories: configuration.repositories).addRoutes(to: router)
+    ResultsController(repositories: configuration.repositories, people: people).addRoutes(to: router)
     GitHTTPController(repositories: configuration.repositories, authentication: authentication).addRoutes(to: router)
     AgentController(dispatcher: dispatcher, authentication: authentication, repositories: configuration.repositories).addRoutes(to: router)
     let onListening = configuration.onListening

@@ -216,6 +216,22 @@ import TestSupport
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body).contains("ada"))
             }
+            // The job page and its log's answers, badges and artifacts too.
+            let job = "/repos/\(setup.name)/commits/\(setup.head)/jobs/build"
+            try await client.execute(uri: job, method: .get) { response in
+                #expect(response.status == .seeOther)
+            }
+            for path in [job + "/log/events", job + "/log/before?offset=0", "/api/v1" + job, "/api/v1" + job + "/log/search?q=x",
+                         "/badge/\(setup.name)/main.svg", job + "/artifacts/dist%2Fapp.whl", "/api/v1/repos/\(setup.name)/commits/\(setup.head)/tests",
+                         "/api/v1/repos", "/api/v1/repos/\(setup.name)/plans", "/api/v1/repos/\(setup.name)/commits/\(setup.head)",
+                         "/api/v1/repos/\(setup.name)/log/main", "/api/v1/" + job.dropFirst() + "/log"] {
+                try await client.execute(uri: path, method: .get) { response in
+                    #expect(response.status == .unauthorized, "\(path)")
+                }
+            }
+            try await client.execute(uri: job, method: .get, headers: [.cookie: "gitci_session=\(user)"]) { response in
+                #expect(response.status == .ok)
+            }
         }
     }
 

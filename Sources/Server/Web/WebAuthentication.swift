@@ -36,6 +36,14 @@ struct WebAuthentication: Sendable {
         return authenticate(token).map { User(name: $0, token: token, fromCookie: true) }
     }
 
+    /// Throws 401 for a read under `--auth` without a valid token (the JSON API, a log's
+    /// answers; pages send the browser to sign in instead).
+    func checkReadable(_ request: Request) throws {
+        if required, user(of: request) == nil {
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"gitci\""], message: "a valid token is needed")
+        }
+    }
+
     func authenticate(_ token: String) -> String? {
         guard !token.isEmpty, token.utf8.count <= 256 else { return nil }
         return (try? coordinator.authenticate(.user, token)) ?? nil

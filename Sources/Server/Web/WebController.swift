@@ -62,9 +62,7 @@ struct WebController: Sendable {
 
     /// Throws 401 for a JSON read under `--auth` without a valid token.
     func readable(_ request: Request) throws {
-        if authentication.required, authentication.user(of: request) == nil {
-            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"gitci\""], message: "a valid token is needed")
-        }
+        try authentication.checkReadable(request)
     }
 
     func chrome(_ request: Request) -> WebChrome {
