@@ -19,8 +19,8 @@ public struct ServerConfiguration: Sendable {
     public var lease: Double = AgentAPI.lease
     /// Called once the server listens, with the port (the one the system chose for port 0).
     public var onListening: @Sendable (Int) -> Void
-    /// The web UI's templates (`templates/web/`); nil: no web UI, the APIs only.
-    public var webTemplates: String?
+    /// The web UI's pages and static files (`loadWebTemplates`); nil: no web UI, the APIs only.
+    var webTemplates: WebTemplates?
     /// `--auth`: reading the web UI and the JSON API needs a person's token too.
     public var requireSignIn = false
     /// Tells the hosted workers a build was queued or cancelled from the web UI.
@@ -50,7 +50,7 @@ func buildApplication(_ configuration: ServerConfiguration, dispatcher: Dispatch
     router.add(middleware: SecurityHeadersMiddleware())
     let authentication = AgentAuthentication(coordinator: configuration.coordinator)
     let people = WebAuthentication(coordinator: configuration.coordinator, required: configuration.requireSignIn)
-    if let folder = configuration.webTemplates, let templates = try? WebTemplates.load(folder: folder) {
+    if let templates = configuration.webTemplates {
         WebController(repositories: configuration.repositories, coordinator: configuration.coordinator, templates: templates,
                       authentication: people, wakeWorkers: configuration.wakeWorkers)
             .addRoutes(to: router)
@@ -71,13 +71,11 @@ extension Dispatcher {
     }
 }
 
-/// What is wrong with the web templates in `folder`, if anything: `gitci serve` checks before it
-/// starts rather than serve pages that fail.
-public func webTemplatesProblem(folder: String) -> String? {
-    do {
-        _ = try WebTemplates.load(folder: folder)
-        return nil
-    } catch {
-        return error.description
+extension ServerConfiguration {
+    /// Reads the web UI's templates (`templates/web/`) once, for every page the server will
+    /// render; throws, naming the file and line, when one does not parse, so that `gitci serve`
+    /// stops at start rather than serve pages that fail.
+    public mutating func loadWebTemplates(from folder: String) throws {
+        webTemplates = try WebTemplates.load(folder: folder)
     }
 }

@@ -54,7 +54,7 @@ import TestSupport
 
         func app() throws -> some ApplicationProtocol {
             var configuration = ServerConfiguration(repositories: served, coordinator: try CoordinatorStore.open(home: home.path))
-            configuration.webTemplates = JobLogTests.templates
+            try configuration.loadWebTemplates(from: JobLogTests.templates)
             return buildApplication(configuration)
         }
 

@@ -43,9 +43,9 @@ import TestSupport
             store = try CoordinatorStore.open(home: home.path)
         }
 
-        func application(requireSignIn: Bool = false) -> some ApplicationProtocol {
+        func application(requireSignIn: Bool = false) throws -> some ApplicationProtocol {
             var configuration = ServerConfiguration(repositories: served, coordinator: store, localSlots: 0)
-            configuration.webTemplates = SourceTree.webTemplates
+            try configuration.loadWebTemplates(from: SourceTree.webTemplates)
             configuration.requireSignIn = requireSignIn
             return buildApplication(configuration)
         }

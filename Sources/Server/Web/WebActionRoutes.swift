@@ -52,15 +52,15 @@ extension WebController {
                         _ body: (OpenedRepository, ObjectID, [String: String], WebAuthentication.User) throws -> [String: String]) async throws -> Response {
         let form = try await FormBody.decode(request)
         let opened = try open(context)
-        let commit = try opened.resolve(Self.parameter(context, "rev"))
+        let commit = try opened.resolve(try WebPath.segment("rev", of: context))
         let page = WebPath.commit(opened.name, commit.hex)
-        guard authentication.user(of: request) != nil else {
+        guard let user = authentication.user(of: request) else {
             if request.headers[.authorization] == nil {
                 return Response(status: .seeOther, headers: [.location: "/login?next=\(WebPath.encode(page))"])
             }
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"gitci\""], message: "a valid token is needed")
         }
-        let user = try authentication.authorizePost(request, form: form)
+        try authentication.checkPost(request, by: user, form: form)
         let outcome = try body(opened, commit, form, user)
         wakeWorkers()
         if user.fromCookie { return Response(status: .seeOther, headers: [.location: page]) }
@@ -69,8 +69,8 @@ extension WebController {
 
     private func artifact(_ context: BasicRequestContext) async throws -> Response {
         let opened = try open(context)
-        let commit = try opened.resolve(Self.parameter(context, "rev"))
-        let (job, name) = (Self.parameter(context, "job"), Self.parameter(context, "name"))
+        let commit = try opened.resolve(try WebPath.segment("rev", of: context))
+        let (job, name) = (try WebPath.segment("job", of: context), try WebPath.segment("name", of: context))
         let document = try CommitStatus(commit: commit, repository: opened.repository, index: opened.index, queue: nil)
             .document(gitCommonDirectory: opened.repository.commonDirectory)
         guard let artifact = document.jobs.first(where: { $0.name == job })?.artifacts?.first(where: { $0.name == name }),

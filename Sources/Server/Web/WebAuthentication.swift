@@ -61,7 +61,14 @@ struct WebAuthentication: Sendable {
         guard let user = user(of: request) else {
             throw HTTPError(.unauthorized, message: "sign in with a token (`gitci token create NAME`) to do this")
         }
-        guard user.fromCookie else { return user }
+        try checkPost(request, by: user, form: form)
+        return user
+    }
+
+    /// 403 for a POST of `user` that came with the cookie without this page's CSRF value or
+    /// from another site; a bearer token's needs neither (no browser sends one by itself).
+    func checkPost(_ request: Request, by user: User, form: [String: String]) throws {
+        guard user.fromCookie else { return }
         if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site != "same-origin", site != "none" {
             throw HTTPError(.forbidden, message: "a request from another site was refused")
         }
@@ -72,7 +79,6 @@ struct WebAuthentication: Sendable {
         guard let presented = form["csrf"], Self.constantTimeEqual(presented, csrf(for: user)) else {
             throw HTTPError(.forbidden, message: "the form was stale or forged; reload the page and try again")
         }
-        return user
     }
 
     static func cookie(_ name: String, in request: Request) -> String? {

@@ -42,13 +42,14 @@ struct WebController: Sendable {
     /// error page with its status; under `--auth`, no token sends the browser to sign in.
     func page<Model>(_ request: Request, _ template: String, status: HTTPResponse.Status = .ok,
                      _ model: () throws -> Model) throws -> Response where Model: ChromedPage {
-        if authentication.required, authentication.user(of: request) == nil {
+        let user = authentication.user(of: request)
+        if authentication.required, user == nil {
             let next = WebPath.encode(request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""))
             return Response(status: .seeOther, headers: [.location: "/login?next=\(next)"])
         }
         do {
             var value = try model()
-            value.chrome = chrome(request)
+            value.chrome = chrome(for: user)
             return templates.page(template, value, status: status)
         } catch let error as HTTPError {
             return errorPage(request, status: error.status, message: error.body ?? error.status.reasonPhrase)
@@ -66,8 +67,11 @@ struct WebController: Sendable {
     }
 
     func chrome(_ request: Request) -> WebChrome {
-        let user = authentication.user(of: request)
-        return WebChrome(assets: templates.version, user: user?.name, csrf: user.map(authentication.csrf(for:)))
+        chrome(for: authentication.user(of: request))
+    }
+
+    func chrome(for user: WebAuthentication.User?) -> WebChrome {
+        WebChrome(assets: templates.version, user: user?.name, csrf: user.map(authentication.csrf(for:)))
     }
 
     private func staticFile(_ request: Request, _ context: BasicRequestContext) throws -> Response {

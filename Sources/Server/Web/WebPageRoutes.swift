@@ -25,19 +25,19 @@ extension WebController {
         router.get("/repos/:repo/commits/:rev") { request, context in
             try page(request, "commit") {
                 let opened = try open(context)
-                return try CommitPage(opened, commit: try opened.resolve(Self.parameter(context, "rev")))
+                return try CommitPage(opened, commit: try opened.resolve(try WebPath.segment("rev", of: context)))
             }
         }
         router.get("/repos/:repo/commits/:rev/tests") { request, context in
             try page(request, "tests") {
                 let opened = try open(context)
-                return CommitTestsPage(opened, commit: try opened.resolve(Self.parameter(context, "rev")))
+                return CommitTestsPage(opened, commit: try opened.resolve(try WebPath.segment("rev", of: context)))
             }
         }
         router.get("/api/v1/repos/:repo/commits/:rev/tests") { request, context in
             try readable(request)
             let opened = try open(context)
-            return try ResultsController.json(CommitTestsPage(opened, commit: try opened.resolve(Self.parameter(context, "rev"))))
+            return try ResultsController.json(CommitTestsPage(opened, commit: try opened.resolve(try WebPath.segment("rev", of: context))))
         }
         router.get("/repos/:repo/tests") { request, context in
             try page(request, "test-history") {
@@ -52,13 +52,7 @@ extension WebController {
     }
 
     func open(_ context: BasicRequestContext) throws -> OpenedRepository {
-        try OpenedRepository.open(Self.parameter(context, "repo"), in: repositories)
-    }
-
-    /// A path parameter, percent-decoded: names of jobs and repositories may hold any character.
-    static func parameter(_ context: BasicRequestContext, _ name: String) -> String {
-        let raw = context.parameters.get(name) ?? ""
-        return raw.removingPercentEncoding ?? raw
+        try OpenedRepository.open(try WebPath.segment("repo", of: context), in: repositories)
     }
 
     /// The rest of the path a `**` route matched, decoded segment by segment (a branch).
@@ -67,6 +61,6 @@ extension WebController {
     }
 
     static func query(_ request: Request, _ name: String) -> String {
-        String((request.uri.queryParameters.get(name) ?? "").prefix(1_000))
+        String((WebPath.query(name, of: request) ?? "").prefix(1_000))
     }
 }

@@ -1,3 +1,5 @@
+import Hummingbird
+
 /// The web UI's URLs, built in one place: every value from a repository (names of branches,
 /// jobs, tests) is percent-encoded into a path segment or a query value, so that a name with
 /// `/`, `?`, `#` or spaces still leads where it says.
@@ -44,4 +46,20 @@ enum WebPath {
         "\(repository(repo))/tests?suite=\(encode(suite))&name=\(encode(name))"
     }
     static func badge(_ repo: String, _ branch: String) -> String { "/badge/\(encode(repo))/\(encodeBranch(branch)).svg" }
+
+    /// A path segment of the request (`:job`, `:rev`) as the name it encodes: a job named
+    /// `test (python=3.12)` arrives as `test%20(python%3D3.12)`.
+    static func segment(_ name: String, of context: BasicRequestContext) throws -> String {
+        let raw = context.parameters.get(name) ?? ""
+        guard let decoded = raw.removingPercentEncoding else {
+            throw HTTPError(.badRequest, message: "the \(name) in the address is not valid percent-encoding")
+        }
+        return decoded
+    }
+
+    /// `name`'s value in the request's query, as a form sends it (`+` for a space,
+    /// percent-encoding); nil when absent.
+    static func query(_ name: String, of request: Request) -> String? {
+        request.uri.query.flatMap { FormBody.parse($0)[name] }
+    }
 }

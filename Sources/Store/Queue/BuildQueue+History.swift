@@ -52,9 +52,4 @@ extension BuildQueue {
     public func builds(ofBranch branch: String, limit: Int) throws -> [Build] {
         try pool.read { db in try Build.fetch(db, where: "branch = ? ORDER BY id DESC LIMIT ?", arguments: [branch, limit]) }
     }
-
-    /// The build whose results are recorded under `runID`.
-    public func build(runID: String) throws -> Build? {
-        try pool.read { db in try Build.fetch(db, where: "run_id = ? ORDER BY id DESC LIMIT 1", arguments: [runID]).first }
-    }
 }

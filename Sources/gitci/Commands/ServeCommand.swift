@@ -69,11 +69,12 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.usage)
         }
         let web = (share as NSString).appendingPathComponent("templates/web")
-        if let problem = webTemplatesProblem(folder: web) {
-            Output.error("gitci: \(problem)")
+        do {
+            try configuration.loadWebTemplates(from: web)
+        } catch {
+            Output.error("gitci: \(error)")
             throw ExitCode(ExitStatus.usage)
         }
-        configuration.webTemplates = web
         try await Coordinator(configuration, log: { Output.error($0) }).run()
     }
 }

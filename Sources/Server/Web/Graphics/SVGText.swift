@@ -1,5 +1,6 @@
-/// The one way text reaches an SVG drawing: every name, message and link passes here, because
-/// all of them may come from a repository (a branch named `<img src=x onerror=alert(1)>`).
+/// The one way text reaches the markup gitci writes itself (SVG drawings, log lines, search
+/// hits) rather than through a template: every name, message, line and link passes here,
+/// because all of them may come from a repository (a branch named `<img src=x onerror=alert(1)>`).
 package enum SVGText {
     /// `text` made safe for XML character data and for attribute values in either quotes.
     ///

@@ -210,9 +210,9 @@ enum AnsiText {
         var html = ""
         for (runStyle, text) in runs {
             if runStyle == .plain {
-                html += escape(text)
+                html += SVGText.escape(text)
             } else {
-                html += "<span class=\"\(runStyle.classes)\">" + escape(text) + "</span>"
+                html += "<span class=\"\(runStyle.classes)\">" + SVGText.escape(text) + "</span>"
             }
         }
         return html
@@ -233,22 +233,5 @@ enum AnsiText {
 
     static func plain(_ line: [UInt8]) -> String {
         String(decoding: line.withUnsafeBytes { plainBytes($0) }, as: UTF8.self)
-    }
-
-    /// `text` safe inside HTML text and attribute values.
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.unicodeScalars.append(character)
-            }
-        }
-        return escaped
     }
 }

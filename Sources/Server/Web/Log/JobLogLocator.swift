@@ -50,14 +50,4 @@ struct JobLogLocator {
         if let found = path, !FileManager.default.fileExists(atPath: found) { path = nil }
         return Located(commit: commit, job: job, path: path, running: running)
     }
-
-    /// A path segment of the request (`:job`, `:rev`) as the name it encodes: a job named
-    /// `test (python=3.12)` arrives as `test%20(python%3D3.12)`.
-    static func segment(_ name: String, of context: BasicRequestContext) throws -> String {
-        let raw = context.parameters.get(name) ?? ""
-        guard let decoded = raw.removingPercentEncoding else {
-            throw HTTPError(.badRequest, message: "the \(name) in the address is not valid percent-encoding")
-        }
-        return decoded
-    }
 }

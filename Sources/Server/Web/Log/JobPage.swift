@@ -35,7 +35,7 @@ struct JobPage: ChromedPage {
             before = href + "/log/before"
             earlierHref = nil
             laterHref = nil
-            sizeText = fileSize.map(Self.bytes) ?? "no log"
+            sizeText = fileSize.map(ByteCountText.format) ?? "no log"
         }
 
         init(file: LogFileWindow, window: Range<Int64>, href: String, running: Bool, failedStep: Int?) {
@@ -53,13 +53,7 @@ struct JobPage: ChromedPage {
             before = href + "/log/before"
             earlierHref = window.lowerBound > 0 ? "\(href)?from=\(file.before(window.lowerBound).lowerBound)" : nil
             laterHref = atEnd ? nil : "\(href)?from=\(window.upperBound)"
-            sizeText = Self.bytes(file.size)
-        }
-
-        static func bytes(_ count: Int64) -> String {
-            if count < 1024 { return "\(count) bytes" }
-            if count < 1 << 20 { return "\(count >> 10) KiB" }
-            return String(format: "%.1f MiB", Double(count) / Double(1 << 20))
+            sizeText = ByteCountText.format(file.size)
         }
     }
 

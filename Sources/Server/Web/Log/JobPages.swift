@@ -34,7 +34,7 @@ struct JobPages: Sendable {
         router.get(RouterPath("/api/v1" + job + "/log/search")) { request, context in
             try web.readable(request)
             let (opened, located) = try locate(context)
-            guard let query = Self.queryValue("q", of: request), let needle = LogSearch.normalize(query) else {
+            guard let query = WebPath.query("q", of: request), let needle = LogSearch.normalize(query) else {
                 throw HTTPError(.badRequest, message: "say what to search for with ?q=TEXT")
             }
             var result = located.path.flatMap(LogFileWindow.open).map { LogSearch.search($0, needle: needle) } ?? LogSearch.Result()
@@ -47,9 +47,9 @@ struct JobPages: Sendable {
     // MARK: - Finding the job
 
     private func locate(_ context: BasicRequestContext) throws -> (OpenedRepository, JobLogLocator.Located) {
-        let opened = try OpenedRepository.open(try JobLogLocator.segment("repo", of: context), in: repositories)
-        let commit = try opened.resolve(try JobLogLocator.segment("rev", of: context))
-        return (opened, try JobLogLocator.locate(opened, commit: commit, job: try JobLogLocator.segment("job", of: context)))
+        let opened = try OpenedRepository.open(try WebPath.segment("repo", of: context), in: repositories)
+        let commit = try opened.resolve(try WebPath.segment("rev", of: context))
+        return (opened, try JobLogLocator.locate(opened, commit: commit, job: try WebPath.segment("job", of: context)))
     }
 
     // MARK: - The page
@@ -57,7 +57,7 @@ struct JobPages: Sendable {
     private func page(_ request: Request, _ context: BasicRequestContext) throws -> JobPage {
         let (opened, located) = try locate(context)
         let from = try Self.offset("from", of: request)
-        let query = Self.queryValue("q", of: request)
+        let query = WebPath.query("q", of: request)
         let href = WebPath.job(opened.name, located.commit.hex, located.job.name)
         let file = located.path.flatMap(LogFileWindow.open)
         var log = JobPage.LogView(empty: href, running: located.running)
@@ -173,21 +173,9 @@ struct JobPages: Sendable {
 
     // MARK: - Query values
 
-    /// `name`'s value in the query, as a form sends it (`+` for a space, percent-encoding).
-    static func queryValue(_ name: String, of request: Request) -> String? {
-        guard let query = request.uri.query else { return nil }
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.first == Substring(name) else { continue }
-            let raw = parts.count > 1 ? parts[1].replacingOccurrences(of: "+", with: " ") : ""
-            return raw.removingPercentEncoding ?? raw
-        }
-        return nil
-    }
-
     /// A byte offset in the query: nil when absent; 400 when it is not a number or negative.
     static func offset(_ name: String, of request: Request) throws -> Int64? {
-        guard let text = queryValue(name, of: request) else { return nil }
+        guard let text = WebPath.query(name, of: request) else { return nil }
         guard let value = Int64(text), value >= 0 else {
             throw HTTPError(.badRequest, message: "\(name) is a byte offset of the log (a number from 0), not '\(text.prefix(40))'")
         }

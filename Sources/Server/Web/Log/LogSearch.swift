@@ -130,9 +130,9 @@ enum LogSearch {
         let to = min(plain.count, from + shownBytes)
         let shown = Array(plain[from..<to])
         let start = match - from, end = min(shown.count, start + length)
-        let html = AnsiText.escape(String(decoding: shown[0..<start], as: UTF8.self)) + "<mark>"
-            + AnsiText.escape(String(decoding: shown[start..<end], as: UTF8.self)) + "</mark>"
-            + AnsiText.escape(String(decoding: shown[end...], as: UTF8.self))
+        let html = SVGText.escape(String(decoding: shown[0..<start], as: UTF8.self)) + "<mark>"
+            + SVGText.escape(String(decoding: shown[start..<end], as: UTF8.self)) + "</mark>"
+            + SVGText.escape(String(decoding: shown[end...], as: UTF8.self))
         return Hit(line: line, offset: offset, text: String(decoding: shown, as: UTF8.self), html: html, href: "")
     }
 }

@@ -96,11 +96,12 @@ struct HomePage: Encodable {
         self.builds = builds
         hasBuilds = !builds.isEmpty
         let agents: [AgentRow] = ((try? coordinator.agents()) ?? []).map { agent in
-            AgentRow(name: agent.name, labels: agent.labels, jobs: agent.running.map { "\($0.repository): \($0.job)" }, slots: agent.slots,
-                     lastSeen: RelativeTime.describe(since: agent.lastSeen.timeIntervalSince1970, now: now),
-                     connected: now.timeIntervalSince(agent.lastSeen) < AgentAPI.connectedWithin,
-                     labelText: agent.labels.isEmpty ? "no labels" : agent.labels.joined(separator: ", "),
-                     jobText: agent.running.isEmpty ? "idle" : agent.running.map { "\($0.repository): \($0.job)" }.joined(separator: ", "))
+            let jobs = agent.running.map { "\($0.repository): \($0.job)" }
+            return AgentRow(name: agent.name, labels: agent.labels, jobs: jobs, slots: agent.slots,
+                            lastSeen: RelativeTime.describe(since: agent.lastSeen.timeIntervalSince1970, now: now),
+                            connected: now.timeIntervalSince(agent.lastSeen) < AgentAPI.connectedWithin,
+                            labelText: agent.labels.isEmpty ? "no labels" : agent.labels.joined(separator: ", "),
+                            jobText: jobs.isEmpty ? "idle" : jobs.joined(separator: ", "))
         }
         self.agents = agents
         hasAgents = !agents.isEmpty
